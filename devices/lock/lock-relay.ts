@@ -1,0 +1,60 @@
+import type { Clock, GpioLine } from "../types.js";
+
+/** The lock output. Released means the strike or maglock lets the door open. */
+export interface LockRelay {
+  /** Drives the relay to its locked (de-energised) state and cancels any pending pulse. */
+  lock(): Promise<void>;
+  /**
+   * Releases the lock for at most ms (clamped to the hard maximum), then locks by itself.
+   * Rejects if the output cannot be driven; the caller must treat the door as faulty.
+   */
+  pulse(ms: number): Promise<void>;
+  readonly released: boolean;
+}
+
+/**
+ * A relay on one GPIO output. The relay is energised only for a pulse, never left on: its own
+ * timer relocks even if the caller forgets, and no pulse may exceed maxOnMs.
+ */
+export class GpioLockRelay implements LockRelay {
+  private cancelRelock: (() => void) | null = null;
+  private isReleased = false;
+
+  constructor(
+    private readonly line: GpioLine,
+    private readonly clock: Clock,
+    private readonly maxOnMs: number,
+    private readonly onRelockFailed: (err: Error) => void = () => {},
+  ) {}
+
+  get released(): boolean {
+    return this.isReleased;
+  }
+
+  async lock(): Promise<void> {
+    this.cancelRelock?.();
+    this.cancelRelock = null;
+    this.isReleased = false;
+    await this.line.write(0);
+  }
+
+  async pulse(ms: number): Promise<void> {
+    const onMs = Math.max(0, Math.min(ms, this.maxOnMs));
+    this.cancelRelock?.();
+    // Arm the relock before energising: if the write succeeds but we are then starved, the timer still runs.
+    this.cancelRelock = this.clock.setTimeout(() => {
+      this.cancelRelock = null;
+      this.lock().catch((err: Error) => this.onRelockFailed(err));
+    }, onMs);
+    try {
+      await this.line.write(1);
+      this.isReleased = true;
+    } catch (err) {
+      this.cancelRelock?.();
+      this.cancelRelock = null;
+      this.isReleased = false;
+      await this.line.write(0).catch(() => {});
+      throw err;
+    }
+  }
+}

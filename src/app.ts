@@ -1,0 +1,213 @@
+import { join } from "node:path";
+import { Indicator } from "../devices/indicator/indicator.js";
+import type { Keypad } from "../devices/keypad/keypad.js";
+import { Tca8418Keypad } from "../devices/keypad/tca8418-keypad.js";
+import { BinaryInput } from "../devices/lock/binary-input.js";
+import { GpioLockRelay } from "../devices/lock/lock-relay.js";
+import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types.js";
+import { AccessService } from "./access/access-service.js";
+import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
+import type { Settings } from "./config/schema.js";
+import { DoorController } from "./door/door-controller.js";
+import { EventBus } from "./events/event-bus.js";
+import type { Logger } from "./logger.js";
+import { CredentialHasher } from "./secrets/credential-hasher.js";
+import { loadOrCreateDeviceSecret } from "./secrets/device-secret.js";
+import { KeyValueStore } from "./store/key-value-store.js";
+import { type Db, openDatabase } from "./store/open-database.js";
+import { UserStore } from "./store/user-store.js";
+
+export interface AppDeps {
+  settings: Settings;
+  transports: Transports;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface App {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly settings: Settings;
+  readonly bus: EventBus<DeviceEvents>;
+  /** Available after start(). */
+  readonly services: Services;
+}
+
+export interface Services {
+  db: Db;
+  users: UserStore;
+  hasher: CredentialHasher;
+  audit: AuditLog;
+  door: DoorController;
+  access: AccessService;
+}
+
+export function databasePath(settings: Settings): string {
+  return join(settings.data_dir, "doorward.db");
+}
+
+export function deviceSecretPath(settings: Settings): string {
+  return join(settings.data_dir, "secret.key");
+}
+
+/**
+ * The composition of one controller. start() brings parts up in dependency order, the lock
+ * first of all; stop() takes them down in reverse and leaves the lock driven locked.
+ */
+export function createApp({ settings, transports, clock, logger }: AppDeps): App {
+  const log = logger.child({ module: "app" });
+  const bus = new EventBus<DeviceEvents>((event, err) => log.error({ err, event }, "event listener failed"));
+  let services: Services | null = null;
+  const stopSteps: Array<() => Promise<void> | void> = [];
+
+  async function openOutput(line: Settings["gpio"]["relay"]): Promise<GpioLine> {
+    const gpioLine = await transports.gpio.open(line.line, "out", { activeLow: line.active_low });
+    stopSteps.push(() => gpioLine.close());
+    return gpioLine;
+  }
+
+  async function openInput(line: Settings["gpio"]["door_contact"]): Promise<GpioLine> {
+    const gpioLine = await transports.gpio.open(line.line, "in", {
+      activeLow: line.active_low,
+      debounceMs: line.debounce_ms,
+    });
+    stopSteps.push(() => gpioLine.close());
+    return gpioLine;
+  }
+
+  async function start(): Promise<void> {
+    const g = settings.gpio;
+    // 1. The lock output, driven locked before anything else can go wrong.
+    const relayLine = await openOutput(g.relay);
+    const relay = new GpioLockRelay(relayLine, clock, settings.door.max_unlock_ms, (err) =>
+      log.error({ err }, "relay failed to relock"),
+    );
+    await relay.lock();
+
+    // 2. Durable state. A database that cannot open stops start-up with the door locked.
+    const db = openDatabase(databasePath(settings));
+    stopSteps.push(() => db.close());
+    const audit = new AuditLog(db, settings.door_id);
+    const users = new UserStore(db);
+    const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(settings)));
+    const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
+    /** For events where the door must act whatever happens (it is already open, or forced). */
+    const recordSafely = (entry: AuditEntry): void => {
+      try {
+        record(entry);
+      } catch (err) {
+        log.error({ err, reason: entry.reason }, "could not write audit row");
+      }
+    };
+
+    const door = new DoorController(
+      relay,
+      clock,
+      {
+        unlockMs: settings.door.unlock_ms,
+        heldOpenMs: settings.door.held_open_s * 1000,
+        relockGraceMs: settings.door.relock_grace_ms,
+      },
+      recordSafely,
+    );
+    const indicator = new Indicator(
+      { green: await openOutput(g.led_green), red: await openOutput(g.led_red), buzzer: await openOutput(g.buzzer) },
+      clock,
+      (err) => log.warn({ err }, "indicator output failed"),
+    );
+    const access = new AccessService({
+      users,
+      hasher,
+      kv: new KeyValueStore(db),
+      door,
+      indicator,
+      clock,
+      record,
+      onError: (context, err) => log.error({ err, context }, "attempt failed; door left locked"),
+      pinPolicy: {
+        minLength: settings.pin.min_length,
+        maxLength: settings.pin.max_length,
+        interKeyTimeoutMs: settings.pin.inter_key_timeout_ms,
+      },
+      lockoutPolicy: {
+        maxFailures: settings.lockout.max_failures,
+        baseMs: settings.lockout.base_s * 1000,
+        maxMs: settings.lockout.max_s * 1000,
+      },
+    });
+    services = { db, users, hasher, audit, door, access };
+    // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
+    stopSteps.push(async () => {
+      await access.idle();
+      await door.stop();
+      recordSafely({ kind: "system", reason: "controller_stopped" });
+    });
+
+    // 3. Inputs: the contact's first reading tells whether the door is already open.
+    const contact = new BinaryInput(await openInput(g.door_contact), (open, atMs) =>
+      bus.emit("doorContactChanged", { open, atMs }),
+    );
+    const rex = new BinaryInput(await openInput(g.rex), (pressed, atMs) => {
+      if (pressed) bus.emit("exitRequested", { atMs });
+    });
+    await door.start(await contact.start());
+    await rex.start();
+    stopSteps.push(() => contact.stop(), () => rex.stop(), () => indicator.stop());
+
+    bus.on("doorContactChanged", ({ open, atMs }) => door.contactChanged(open, atMs));
+    bus.on("exitRequested", () => access.exitRequested());
+    bus.on("keyPressed", ({ key, atMs }) => access.keyPressed(key, atMs));
+    bus.on("deviceFault", ({ device, detail }) => {
+      log.warn({ device, detail }, "device fault");
+      recordSafely({ kind: "system", reason: "fault", detail: { device, detail } });
+      indicator.show("fault");
+    });
+    bus.on("deviceRecovered", ({ device }) => {
+      log.info({ device }, "device recovered");
+      recordSafely({ kind: "system", reason: "recovered", detail: { device } });
+    });
+
+    access.start();
+    stopSteps.push(() => access.stop());
+
+    // 4. Credential readers last: by now every attempt has somewhere safe to go.
+    const keypad = createKeypad();
+    await keypad.start();
+    stopSteps.push(() => keypad.stop());
+
+    recordSafely({ kind: "system", reason: "controller_started" });
+    log.info({ door: settings.door_id }, "ready and locked");
+  }
+
+  function createKeypad(): Keypad {
+    const k = settings.keypad;
+    const handlers = {
+      onKey: (e: DeviceEvents["keyPressed"]) => bus.emit("keyPressed", e),
+      onFault: (e: DeviceEvents["deviceFault"]) => bus.emit("deviceFault", e),
+      onRecovered: (e: DeviceEvents["deviceRecovered"]) => bus.emit("deviceRecovered", e),
+    };
+    return new Tca8418Keypad({ bus: transports.i2c, clock, address: k.address, pollMs: k.poll_ms, ...handlers });
+  }
+
+  async function stop(): Promise<void> {
+    // Reverse order; every step runs even if one before it fails, so the lock is always driven.
+    for (const step of stopSteps.reverse().splice(0)) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ err }, "stop step failed");
+      }
+    }
+  }
+
+  return {
+    start,
+    stop,
+    settings,
+    bus,
+    get services(): Services {
+      if (!services) throw new Error("app not started");
+      return services;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import type { LockRelay } from "../../devices/lock/lock-relay.js";
+import type { Clock } from "../../devices/types.js";
+import type { AuditEntry } from "../audit/audit-log.js";
+
+export type DoorPhase = "locked" | "unlocked" | "open" | "held_open" | "forced" | "fault";
+
+export interface DoorStatus {
+  phase: DoorPhase;
+  lock: "locked" | "unlocked";
+  door: "open" | "closed" | "unknown";
+  fault: string | null;
+}
+
+export interface DoorTiming {
+  unlockMs: number;
+  heldOpenMs: number;
+  relockGraceMs: number;
+}
+
+export type DoorListener = (status: DoorStatus) => void;
+
+/**
+ * The door's state machine: driven by unlock requests and the door contact; drives the relay.
+ * Door events are written to the audit log (through `record`, which commits before returning)
+ * before the relay acts on them.
+ */
+export class DoorController {
+  private phase: DoorPhase = "locked";
+  private doorOpen: boolean | null = null;
+  private faultDetail: string | null = null;
+  private relockedAtMs = Number.NEGATIVE_INFINITY;
+  private cancelPulseEnd: (() => void) | null = null;
+  private cancelHeldOpen: (() => void) | null = null;
+  private listeners = new Set<DoorListener>();
+
+  constructor(
+    private readonly relay: LockRelay,
+    private readonly clock: Clock,
+    private readonly timing: DoorTiming,
+    private readonly record: (entry: AuditEntry) => void,
+  ) {}
+
+  onChange(listener: DoorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  status(): DoorStatus {
+    return {
+      phase: this.phase,
+      lock: this.relay.released ? "unlocked" : "locked",
+      door: this.doorOpen === null ? "unknown" : this.doorOpen ? "open" : "closed",
+      fault: this.faultDetail,
+    };
+  }
+
+  /** Drives the lock closed before anything else can happen; call first at start. */
+  async start(doorOpen: boolean | null): Promise<void> {
+    this.doorOpen = doorOpen;
+    await this.relay.lock();
+    this.setPhase(doorOpen ? "open" : "locked");
+  }
+
+  /** Releases the lock for one pulse. The caller has already recorded why. */
+  async unlock(): Promise<void> {
+    if (this.phase === "fault") throw new Error(`door is in fault: ${this.faultDetail}`);
+    this.cancelPulseEnd?.();
+    this.cancelPulseEnd = this.clock.setTimeout(() => this.endPulse(), this.timing.unlockMs);
+    try {
+      await this.relay.pulse(this.timing.unlockMs);
+    } catch (err) {
+      this.cancelPulseEnd?.();
+      this.enterFault(`lock output failed: ${(err as Error).message}`);
+      throw err;
+    }
+    if (!this.doorOpen) this.setPhase("unlocked");
+  }
+
+  /** Relocks now (an admin lock command, stop). */
+  async lock(): Promise<void> {
+    this.cancelPulseEnd?.();
+    this.cancelPulseEnd = null;
+    await this.relay.lock();
+    if (this.phase === "unlocked") this.setPhase("locked");
+  }
+
+  /** The contact changed (debounced). */
+  contactChanged(open: boolean, atMs: number): void {
+    if (open === this.doorOpen) return;
+    this.doorOpen = open;
+    if (open) this.doorOpened(atMs);
+    else this.doorClosed();
+  }
+
+  /** A device the door depends on failed: stay locked and refuse unlocks until recovered. */
+  enterFault(detail: string): void {
+    if (this.phase !== "fault") this.record({ kind: "system", reason: "fault", detail: { device: "lock", detail } });
+    this.faultDetail = detail;
+    this.cancelPulseEnd?.();
+    this.cancelPulseEnd = null;
+    this.relay.lock().catch(() => {});
+    this.setPhase("fault");
+  }
+
+  clearFault(): void {
+    if (this.phase !== "fault") return;
+    this.faultDetail = null;
+    this.setPhase(this.doorOpen ? "open" : "locked");
+  }
+
+  async stop(): Promise<void> {
+    this.cancelHeldOpen?.();
+    this.cancelHeldOpen = null;
+    await this.lock();
+  }
+
+  private doorOpened(atMs: number): void {
+    const authorised = this.relay.released || atMs - this.relockedAtMs <= this.timing.relockGraceMs;
+    if (!authorised && this.phase !== "fault") {
+      this.record({ kind: "door", reason: "door_forced", outcome: null });
+      this.setPhase("forced");
+      return;
+    }
+    this.record({ kind: "door", reason: "door_opened" });
+    if (this.phase !== "fault") this.setPhase("open");
+    this.cancelHeldOpen?.();
+    this.cancelHeldOpen = this.clock.setTimeout(() => {
+      this.cancelHeldOpen = null;
+      this.record({ kind: "door", reason: "door_held_open", detail: { held_open_s: this.timing.heldOpenMs / 1000 } });
+      if (this.phase !== "fault") this.setPhase("held_open");
+    }, this.timing.heldOpenMs);
+  }
+
+  private doorClosed(): void {
+    this.cancelHeldOpen?.();
+    this.cancelHeldOpen = null;
+    this.record({ kind: "door", reason: "door_closed" });
+    // Relock as soon as the door shuts: a pulse is for one passage, not for the rest of its time.
+    if (this.relay.released) void this.lock().catch((err: Error) => this.enterFault(`relock failed: ${err.message}`));
+    if (this.phase !== "fault") this.setPhase("locked");
+  }
+
+  private endPulse(): void {
+    this.cancelPulseEnd = null;
+    this.relockedAtMs = this.clock.now();
+    // The relay's own timer relocks too; this keeps the state machine in step with it.
+    this.relay.lock().catch((err: Error) => this.enterFault(`relock failed: ${err.message}`));
+    if (this.phase === "unlocked") this.setPhase("locked");
+    else this.emit();
+  }
+
+  private setPhase(phase: DoorPhase): void {
+    this.phase = phase;
+    this.emit();
+  }
+
+  private emit(): void {
+    const status = this.status();
+    for (const listener of this.listeners) listener(status);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
+ * records the last one applied. Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: "users, credentials, audit events, key-value state",
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        user_code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        valid_from_ms INTEGER,
+        valid_until_ms INTEGER,
+        created_ms INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX users_name ON users(name);
+      CREATE TABLE credentials (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('pin', 'badge', 'fingerprint')),
+        -- keyed hash for pins and badges; the sensor slot number for fingerprints
+        lookup TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        UNIQUE (kind, lookup)
+      );
+      CREATE INDEX credentials_user ON credentials(user_id);
+      CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY,
+        ts_ms INTEGER NOT NULL,
+        door TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('access', 'door', 'system')),
+        credential TEXT,
+        outcome TEXT CHECK (outcome IN ('granted', 'denied') OR outcome IS NULL),
+        reason TEXT NOT NULL,
+        user_code TEXT,
+        detail TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_events_ts ON audit_events(ts_ms);
+      CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+];

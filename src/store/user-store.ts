@@ -1,0 +1,153 @@
+import { newUserCode } from "../secrets/credential-hasher.js";
+import type { Db } from "./open-database.js";
+
+export interface User {
+  id: number;
+  userCode: string;
+  name: string;
+  enabled: boolean;
+  validFromMs: number | null;
+  validUntilMs: number | null;
+  createdMs: number;
+}
+
+export type CredentialKind = "pin" | "badge" | "fingerprint";
+
+interface UserRow {
+  id: number;
+  user_code: string;
+  name: string;
+  enabled: number;
+  valid_from_ms: number | null;
+  valid_until_ms: number | null;
+  created_ms: number;
+}
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  userCode: r.user_code,
+  name: r.name,
+  enabled: r.enabled === 1,
+  validFromMs: r.valid_from_ms,
+  validUntilMs: r.valid_until_ms,
+  createdMs: r.created_ms,
+});
+
+/** A request the store refuses; the message is fit to show an admin as it is. */
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
+/**
+ * People and their credentials. Every read goes to SQLite (no cache), so a change made by the
+ * CLI in another process applies to the very next attempt at the door.
+ */
+export class UserStore {
+  private readonly byLookup;
+  private readonly byId;
+
+  constructor(private readonly db: Db) {
+    this.byLookup = db.prepare<[string, string], UserRow>(
+      `SELECT u.* FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.kind = ? AND c.lookup = ?`,
+    );
+    this.byId = db.prepare<[number], UserRow>("SELECT * FROM users WHERE id = ?");
+  }
+
+  add(name: string, nowMs: number, validity: { validFromMs?: number | null; validUntilMs?: number | null } = {}): User {
+    const clean = name.trim();
+    if (!clean) throw new StoreError("a user needs a name");
+    if (this.find(clean)) throw new StoreError(`user '${clean}' already exists`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = this.db
+          .prepare(
+            "INSERT INTO users (user_code, name, enabled, valid_from_ms, valid_until_ms, created_ms) VALUES (?, ?, 1, ?, ?, ?)",
+          )
+          .run(newUserCode(), clean, validity.validFromMs ?? null, validity.validUntilMs ?? null, nowMs);
+        return this.get(Number(info.lastInsertRowid));
+      } catch (err) {
+        // A user-code collision (1 in ~7e8 per pair) just draws again.
+        if (attempt < 5 && String(err).includes("users.user_code")) continue;
+        throw err;
+      }
+    }
+  }
+
+  get(id: number): User {
+    const row = this.byId.get(id);
+    if (!row) throw new StoreError(`no user with id ${id}`);
+    return toUser(row);
+  }
+
+  /** Finds by name or by user code. */
+  find(nameOrCode: string): User | undefined {
+    const row = this.db
+      .prepare<[string, string], UserRow>("SELECT * FROM users WHERE name = ? OR user_code = ?")
+      .get(nameOrCode, nameOrCode);
+    return row ? toUser(row) : undefined;
+  }
+
+  /** Like find, but an unknown user is an error with a clear message. */
+  require(nameOrCode: string): User {
+    const user = this.find(nameOrCode);
+    if (!user) throw new StoreError(`no such user: '${nameOrCode}'`);
+    return user;
+  }
+
+  list(): User[] {
+    return this.db.prepare<[], UserRow>("SELECT * FROM users ORDER BY name").all().map(toUser);
+  }
+
+  setEnabled(id: number, enabled: boolean): void {
+    this.db.prepare("UPDATE users SET enabled = ? WHERE id = ?").run(enabled ? 1 : 0, id);
+  }
+
+  setValidity(id: number, validity: { validFromMs?: number | null; validUntilMs?: number | null }): void {
+    const user = this.get(id);
+    this.db
+      .prepare("UPDATE users SET valid_from_ms = ?, valid_until_ms = ? WHERE id = ?")
+      .run(
+        validity.validFromMs === undefined ? user.validFromMs : validity.validFromMs,
+        validity.validUntilMs === undefined ? user.validUntilMs : validity.validUntilMs,
+        id,
+      );
+  }
+
+  remove(id: number): void {
+    this.db.prepare("DELETE FROM users WHERE id = ?").run(id);
+  }
+
+  /**
+   * Replaces the user's credential of this kind. A PIN or badge already held by someone else is
+   * refused without saying by whom (that would leak another person's PIN).
+   */
+  setCredential(userId: number, kind: CredentialKind, lookup: string, nowMs: number): void {
+    this.db
+      .transaction(() => {
+        const owner = this.byLookup.get(kind, lookup);
+        if (owner && owner.id !== userId) throw new StoreError(`this ${kind} is not available; choose another`);
+        if (kind !== "fingerprint") this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind);
+        this.db
+          .prepare("INSERT OR IGNORE INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, ?, ?, ?)")
+          .run(userId, kind, lookup, nowMs);
+      })
+      .immediate();
+  }
+
+  removeCredentials(userId: number, kind: CredentialKind): number {
+    return this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind).changes;
+  }
+
+  credentialKinds(userId: number): CredentialKind[] {
+    return this.db
+      .prepare<[number], { kind: CredentialKind }>("SELECT DISTINCT kind FROM credentials WHERE user_id = ? ORDER BY kind")
+      .all(userId)
+      .map((r) => r.kind);
+  }
+
+  /** The user holding this credential, if any: one indexed read. */
+  findByCredential(kind: CredentialKind, lookup: string): User | undefined {
+    const row = this.byLookup.get(kind, lookup);
+    return row ? toUser(row) : undefined;
+  }
+}
