@@ -86,7 +86,9 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
 
     // 2. Durable state. A database that cannot open stops start-up with the door locked.
     const db = openDatabase(databasePath(settings));
-    stopSteps.push(() => db.close());
+    stopSteps.push(() => {
+      db.close();
+    });
     const audit = new AuditLog(db, settings.door_id);
     const users = new UserStore(db);
     const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(settings)));

@@ -1,0 +1,17 @@
+import type { SimWiring } from "../simulator/simulator.js";
+import type { Settings } from "./config/schema.js";
+
+/** Wires the virtual parts to the same lines the config gives the controller. */
+export function simWiringFromSettings(s: Settings): SimWiring {
+  const w = (l: { line: number; active_low: boolean }) => ({ line: l.line, activeLow: l.active_low });
+  return {
+    relay: w(s.gpio.relay),
+    doorContact: w(s.gpio.door_contact),
+    rex: w(s.gpio.rex),
+    ledGreen: w(s.gpio.led_green),
+    ledRed: w(s.gpio.led_red),
+    buzzer: w(s.gpio.buzzer),
+    keypadAddress: s.keypad.address,
+    keypadInterruptLine: s.keypad.interrupt_gpio,
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type App, createApp } from "../../src/app.js";
+import { parseSettings } from "../../src/config/load-settings.js";
+import type { Settings } from "../../src/config/schema.js";
+import { createLogger } from "../../src/logger.js";
+import { simWiringFromSettings } from "../../src/sim-wiring.js";
+import { FakeClock } from "../../simulator/fake-clock.js";
+import { createSimulator, type Simulator } from "../../simulator/simulator.js";
+
+export interface Harness {
+  app: App;
+  sim: Simulator;
+  clock: FakeClock;
+  settings: Settings;
+  addUserWithPin(name: string, pin: string): string;
+  type(keys: string): Promise<void>;
+  reasons(): string[];
+}
+
+export function tempDir(prefix = "doorward-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The whole controller on the simulator, on a fake clock, with its database in a temp dir. */
+export async function startHarness(overrides: Record<string, unknown> = {}): Promise<Harness> {
+  const clock = new FakeClock();
+  const settings = parseSettings({ data_dir: tempDir(), log_level: "silent", ...overrides });
+  const sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
+  const app = createApp({ settings, transports: sim.transports, clock, logger: createLogger("silent") });
+  await app.start();
+  await clock.advance(0);
+  return {
+    app,
+    sim,
+    clock,
+    settings,
+    addUserWithPin(name, pin) {
+      const { users, hasher } = app.services;
+      const user = users.add(name, clock.now());
+      users.setCredential(user.id, "pin", hasher.hash("pin", pin), clock.now());
+      return user.userCode;
+    },
+    async type(keys) {
+      sim.keypad.type(keys);
+      await clock.advance(50);
+      await app.services.access.idle();
+    },
+    reasons: () => app.services.audit.tail(1000).map((r) => r.reason),
+  };
+}
