@@ -1,0 +1,64 @@
+import { parseArgs } from "node:util";
+import { systemClock } from "../../../devices/system-clock.js";
+import { CSV_COLUMNS, toCsvLine, toJsonLine } from "../../audit/export-format.js";
+import { type CliIo, openAdminContext } from "../cli-context.js";
+import { parseTimeArg, UsageError } from "../cli-errors.js";
+
+export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv]
+doorward log export --format json|csv [--since T] [--until T] [--user USER]
+doorward log verify`;
+
+export async function logCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      format: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      user: { type: "string" },
+      n: { type: "string", short: "n" },
+    },
+  });
+  if (positionals.length) throw new UsageError(`log ${sub}: unexpected argument '${positionals[0]}'`, LOG_USAGE);
+  if (!sub || !["tail", "export", "verify"].includes(sub)) {
+    throw new UsageError(sub ? `unknown log command '${sub}'` : "missing log command", LOG_USAGE);
+  }
+  const format = values.format ?? (sub === "tail" ? "json" : undefined);
+  if (sub === "export" && format === undefined) throw new UsageError("log export: --format json|csv is required", LOG_USAGE);
+  if (format !== undefined && format !== "json" && format !== "csv") {
+    throw new UsageError(`--format: expected json or csv, got '${format}'`, LOG_USAGE);
+  }
+  const count = values.n === undefined ? 20 : Number(values.n);
+  if (!Number.isInteger(count) || count < 1) throw new UsageError(`-n: expected a positive whole number, got '${values.n}'`);
+  const now = systemClock.now();
+  const sinceMs = values.since ? parseTimeArg("--since", values.since, now) : undefined;
+  const untilMs = values.until ? parseTimeArg("--until", values.until, now) : undefined;
+
+  const ctx = openAdminContext(values.config, io.env);
+  try {
+    const line = format === "csv" ? toCsvLine : toJsonLine;
+    const write = (text: string) => io.stdout.write(`${text}\n`);
+    if (sub === "verify") {
+      const result = ctx.audit.verify();
+      if (result.ok) {
+        write(`ok: ${result.checked} rows, chain intact`);
+        return 0;
+      }
+      write(`TAMPERED: row ${result.firstBad?.seq}: ${result.firstBad?.problem} (${result.checked} rows before it are intact)`);
+      return 1;
+    }
+    if (format === "csv") write(CSV_COLUMNS.join(","));
+    if (sub === "tail") {
+      for (const r of ctx.audit.tail(count)) write(line(r));
+      return 0;
+    }
+    const userCode = values.user ? ctx.users.require(values.user).userCode : undefined;
+    for (const r of ctx.audit.query({ sinceMs, untilMs, userCode })) write(line(r));
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}

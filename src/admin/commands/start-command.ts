@@ -1,0 +1,58 @@
+import { parseArgs } from "node:util";
+import type { Settings } from "../../config/schema.js";
+import { type RunningController, startController } from "../../main.js";
+import { type CliIo, resolveSettings } from "../cli-context.js";
+import { SimConsole } from "../sim-console.js";
+import { AdminService, currentActor } from "../admin-service.js";
+
+export const START_USAGE = "doorward start [--config FILE] [--simulate]";
+
+const DEMO_USERS = [
+  { name: "alice", pin: "1234" },
+  { name: "bob", pin: "5678" },
+];
+
+/** On an empty simulated controller, two people to try the door with. Never on real hardware. */
+function seedDemoUsers(running: RunningController, settings: Settings, out: (line: string) => void): void {
+  const { users, hasher, audit } = running.app.services;
+  if (users.list().length > 0) return;
+  const admin = new AdminService(users, hasher, audit, running.clock, currentActor(), {
+    minLength: settings.pin.min_length,
+    maxLength: settings.pin.max_length,
+  });
+  for (const demo of DEMO_USERS) {
+    const user = admin.addUser(demo.name);
+    admin.setPin(user.userCode, demo.pin);
+    out(`demo user ${demo.name} (${user.userCode}) PIN ${demo.pin}`);
+  }
+}
+
+export async function startCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: "string" }, simulate: { type: "boolean" } },
+  });
+  const settings = resolveSettings(values.config, io.env);
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const running = await startController(settings, { simulate: values.simulate === true });
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= running.app.stop();
+    return stopping;
+  };
+  process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
+  process.once("SIGINT", () => void stop().then(() => process.exit(0)));
+
+  out(`doorward ${settings.door_id}: ready and locked (${running.sim ? "simulated hardware" : "hardware"}, data in ${settings.data_dir})`);
+  if (!running.sim) {
+    await new Promise<void>(() => {}); // runs until a signal stops it
+    return 0;
+  }
+  seedDemoUsers(running, settings, out);
+  const console = new SimConsole(running.app, running.sim, running.clock, out);
+  console.attach();
+  await console.run(io.stdin, io.stdin.isTTY === true);
+  await stop();
+  out("stopped; lock driven locked");
+  return 0;
+}

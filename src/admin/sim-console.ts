@@ -1,0 +1,115 @@
+import { createInterface } from "node:readline";
+import type { Clock, KeypadKey } from "../../devices/types.js";
+import type { Simulator } from "../../simulator/simulator.js";
+import type { App } from "../app.js";
+import type { AuditRecord } from "../audit/audit-log.js";
+
+export const CONSOLE_HELP = `commands:
+  press KEYS       type on the keypad, e.g. press 1234#   (* clears, # submits)
+  door push        push the door (opens only while the bolt is released)
+  door release     let go: the door swings shut
+  door force       break the door open
+  rex              press the request-to-exit button
+  wait MS          let MS milliseconds pass
+  status           lock, door and lockout state
+  help             this list
+  quit             stop the controller (the lock is driven locked)`;
+
+const KEYS = new Set("0123456789*#");
+
+export function formatRecord(r: AuditRecord): string {
+  const parts = [`#${r.seq}`, new Date(r.tsMs).toISOString(), r.kind, r.reason];
+  if (r.outcome) parts.push(r.outcome);
+  if (r.credential) parts.push(`via ${r.credential}`);
+  if (r.userCode) parts.push(r.userCode);
+  if (r.detail) parts.push(JSON.stringify(r.detail));
+  return `event ${parts.join(" ")}`;
+}
+
+/**
+ * Drives the virtual hardware from typed or piped commands, one at a time, and prints every
+ * audit event as it is committed. Returns when the input ends or on `quit`.
+ */
+export class SimConsole {
+  constructor(
+    private readonly app: App,
+    private readonly sim: Simulator,
+    private readonly clock: Clock,
+    private readonly out: (line: string) => void,
+  ) {}
+
+  attach(): () => void {
+    return this.app.services.audit.onAppend((r) => this.out(formatRecord(r)));
+  }
+
+  async run(input: NodeJS.ReadableStream, interactive: boolean): Promise<void> {
+    const rl = createInterface({ input, terminal: false });
+    if (interactive) this.out(`type 'help' for commands`);
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (!line || line.startsWith("#!")) continue;
+      const keepGoing = await this.execute(line);
+      if (!keepGoing) break;
+    }
+    rl.close();
+  }
+
+  /** Runs one command; returns false on quit. Bad commands print an error and change nothing. */
+  async execute(line: string): Promise<boolean> {
+    const [cmd, ...args] = line.split(/\s+/);
+    const arg = args.join("");
+    switch (cmd) {
+      case "press":
+        if (!arg || [...arg].some((k) => !KEYS.has(k))) return this.error("press: keys are 0-9, * and #, e.g. press 1234#");
+        for (const key of arg) this.sim.keypad.press(key as KeypadKey);
+        await this.settle(100);
+        return true;
+      case "door":
+        if (arg === "push") this.out(this.sim.door.push() ? "door: opened" : "door: locked, it does not move");
+        else if (arg === "release") this.sim.door.release();
+        else if (arg === "force") this.sim.door.force();
+        else return this.error("door: push, release or force");
+        await this.settle(100);
+        return true;
+      case "rex":
+        this.sim.pressExit();
+        await this.settle(300);
+        return true;
+      case "wait": {
+        const ms = Number(arg);
+        if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000) return this.error("wait: a number of milliseconds, e.g. wait 6000");
+        await this.settle(ms);
+        return true;
+      }
+      case "status":
+        this.out(this.status());
+        return true;
+      case "help":
+        this.out(CONSOLE_HELP);
+        return true;
+      case "quit":
+      case "exit":
+        return false;
+      default:
+        return this.error(`unknown command '${cmd}'; type 'help'`);
+    }
+  }
+
+  status(): string {
+    const d = this.app.services.door.status();
+    const l = this.app.services.access.lockoutState(this.clock.now());
+    const lock = l.lockedOut ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}` : `${l.failures} recent failures`;
+    return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock}`;
+  }
+
+  private error(message: string): true {
+    this.out(`error: ${message}`);
+    return true;
+  }
+
+  /** Real time passes: the simulator runs on the system clock in `npm start`. */
+  private async settle(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await this.app.services.access.idle();
+  }
+}
