@@ -82,7 +82,11 @@ describe("decodeWiegand", () => {
 
   it("refuses every length other than 26 and 34, naming what arrived", () => {
     for (const n of [0, 1, 4, 25, 27, 32, 33, 35, 37, 64]) {
-      expect(decodeWiegand(new Array(n).fill(1))).toEqual({ ok: false, format: `W${n}`, detail: "bad_length" });
+      expect(decodeWiegand(new Array(n).fill(1))).toEqual({
+        ok: false,
+        format: `W${n}`,
+        detail: "bad_length",
+      });
     }
   });
 
@@ -114,7 +118,10 @@ describe("encodeWiegand", () => {
       ["W34", 2 ** 32 - 1],
     ] as const) {
       for (const value of [0, 1, 0x5a5a, max]) {
-        expect(decodeWiegand(encodeWiegand(value, format))).toMatchObject({ ok: true, number: String(value) });
+        expect(decodeWiegand(encodeWiegand(value, format))).toMatchObject({
+          ok: true,
+          number: String(value),
+        });
       }
     }
   });
