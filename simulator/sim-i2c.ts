@@ -97,7 +97,9 @@ export class SimI2cBus implements I2cBus {
 
   /** Writes seen at addr, as [reg, ...data] arrays: convenient for exact-byte assertions. */
   writesTo(addr: number): number[][] {
-    return this.transactions.filter((t) => t.op === "write" && t.addr === addr).map((t) => [t.reg, ...t.data]);
+    return this.transactions
+      .filter((t) => t.op === "write" && t.addr === addr)
+      .map((t) => [t.reg, ...t.data]);
   }
 
   private faultsFor(addr: number): Faults {

@@ -58,7 +58,9 @@ export class VirtualTca8418 implements I2cTarget {
 
   constructor(private readonly opts: VirtualTca8418Options) {
     parseKeypadLayout(opts.layout ?? DEFAULT_KEYPAD_LAYOUT).forEach((row, r) => {
-      row.forEach((key, c) => this.positions.set(key, { row: r, col: c }));
+      row.forEach((key, c) => {
+        this.positions.set(key, { row: r, col: c });
+      });
     });
     opts.intPin?.drive(1);
   }
@@ -106,7 +108,11 @@ export class VirtualTca8418 implements I2cTarget {
 
   /** A register's value without side effects (no FIFO pop). */
   peek(reg: number): number {
-    return reg === REG_KEY_LCK_EC ? this.keyLckEc() : reg === REG_KEY_EVENT_A ? (this.fifo[0] ?? 0) : (this.regs[reg] ?? 0);
+    return reg === REG_KEY_LCK_EC
+      ? this.keyLckEc()
+      : reg === REG_KEY_EVENT_A
+        ? (this.fifo[0] ?? 0)
+        : (this.regs[reg] ?? 0);
   }
 
   get queuedEvents(): number {
@@ -120,7 +126,7 @@ export class VirtualTca8418 implements I2cTarget {
     let ptr = reg;
     for (let i = 0; i < length; i++) {
       out[i] = this.readOne(ptr);
-      if (this.regs[REG_CFG]! & CFG_AI) ptr = ptr >= REG_LAST ? 0 : ptr + 1;
+      if (this.r(REG_CFG) & CFG_AI) ptr = ptr >= REG_LAST ? 0 : ptr + 1;
     }
     return out;
   }
@@ -129,7 +135,7 @@ export class VirtualTca8418 implements I2cTarget {
     let ptr = reg;
     for (const byte of data) {
       this.writeOne(ptr, byte);
-      if (this.regs[REG_CFG]! & CFG_AI) ptr = ptr >= REG_LAST ? 0 : ptr + 1;
+      if (this.r(REG_CFG) & CFG_AI) ptr = ptr >= REG_LAST ? 0 : ptr + 1;
     }
   }
 
@@ -142,7 +148,10 @@ export class VirtualTca8418 implements I2cTarget {
 
   private writeOne(reg: number, value: number): void {
     if (reg > REG_LAST) return; // no such register: the chip ignores it
-    if (reg === REG_INT_STAT) return this.clearInterrupts(value);
+    if (reg === REG_INT_STAT) {
+      this.clearInterrupts(value);
+      return;
+    }
     if (reg >= REG_KEY_EVENT_A && reg <= REG_KEY_EVENT_J) return; // read-only
     if (reg === REG_KEY_LCK_EC) {
       this.regs[reg] = value & 0x70; // lock bits are writable, the count is not
@@ -153,11 +162,11 @@ export class VirtualTca8418 implements I2cTarget {
   }
 
   private clearInterrupts(value: number): void {
-    let stat = this.regs[REG_INT_STAT]! & ~value;
+    let stat = this.r(REG_INT_STAT) & ~value;
     const pendingKeys = this.fifo.length > 0 && value & INT_K_INT;
     if (pendingKeys) stat |= INT_K_INT;
     this.regs[REG_INT_STAT] = stat;
-    if (pendingKeys && this.regs[REG_CFG]! & CFG_INT_CFG && this.intAsserted()) {
+    if (pendingKeys && this.r(REG_CFG) & CFG_INT_CFG && this.intAsserted()) {
       this.opts.intPin?.drive(1);
       this.cancelPulse?.();
       this.cancelPulse = this.opts.clock.setTimeout(() => {
@@ -171,27 +180,34 @@ export class VirtualTca8418 implements I2cTarget {
 
   private pushEvent(event: number): void {
     if (this.fifo.length >= FIFO_DEPTH) {
-      this.regs[REG_INT_STAT]! |= INT_OVR_FLOW_INT;
+      this.regs[REG_INT_STAT] = this.r(REG_INT_STAT) | INT_OVR_FLOW_INT;
       this.lostEvents++;
-      if (this.regs[REG_CFG]! & CFG_OVR_FLOW_M) {
+      if (this.r(REG_CFG) & CFG_OVR_FLOW_M) {
         this.fifo.shift();
         this.fifo.push(event);
       }
     } else {
       this.fifo.push(event);
     }
-    this.regs[REG_INT_STAT]! |= INT_K_INT;
+    this.regs[REG_INT_STAT] = this.r(REG_INT_STAT) | INT_K_INT;
     this.updateInt();
   }
 
+  /** A register's stored byte (0 for an unimplemented address). */
+  private r(reg: number): number {
+    return this.regs[reg] ?? 0;
+  }
+
   private keyLckEc(): number {
-    return (this.regs[REG_KEY_LCK_EC]! & 0x70) | this.fifo.length;
+    return (this.r(REG_KEY_LCK_EC) & 0x70) | this.fifo.length;
   }
 
   private intAsserted(): boolean {
-    const cfg = this.regs[REG_CFG]!;
-    const stat = this.regs[REG_INT_STAT]!;
-    return Boolean((cfg & CFG_KE_IEN && stat & INT_K_INT) || (cfg & CFG_OVR_FLOW_IEN && stat & INT_OVR_FLOW_INT));
+    const cfg = this.r(REG_CFG);
+    const stat = this.r(REG_INT_STAT);
+    return Boolean(
+      (cfg & CFG_KE_IEN && stat & INT_K_INT) || (cfg & CFG_OVR_FLOW_IEN && stat & INT_OVR_FLOW_INT),
+    );
   }
 
   private updateInt(): void {
@@ -202,9 +218,9 @@ export class VirtualTca8418 implements I2cTarget {
   private matrixCode(key: KeypadKey): number | null {
     const pos = this.positions.get(key);
     if (!pos) throw new Error(`key "${key}" is not on this keypad`);
-    const rowOn = this.regs[REG_KP_GPIO1]! & (1 << pos.row);
+    const rowOn = this.r(REG_KP_GPIO1) & (1 << pos.row);
     const colReg = pos.col < 8 ? REG_KP_GPIO2 : REG_KP_GPIO3;
-    const colOn = this.regs[colReg]! & (1 << pos.col % 8);
+    const colOn = this.r(colReg) & (1 << (pos.col % 8));
     if (!rowOn || !colOn) {
       this.ignoredPresses++;
       return null;

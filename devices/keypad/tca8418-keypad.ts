@@ -1,6 +1,12 @@
 import type { Clock, GpioLine, I2cBus, KeypadKey, Level } from "../types.js";
 import { FaultBackoff } from "./fault-backoff.js";
-import { callSafely, DEFAULT_KEYPAD_LAYOUT, type Keypad, type KeypadHandlers, parseKeypadLayout } from "./keypad.js";
+import {
+  callSafely,
+  DEFAULT_KEYPAD_LAYOUT,
+  type Keypad,
+  type KeypadHandlers,
+  parseKeypadLayout,
+} from "./keypad.js";
 import {
   CFG_INT_CFG,
   CFG_KE_IEN,

@@ -63,7 +63,8 @@ export function decodeMatrixKeyCode(code: number): { row: number; col: number } 
 
 /** KP_GPIO1..3 values that make rows 0..rows-1 and columns 0..cols-1 the key matrix. */
 export function matrixSelection(rows: number, cols: number): [number, number, number] {
-  if (rows < 1 || rows > 8 || cols < 1 || cols > 10) throw new RangeError(`matrix ${rows}x${cols} exceeds 8x10`);
+  if (rows < 1 || rows > 8 || cols < 1 || cols > 10)
+    throw new RangeError(`matrix ${rows}x${cols} exceeds 8x10`);
   const colMask = (1 << cols) - 1;
   return [(1 << rows) - 1, colMask & 0xff, colMask >> 8];
 }

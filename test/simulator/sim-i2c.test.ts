@@ -8,7 +8,9 @@ class EchoChip implements I2cTarget {
     return Buffer.from(Array.from({ length }, (_, i) => this.regs.get(reg + i) ?? 0));
   }
   writeRegister(reg: number, data: Buffer): void {
-    data.forEach((b, i) => this.regs.set(reg + i, b));
+    data.forEach((b, i) => {
+      this.regs.set(reg + i, b);
+    });
   }
 }
 

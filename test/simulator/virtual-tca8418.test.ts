@@ -27,9 +27,11 @@ describe("VirtualTca8418", () => {
     // "5" is row 1, column 1: code 1*10+1+1 = 12; press 0x8C then release 0x0C.
     expect(chip.readRegister(0x03, 1)[0]).toBe(2);
     expect(chip.readRegister(0x02, 1)[0]).toBe(0x01);
-    expect([...chip.readRegister(0x04, 1), ...chip.readRegister(0x04, 1), ...chip.readRegister(0x04, 1)]).toEqual([
-      0x8c, 0x0c, 0x00,
-    ]);
+    expect([
+      ...chip.readRegister(0x04, 1),
+      ...chip.readRegister(0x04, 1),
+      ...chip.readRegister(0x04, 1),
+    ]).toEqual([0x8c, 0x0c, 0x00]);
   });
 
   it("maps the default layout to the datasheet key codes", () => {
