@@ -51,8 +51,12 @@ interface Faults {
 export class SimI2cBus implements I2cBus {
   private targets = new Map<number, I2cTarget>();
   private faults = new Map<number, Faults>();
-  /** Every transaction that reached a chip, oldest first. Tests may clear it. */
+  /**
+   * Recent transactions that reached a chip, oldest first. Tests may clear it. Bounded, because
+   * `npm start` polls the keypad 50 times a second for as long as it runs.
+   */
   transactions: I2cTransaction[] = [];
+  private static readonly MAX_LOGGED = 10_000;
 
   constructor(private readonly clock: Clock) {}
 
@@ -85,14 +89,19 @@ export class SimI2cBus implements I2cBus {
   async readRegister(addr: number, reg: number, length: number): Promise<Buffer> {
     const target = await this.begin(addr);
     const data = Buffer.from(target.readRegister(reg & 0xff, length));
-    this.transactions.push({ op: "read", addr, reg, data: Buffer.from(data), atMs: this.clock.now() });
+    this.logTransaction({ op: "read", addr, reg, data: Buffer.from(data), atMs: this.clock.now() });
     return data;
   }
 
   async writeRegister(addr: number, reg: number, data: Buffer): Promise<void> {
     const target = await this.begin(addr);
-    this.transactions.push({ op: "write", addr, reg, data: Buffer.from(data), atMs: this.clock.now() });
+    this.logTransaction({ op: "write", addr, reg, data: Buffer.from(data), atMs: this.clock.now() });
     target.writeRegister(reg & 0xff, Buffer.from(data));
+  }
+
+  private logTransaction(t: I2cTransaction): void {
+    this.transactions.push(t);
+    if (this.transactions.length > SimI2cBus.MAX_LOGGED) this.transactions.splice(0, SimI2cBus.MAX_LOGGED / 2);
   }
 
   /** Writes seen at addr, as [reg, ...data] arrays: convenient for exact-byte assertions. */
