@@ -43,8 +43,11 @@ export async function startHarness(overrides: Record<string, unknown> = {}): Pro
       return user.userCode;
     },
     async type(keys) {
-      sim.keypad.type(keys);
-      await clock.advance(50);
+      // One key per 60 ms, like a brisk person: the driver polls every 20 ms.
+      for (const key of keys) {
+        sim.keypad.type(key);
+        await clock.advance(60);
+      }
       await app.services.access.idle();
     },
     reasons: () => app.services.audit.tail(1000).map((r) => r.reason),
