@@ -30,7 +30,7 @@ describe("VirtualR503 on the wire", () => {
     expect(await ask("EF 01 FF FF FF FF 01 00 07 13 00 00 00 00 00 1B")).toBe("EF01FFFFFFFF07000300000A");
     sensor.preload(5, "alice-right-index");
     // TemplateNum -> ok, count 1: checksum 07+00+05+00+00+01 = 0x0D.
-    expect(await ask("EF 01 FF FF FF FF 01 00 03 1D 00 21")).toBe("EF01FFFFFFFF0700050000010D");
+    expect(await ask("EF 01 FF FF FF FF 01 00 03 1D 00 21")).toBe("EF01FFFFFFFF070005000001000D");
     sensor.placeFinger("alice-right-index");
     expect(await ask("EF 01 FF FF FF FF 01 00 03 01 00 05")).toBe("EF01FFFFFFFF07000300000A");
     // Img2Tz buffer 1: 01+00+04+02+01 = 0x08.
