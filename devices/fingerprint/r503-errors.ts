@@ -22,18 +22,31 @@ function codeError(name: string, what: string) {
 }
 
 export const PacketReceiveError = codeError("PacketReceiveError", "module could not read the packet");
+export type PacketReceiveError = InstanceType<typeof PacketReceiveError>;
 export const ImagingFailedError = codeError("ImagingFailedError", "imaging failed");
+export type ImagingFailedError = InstanceType<typeof ImagingFailedError>;
 export const MessyImageError = codeError("MessyImageError", "image too messy");
+export type MessyImageError = InstanceType<typeof MessyImageError>;
 export const FewFeaturesError = codeError("FewFeaturesError", "too few features in the image");
+export type FewFeaturesError = InstanceType<typeof FewFeaturesError>;
 export const InvalidImageError = codeError("InvalidImageError", "no valid image in the buffer");
+export type InvalidImageError = InstanceType<typeof InvalidImageError>;
 export const TemplateMismatchError = codeError("TemplateMismatchError", "the two captures are different fingers");
+export type TemplateMismatchError = InstanceType<typeof TemplateMismatchError>;
 export const BadLocationError = codeError("BadLocationError", "slot outside the library");
+export type BadLocationError = InstanceType<typeof BadLocationError>;
 export const ReadTemplateError = codeError("ReadTemplateError", "could not read the template");
+export type ReadTemplateError = InstanceType<typeof ReadTemplateError>;
 export const DeleteFailedError = codeError("DeleteFailedError", "delete failed");
+export type DeleteFailedError = InstanceType<typeof DeleteFailedError>;
 export const ClearFailedError = codeError("ClearFailedError", "clearing the library failed");
+export type ClearFailedError = InstanceType<typeof ClearFailedError>;
 export const WrongPasswordError = codeError("WrongPasswordError", "wrong module password");
+export type WrongPasswordError = InstanceType<typeof WrongPasswordError>;
 export const FlashError = codeError("FlashError", "flash write failed");
+export type FlashError = InstanceType<typeof FlashError>;
 export const InvalidRegisterError = codeError("InvalidRegisterError", "invalid register");
+export type InvalidRegisterError = InstanceType<typeof InvalidRegisterError>;
 
 const BY_CODE = new Map<number, new (command: number, code: number) => FingerprintCommandError>([
   [Confirm.packetError, PacketReceiveError],
