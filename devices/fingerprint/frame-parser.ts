@@ -5,8 +5,8 @@ import {
   HEADER_1,
   MAX_PAYLOAD_BYTES,
   PREFIX_BYTES,
-  VALID_PIDS,
   packetChecksum,
+  VALID_PIDS,
 } from "./packet-codec.js";
 
 export interface FrameParserStats {

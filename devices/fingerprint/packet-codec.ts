@@ -77,7 +77,8 @@ export function packetChecksum(pid: number, lengthField: number, payload: Uint8A
 
 export function encodePacket(packet: FingerprintPacket): Buffer {
   const { address, pid, payload } = packet;
-  if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`payload of ${payload.length} bytes is too long`);
+  if (payload.length > MAX_PAYLOAD_BYTES)
+    throw new RangeError(`payload of ${payload.length} bytes is too long`);
   const lengthField = payload.length + CHECKSUM_BYTES;
   const out = Buffer.alloc(PREFIX_BYTES + lengthField);
   out[0] = HEADER_0;
@@ -107,17 +108,26 @@ export function decodePacket(frame: Buffer): FingerprintPacket {
   const payload = frame.subarray(PREFIX_BYTES, frame.length - CHECKSUM_BYTES);
   const expected = packetChecksum(pid, lengthField, payload);
   const actual = frame.readUInt16BE(frame.length - CHECKSUM_BYTES);
-  if (expected !== actual) throw new PacketDecodeError(`checksum 0x${actual.toString(16)} != 0x${expected.toString(16)}`);
+  if (expected !== actual)
+    throw new PacketDecodeError(`checksum 0x${actual.toString(16)} != 0x${expected.toString(16)}`);
   return { address: frame.readUInt32BE(2), pid, payload: Buffer.from(payload) };
 }
 
 /** A command frame: payload = instruction code followed by its parameters. */
-export function encodeCommand(code: number, params: Uint8Array = Buffer.alloc(0), address = DEFAULT_ADDRESS): Buffer {
+export function encodeCommand(
+  code: number,
+  params: Uint8Array = Buffer.alloc(0),
+  address = DEFAULT_ADDRESS,
+): Buffer {
   return encodePacket({ address, pid: Pid.command, payload: Buffer.concat([Buffer.of(code), params]) });
 }
 
 /** An ack frame: payload = confirmation code followed by the returned data. */
-export function encodeAck(confirm: number, data: Uint8Array = Buffer.alloc(0), address = DEFAULT_ADDRESS): Buffer {
+export function encodeAck(
+  confirm: number,
+  data: Uint8Array = Buffer.alloc(0),
+  address = DEFAULT_ADDRESS,
+): Buffer {
   return encodePacket({ address, pid: Pid.ack, payload: Buffer.concat([Buffer.of(confirm), data]) });
 }
 

@@ -1,6 +1,6 @@
 import type { Clock, SerialLink } from "../types.js";
 import { FingerprintFrameParser } from "./frame-parser.js";
-import { Command, DEFAULT_ADDRESS, type FingerprintPacket, Pid, encodeCommand } from "./packet-codec.js";
+import { Command, DEFAULT_ADDRESS, encodeCommand, type FingerprintPacket, Pid } from "./packet-codec.js";
 import { FingerprintTimeoutError, FingerprintUnavailableError } from "./r503-errors.js";
 
 export interface R503Ack {
@@ -73,7 +73,11 @@ export class R503Channel {
     this.fail(new FingerprintUnavailableError(reason));
   }
 
-  private async sendNow(command: number, params: Uint8Array | undefined, timeoutMs: number): Promise<R503Ack> {
+  private async sendNow(
+    command: number,
+    params: Uint8Array | undefined,
+    timeoutMs: number,
+  ): Promise<R503Ack> {
     if (this.closed) throw new FingerprintUnavailableError("fingerprint channel closed");
     const frame = encodeCommand(command, params, this.address);
     const answer = new Promise<R503Ack>((resolve, reject) => {
@@ -115,6 +119,10 @@ export class R503Channel {
     }
     this.pending = null;
     pending.cancelTimer();
-    pending.resolve({ code: packet.payload[0] as number, data: packet.payload.subarray(1), atMs: this.clock.now() });
+    pending.resolve({
+      code: packet.payload[0] as number,
+      data: packet.payload.subarray(1),
+      atMs: this.clock.now(),
+    });
   }
 }

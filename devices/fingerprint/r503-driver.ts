@@ -3,10 +3,10 @@ import { Command, Confirm, DEFAULT_ADDRESS, u16, u32 } from "./packet-codec.js";
 import { type R503Ack, R503Channel } from "./r503-channel.js";
 import { type EnrollOptions, type EnrollPrompt, runEnrollment } from "./r503-enroll.js";
 import {
+  errorForCode,
   FingerprintTimeoutError,
   FingerprintUnavailableError,
   WrongPasswordError,
-  errorForCode,
 } from "./r503-errors.js";
 
 export type FingerprintLedMode = "working" | "granted" | "denied" | "idle";
@@ -174,7 +174,8 @@ export class R503Fingerprint {
 
   // ---- commands ----
   private requireReady(): void {
-    if (this.stateName !== "ready") throw new FingerprintUnavailableError(`fingerprint sensor is ${this.stateName}`);
+    if (this.stateName !== "ready")
+      throw new FingerprintUnavailableError(`fingerprint sensor is ${this.stateName}`);
   }
 
   /** Sends on the current channel; a timeout outside the poll loop is a fault too. */
@@ -304,7 +305,10 @@ export class R503Fingerprint {
     const features = await channel.send(Command.Img2Tz, Buffer.of(1));
     // A smudged capture is not a verdict: try again on the next poll.
     if (features.code !== Confirm.ok) return;
-    const search = await channel.send(Command.Search, Buffer.concat([Buffer.of(1), u16(0), u16(this.librarySizeValue)]));
+    const search = await channel.send(
+      Command.Search,
+      Buffer.concat([Buffer.of(1), u16(0), u16(this.librarySizeValue)]),
+    );
     if (search.code === Confirm.ok && search.data.length >= 4) {
       this.fingerDown = true;
       const slot = search.data.readUInt16BE(0);

@@ -1,6 +1,6 @@
 import { Command, Confirm, u16 } from "./packet-codec.js";
 import type { R503Ack } from "./r503-channel.js";
-import { EnrollTimeoutError, TemplateMismatchError, errorForCode } from "./r503-errors.js";
+import { EnrollTimeoutError, errorForCode, TemplateMismatchError } from "./r503-errors.js";
 
 /** What to tell the person during enrolment, in order. */
 export type EnrollPrompt = "place_finger" | "lift_finger" | "place_again" | "retry" | "stored";

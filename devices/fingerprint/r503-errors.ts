@@ -31,7 +31,10 @@ export const FewFeaturesError = codeError("FewFeaturesError", "too few features 
 export type FewFeaturesError = InstanceType<typeof FewFeaturesError>;
 export const InvalidImageError = codeError("InvalidImageError", "no valid image in the buffer");
 export type InvalidImageError = InstanceType<typeof InvalidImageError>;
-export const TemplateMismatchError = codeError("TemplateMismatchError", "the two captures are different fingers");
+export const TemplateMismatchError = codeError(
+  "TemplateMismatchError",
+  "the two captures are different fingers",
+);
 export type TemplateMismatchError = InstanceType<typeof TemplateMismatchError>;
 export const BadLocationError = codeError("BadLocationError", "slot outside the library");
 export type BadLocationError = InstanceType<typeof BadLocationError>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SimSerialOpener, createSimSerialPair } from "../../simulator/sim-serial.js";
 import { FakeClock } from "../../simulator/fake-clock.js";
+import { createSimSerialPair, SimSerialOpener } from "../../simulator/sim-serial.js";
+import { seededRandom } from "../helpers/seeded-random.js";
 
 function received(end: { onData(cb: (c: Buffer) => void): () => void }) {
   const chunks: Buffer[] = [];
@@ -48,8 +49,7 @@ describe("SimSerialLine", () => {
 
   it("applies latency on the injected clock, silence, drops and noise", async () => {
     const clock = new FakeClock();
-    let seed = 1;
-    const line = createSimSerialPair(clock, { random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647) });
+    const line = createSimSerialPair(clock, { random: seededRandom(1) });
     const atDevice = received(line.device);
     line.toDevice.latencyMs = 50;
     await line.host.write(Buffer.of(1));

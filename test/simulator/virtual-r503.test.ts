@@ -35,7 +35,9 @@ describe("VirtualR503 on the wire", () => {
     expect(await ask("EF 01 FF FF FF FF 01 00 03 01 00 05")).toBe("EF01FFFFFFFF07000300000A");
     // Img2Tz buffer 1: 01+00+04+02+01 = 0x08.
     expect(await ask("EF 01 FF FF FF FF 01 00 04 02 01 00 08")).toBe("EF01FFFFFFFF07000300000A");
-    expect(await ask("EF 01 FF FF FF FF 01 00 08 04 01 00 00 00 C8 00 D6")).toBe("EF01FFFFFFFF07000700000500640077");
+    expect(await ask("EF 01 FF FF FF FF 01 00 08 04 01 00 00 00 C8 00 D6")).toBe(
+      "EF01FFFFFFFF07000700000500640077",
+    );
     // Store buffer 1 page 5 is accepted; page 200 is outside a 200-slot library (0B).
     expect(await ask("EF 01 FF FF FF FF 01 00 06 06 01 00 05 00 13")).toBe("EF01FFFFFFFF07000300000A");
     expect(await ask("EF 01 FF FF FF FF 01 00 06 06 01 00 C8 00 D6")).toBe("EF01FFFFFFFF0700030B0015");

@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FingerprintFrameParser } from "../../../devices/fingerprint/frame-parser.js";
 import { Command, encodeAck, encodeCommand, u16 } from "../../../devices/fingerprint/packet-codec.js";
-
-/** mulberry32: a tiny seeded PRNG so failures replay exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../helpers/seeded-random.js";
 
 function collect() {
   const frames: Buffer[] = [];
@@ -65,7 +54,7 @@ describe("FingerprintFrameParser", () => {
   });
 
   it("recovers every valid frame from 100,000 noisy bytes chunked at random", () => {
-    const rand = prng(0xd00f);
+    const rand = seededRandom(0xd00f);
     const valid = [
       ack,
       encodeAck(0),

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   Command,
   Confirm,
-  PacketDecodeError,
-  Pid,
   decodePacket,
   encodeAck,
   encodeCommand,
+  PacketDecodeError,
+  Pid,
   u16,
 } from "../../../devices/fingerprint/packet-codec.js";
 
@@ -29,7 +29,9 @@ describe("packet codec golden frames (HARDWARE.md)", () => {
     expect(encodeCommand(Command.VfyPwd, Buffer.alloc(4))).toEqual(GOLDEN.vfyPwd0);
   });
   it("encodes Store buffer 1 page 5", () => {
-    expect(encodeCommand(Command.Store, Buffer.concat([Buffer.of(1), u16(5)]))).toEqual(GOLDEN.storeBuf1Page5);
+    expect(encodeCommand(Command.Store, Buffer.concat([Buffer.of(1), u16(5)]))).toEqual(
+      GOLDEN.storeBuf1Page5,
+    );
   });
   it("encodes Search buffer 1 pages 0..200", () => {
     expect(encodeCommand(Command.Search, Buffer.concat([Buffer.of(1), u16(0), u16(200)]))).toEqual(
@@ -41,7 +43,11 @@ describe("packet codec golden frames (HARDWARE.md)", () => {
     expect(encodeAck(Confirm.ok, Buffer.concat([u16(5), u16(100)]))).toEqual(GOLDEN.ackSearchHit);
   });
   it("decodes every golden frame into address, PID and payload", () => {
-    expect(decodePacket(GOLDEN.templateNum)).toEqual({ address: 0xffffffff, pid: Pid.command, payload: hex("1D") });
+    expect(decodePacket(GOLDEN.templateNum)).toEqual({
+      address: 0xffffffff,
+      pid: Pid.command,
+      payload: hex("1D"),
+    });
     expect(decodePacket(GOLDEN.vfyPwd0).payload).toEqual(hex("13 00 00 00 00"));
     expect(decodePacket(GOLDEN.storeBuf1Page5).payload).toEqual(hex("06 01 00 05"));
     expect(decodePacket(GOLDEN.search0to200).payload).toEqual(hex("04 01 00 00 00 C8"));

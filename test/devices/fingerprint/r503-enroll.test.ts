@@ -122,7 +122,10 @@ describe("R503Fingerprint enrolment", () => {
   it("gives up when nobody places a finger", async () => {
     const rig = r503Rig();
     await rig.driver.start();
-    const err = await run(rig, rig.driver.enroll(2, () => undefined, { fingerWaitMs: 5000 }));
+    const err = await run(
+      rig,
+      rig.driver.enroll(2, () => undefined, { fingerWaitMs: 5000 }),
+    );
     expect(err).toBeInstanceOf(EnrollTimeoutError);
     expect(rig.faults).toHaveLength(0);
   });

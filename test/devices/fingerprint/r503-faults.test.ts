@@ -26,7 +26,11 @@ describe("R503Fingerprint faults and recovery", () => {
     await rig.clock.advance(1);
     await expect(started).resolves.toBe(false);
     expect(rig.faults).toEqual([
-      { device: "fingerprint", detail: "handshake failed: no answer to VfyPwd within 300 ms", atMs: t0 + 300 },
+      {
+        device: "fingerprint",
+        detail: "handshake failed: no answer to VfyPwd within 300 ms",
+        atMs: t0 + 300,
+      },
     ]);
   });
 

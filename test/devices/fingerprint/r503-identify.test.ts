@@ -94,7 +94,10 @@ describe("R503Fingerprint identify loop", () => {
     rig.sensor.corruptNextAnswers = 1_000_000;
     await rig.clock.advance(2500);
     expect(rig.faults).toHaveLength(1);
-    expect(rig.faults[0]).toMatchObject({ device: "fingerprint", detail: "no answer to GenImg within 1000 ms" });
+    expect(rig.faults[0]).toMatchObject({
+      device: "fingerprint",
+      detail: "no answer to GenImg within 1000 ms",
+    });
     rig.sensor.corruptNextAnswers = 0;
     await rig.clock.advance(5000);
     expect(rig.recovered).toHaveLength(1);

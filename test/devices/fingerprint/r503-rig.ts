@@ -3,14 +3,14 @@ import type { DeviceEvents } from "../../../devices/types.js";
 import { FakeClock } from "../../../simulator/fake-clock.js";
 import { SimSerialOpener } from "../../../simulator/sim-serial.js";
 import { VirtualR503 } from "../../../simulator/virtual-r503.js";
+import { seededRandom } from "../../helpers/seeded-random.js";
 
 export const PATH = "/dev/ttyAMA0";
 
 /** A driver wired to a VirtualR503 through the simulated opener, with events collected. */
 export function r503Rig(opts: Partial<R503FingerprintOptions> = {}) {
   const clock = new FakeClock();
-  let seed = 7;
-  const opener = new SimSerialOpener(clock, () => (seed = (seed * 16807) % 2147483647) / 2147483647);
+  const opener = new SimSerialOpener(clock, seededRandom(7));
   const sensor = new VirtualR503({ clock });
   opener.addDevice(PATH, sensor);
   const matched: DeviceEvents["fingerMatched"][] = [];
