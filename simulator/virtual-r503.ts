@@ -3,10 +3,10 @@ import {
   Command,
   Confirm,
   DEFAULT_ADDRESS,
+  encodeAck,
   type FingerprintPacket,
   Pid,
   SOFT_RESET_HANDSHAKE,
-  encodeAck,
   u16,
   u32,
 } from "../devices/fingerprint/packet-codec.js";
@@ -205,7 +205,12 @@ export class VirtualR503 {
         return [Confirm.ok, this.indexTable(p[0] ?? 0)];
       case Command.AuraLedConfig: {
         if (p.length < 4) return [Confirm.packetError];
-        this.led = { control: p[0] as number, speed: p[1] as number, colour: p[2] as number, count: p[3] as number };
+        this.led = {
+          control: p[0] as number,
+          speed: p[1] as number,
+          colour: p[2] as number,
+          count: p[3] as number,
+        };
         return [Confirm.ok];
       }
       default:
@@ -238,7 +243,9 @@ export class VirtualR503 {
       out[out.length - 1] = (out[out.length - 1] as number) ^ 0x5a;
     }
     if (this.noiseBytesBeforeAnswer > 0) {
-      const noise = Buffer.from(Array.from({ length: this.noiseBytesBeforeAnswer }, (_, i) => (i * 37 + 0xef) & 0xff));
+      const noise = Buffer.from(
+        Array.from({ length: this.noiseBytesBeforeAnswer }, (_, i) => (i * 37 + 0xef) & 0xff),
+      );
       out = Buffer.concat([noise, out]);
     }
     const link = this.link;
