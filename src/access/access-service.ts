@@ -146,8 +146,15 @@ export class AccessService {
   }
 
   private saveLockout(state: LockoutState): void {
+    // Most grants follow no failure: skip the write (and its fsync) when nothing changed.
+    if (JSON.stringify(state) === JSON.stringify(this.lockout)) return;
     this.lockout = state;
-    this.deps.kv.setJson(LOCKOUT_KEY, state);
+    try {
+      this.deps.kv.setJson(LOCKOUT_KEY, state);
+    } catch (err) {
+      // Enforced in memory regardless; only a restart would forget it.
+      this.deps.onError("lockout persistence", err);
+    }
   }
 
   private armPinTimer(): void {
