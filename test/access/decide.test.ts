@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { decide } from "../../src/access/decide.js";
+import type { User } from "../../src/store/user-store.js";
+
+const now = Date.UTC(2026, 5, 1, 12);
+const user = (over: Partial<User> = {}): User => ({
+  id: 1,
+  userCode: "u-ABCDEF",
+  name: "x",
+  enabled: true,
+  validFromMs: null,
+  validUntilMs: null,
+  createdMs: 0,
+  ...over,
+});
+
+describe("decide", () => {
+  it("grants an enabled, valid user", () => {
+    expect(decide({ user: user() }, { nowMs: now, lockedOut: false })).toEqual({
+      outcome: "granted",
+      reason: "granted",
+      userCode: "u-ABCDEF",
+    });
+  });
+
+  it.each([
+    ["unknown_credential", undefined, false],
+    ["user_disabled", user({ enabled: false }), false],
+    ["not_yet_valid", user({ validFromMs: now + 1 }), false],
+    ["expired", user({ validUntilMs: now }), false],
+    ["locked_out", user(), true],
+  ] as const)("denies with %s", (reason, u, lockedOut) => {
+    expect(decide({ user: u }, { nowMs: now, lockedOut })).toMatchObject({ outcome: "denied", reason });
+  });
+
+  it("valid_from is inclusive and valid_until exclusive", () => {
+    expect(decide({ user: user({ validFromMs: now }) }, { nowMs: now, lockedOut: false }).outcome).toBe("granted");
+    expect(decide({ user: user({ validUntilMs: now + 1 }) }, { nowMs: now, lockedOut: false }).outcome).toBe("granted");
+  });
+
+  it("lockout wins over everything, and a disabled user is reported before validity", () => {
+    expect(decide({ user: user({ enabled: false }) }, { nowMs: now, lockedOut: true }).reason).toBe("locked_out");
+    expect(decide({ user: user({ enabled: false, validUntilMs: 0 }) }, { nowMs: now, lockedOut: false }).reason).toBe(
+      "user_disabled",
+    );
+  });
+});
