@@ -1,0 +1,124 @@
+/**
+ * The credential-to-relay path on a site-sized database (100,000 users, 1,000,000 audit rows):
+ * time from the final '#' key event to the relay being commanded, next to a bare
+ * better-sqlite3 INSERT under synchronous=FULL on the same file (the fsync floor we cannot beat).
+ * Also start-up time to "ready and locked" and resident memory, measured in a fresh process.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { systemClock } from "../devices/system-clock.js";
+import type { GpioChip } from "../devices/types.js";
+import { createApp } from "../src/app.js";
+import { parseSettings } from "../src/config/load-settings.js";
+import { createLogger } from "../src/logger.js";
+import { simWiringFromSettings } from "../src/sim-wiring.js";
+import { createSimulator } from "../simulator/simulator.js";
+import { seedLargeSite } from "./seed-large-site.js";
+import { isMain, percentile, round } from "./stats.js";
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 300);
+
+export async function benchAccessPath(): Promise<Record<string, number | string>> {
+  const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-"));
+  const seedStart = performance.now();
+  seedLargeSite(dataDir, USERS, AUDIT_ROWS);
+  const seedMs = performance.now() - seedStart;
+
+  const startup = measureStartup(dataDir);
+
+  const settings = parseSettings({ data_dir: dataDir, log_level: "silent" });
+  const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
+  let relayAt = 0;
+  const gpio: GpioChip = {
+    async open(offset, dir, opts) {
+      const line = await sim.transports.gpio.open(offset, dir, opts);
+      if (offset !== settings.gpio.relay.line) return line;
+      return {
+        read: () => line.read(),
+        watch: (cb) => line.watch(cb),
+        close: () => line.close(),
+        write(level) {
+          if (level === 1) relayAt = performance.now();
+          return line.write(level);
+        },
+      };
+    },
+  };
+  const app = createApp({ settings, transports: { ...sim.transports, gpio }, clock: systemClock, logger: createLogger("silent") });
+  await app.start();
+  const { bus, services } = app;
+
+  const pathMs: number[] = [];
+  const deniedMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // A random person among the 100,000, so the lookup is not served from a hot page.
+    const pin = String(10_000_000 + Math.floor(Math.random() * USERS));
+    for (const key of pin) bus.emit("keyPressed", { key: key as "1", atMs: Date.now() });
+    await services.access.idle(); // the digits are in; time the final key alone
+    relayAt = 0;
+    const t0 = performance.now();
+    bus.emit("keyPressed", { key: "#", atMs: Date.now() });
+    await services.access.idle();
+    if (relayAt === 0) throw new Error(`PIN ${pin} did not reach the relay`);
+    pathMs.push(relayAt - t0);
+    await services.door.lock();
+
+    if (i % 10 === 0) {
+      for (const key of "99999999") bus.emit("keyPressed", { key: key as "9", atMs: Date.now() });
+      await services.access.idle();
+      const d0 = performance.now();
+      bus.emit("keyPressed", { key: "#", atMs: Date.now() });
+      await services.access.idle();
+      deniedMs.push(performance.now() - d0);
+    }
+  }
+  // Clear the denial streak so the bench never trips the lockout halfway.
+  services.db.prepare("DELETE FROM kv WHERE key = 'lockout:keypad'").run();
+
+  services.db.exec("CREATE TABLE IF NOT EXISTS bench_bare (a INTEGER, b TEXT, c TEXT, d TEXT)");
+  const bare = services.db.prepare("INSERT INTO bench_bare VALUES (?, ?, ?, ?)");
+  const bareMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    bare.run(Date.now(), "access granted pin", "u-ABCDEF", "f".repeat(128));
+    bareMs.push(performance.now() - t0);
+  }
+  await app.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const p50 = percentile(pathMs, 50);
+  const bareP50 = percentile(bareMs, 50);
+  return {
+    users: USERS,
+    audit_rows: AUDIT_ROWS,
+    runs: RUNS,
+    seed_s: round(seedMs / 1000, 1),
+    "key#_to_relay_p50_ms": round(p50),
+    "key#_to_relay_p99_ms": round(percentile(pathMs, 99)),
+    "denied_path_p50_ms": round(percentile(deniedMs, 50)),
+    bare_insert_full_p50_ms: round(bareP50),
+    bare_insert_full_p99_ms: round(percentile(bareMs, 99)),
+    path_over_bare_p50_ms: round(p50 - bareP50),
+    path_to_bare_ratio_p50: round(p50 / bareP50, 2),
+    startup_to_ready_ms: startup.readyMs,
+    startup_process_total_ms: startup.totalMs,
+    rss_after_start_mb: startup.rssMb,
+  };
+}
+
+function measureStartup(dataDir: string): { readyMs: number; totalMs: number; rssMb: number } {
+  const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "startup-child.ts"), dataDir], {
+    encoding: "utf8",
+  });
+  if (child.status !== 0) throw new Error(`startup child failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop() as string);
+}
+
+if (isMain(import.meta.url)) {
+  console.table(await benchAccessPath());
+}
