@@ -11,11 +11,11 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { systemClock } from "../devices/system-clock.js";
 import type { GpioChip } from "../devices/types.js";
+import { createSimulator } from "../simulator/simulator.js";
 import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
 import { createLogger } from "../src/logger.js";
 import { simWiringFromSettings } from "../src/sim-wiring.js";
-import { createSimulator } from "../simulator/simulator.js";
 import { seedLargeSite } from "./seed-large-site.js";
 import { isMain, percentile, round } from "./stats.js";
 
@@ -49,7 +49,12 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
       };
     },
   };
-  const app = createApp({ settings, transports: { ...sim.transports, gpio }, clock: systemClock, logger: createLogger("silent") });
+  const app = createApp({
+    settings,
+    transports: { ...sim.transports, gpio },
+    clock: systemClock,
+    logger: createLogger("silent"),
+  });
   await app.start();
   const { bus, services } = app;
 
@@ -100,7 +105,7 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     seed_s: round(seedMs / 1000, 1),
     "key#_to_relay_p50_ms": round(p50),
     "key#_to_relay_p99_ms": round(percentile(pathMs, 99)),
-    "denied_path_p50_ms": round(percentile(deniedMs, 50)),
+    denied_path_p50_ms: round(percentile(deniedMs, 50)),
     bare_insert_full_p50_ms: round(bareP50),
     bare_insert_full_p99_ms: round(percentile(bareMs, 99)),
     path_over_bare_p50_ms: round(p50 - bareP50),
@@ -112,9 +117,13 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
 }
 
 function measureStartup(dataDir: string): { readyMs: number; totalMs: number; rssMb: number } {
-  const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "startup-child.ts"), dataDir], {
-    encoding: "utf8",
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "startup-child.ts"), dataDir],
+    {
+      encoding: "utf8",
+    },
+  );
   if (child.status !== 0) throw new Error(`startup child failed: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split("\n").pop() as string);
 }

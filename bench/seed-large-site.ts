@@ -18,10 +18,15 @@ export function seedLargeSite(dataDir: string, users: number, auditRows: number)
   db.pragma("synchronous = OFF");
   const now = Date.now();
   const addUser = db.prepare("INSERT INTO users (user_code, name, enabled, created_ms) VALUES (?, ?, 1, ?)");
-  const addPin = db.prepare("INSERT INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, 'pin', ?, ?)");
+  const addPin = db.prepare(
+    "INSERT INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, 'pin', ?, ?)",
+  );
   db.transaction(() => {
     for (let i = 0; i < users; i++) {
-      const id = Number(addUser.run(`u-B${i.toString(36).toUpperCase().padStart(5, "0")}`, `person ${i}`, now).lastInsertRowid);
+      const id = Number(
+        addUser.run(`u-B${i.toString(36).toUpperCase().padStart(5, "0")}`, `person ${i}`, now)
+          .lastInsertRowid,
+      );
       addPin.run(id, hasher.hash("pin", String(10_000_000 + i)), now);
     }
   })();
@@ -39,9 +44,9 @@ export function seedLargeSite(dataDir: string, users: number, auditRows: number)
           seq,
           ts_ms: now - (auditRows - seq) * 1000,
           door: "records-room",
-          kind: "access",
-          credential: "pin",
-          outcome: granted ? "granted" : "denied",
+          kind: "access" as const,
+          credential: "pin" as const,
+          outcome: granted ? ("granted" as const) : ("denied" as const),
           reason: granted ? "granted" : "unknown_credential",
           user_code: granted ? `u-B${(seq % users).toString(36).toUpperCase().padStart(5, "0")}` : null,
           detail: null,

@@ -101,7 +101,8 @@ export class SimI2cBus implements I2cBus {
 
   private logTransaction(t: I2cTransaction): void {
     this.transactions.push(t);
-    if (this.transactions.length > SimI2cBus.MAX_LOGGED) this.transactions.splice(0, SimI2cBus.MAX_LOGGED / 2);
+    if (this.transactions.length > SimI2cBus.MAX_LOGGED)
+      this.transactions.splice(0, SimI2cBus.MAX_LOGGED / 2);
   }
 
   /** Writes seen at addr, as [reg, ...data] arrays: convenient for exact-byte assertions. */

@@ -54,7 +54,13 @@ export interface Simulator {
  * a strike relay and door contact, a REX button, LEDs and a buzzer on GPIO. An instance per
  * call; time comes from the injected clock.
  */
-export function createSimulator({ clock, wiring = defaultSimWiring }: { clock: Clock; wiring?: SimWiring }): Simulator {
+export function createSimulator({
+  clock,
+  wiring = defaultSimWiring,
+}: {
+  clock: Clock;
+  wiring?: SimWiring;
+}): Simulator {
   const gpio = new SimGpioChip(clock);
   const i2c = new SimI2cBus(clock);
   for (const input of [wiring.doorContact, wiring.rex]) gpio.pin(input.line, idleLevel(input.activeLow));
@@ -68,7 +74,8 @@ export function createSimulator({ clock, wiring = defaultSimWiring }: { clock: C
     activeLevel(wiring.relay.activeLow),
     activeLevel(wiring.doorContact.activeLow),
   );
-  const lit = (w: { line: number; activeLow: boolean }) => gpio.pin(w.line).level === activeLevel(w.activeLow);
+  const lit = (w: { line: number; activeLow: boolean }) =>
+    gpio.pin(w.line).level === activeLevel(w.activeLow);
   return {
     transports: { gpio, i2c, serial: new EmptySerialOpener() },
     gpio,

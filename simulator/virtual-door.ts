@@ -24,9 +24,7 @@ export class VirtualDoor {
     /** Electrical level of the contact when the door is open (a closed reed switch pulls low). */
     private readonly openLevel: Level = 1,
   ) {
-    relayPin.onChange((level) =>
-      this.note(level === this.releasedLevel ? "bolt_released" : "bolt_thrown"),
-    );
+    relayPin.onChange((level) => this.note(level === this.releasedLevel ? "bolt_released" : "bolt_thrown"));
     contactPin.drive(this.closedLevel());
   }
 

@@ -113,7 +113,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       recordSafely,
     );
     const indicator = new Indicator(
-      { green: await openOutput(g.led_green), red: await openOutput(g.led_red), buzzer: await openOutput(g.buzzer) },
+      {
+        green: await openOutput(g.led_green),
+        red: await openOutput(g.led_red),
+        buzzer: await openOutput(g.buzzer),
+      },
       clock,
       (err) => log.warn({ err }, "indicator output failed"),
     );
@@ -154,7 +158,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     });
     await door.start(await contact.start());
     await rex.start();
-    stopSteps.push(() => contact.stop(), () => rex.stop(), () => indicator.stop());
+    stopSteps.push(
+      () => contact.stop(),
+      () => rex.stop(),
+      () => indicator.stop(),
+    );
 
     bus.on("doorContactChanged", ({ open, atMs }) => door.contactChanged(open, atMs));
     bus.on("exitRequested", () => access.exitRequested());
@@ -188,7 +196,13 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       onFault: (e: DeviceEvents["deviceFault"]) => bus.emit("deviceFault", e),
       onRecovered: (e: DeviceEvents["deviceRecovered"]) => bus.emit("deviceRecovered", e),
     };
-    return new Tca8418Keypad({ bus: transports.i2c, clock, address: k.address, pollMs: k.poll_ms, ...handlers });
+    return new Tca8418Keypad({
+      bus: transports.i2c,
+      clock,
+      address: k.address,
+      pollMs: k.poll_ms,
+      ...handlers,
+    });
   }
 
   async function stop(): Promise<void> {

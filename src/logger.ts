@@ -4,5 +4,8 @@ export type Logger = pino.Logger;
 
 /** One root logger per process; modules take a child with their namespace (`logger.child({ module })`). */
 export function createLogger(level: string, destination: pino.DestinationStream | number = 2): Logger {
-  return pino({ level, base: undefined }, typeof destination === "number" ? pino.destination(destination) : destination);
+  return pino(
+    { level, base: undefined },
+    typeof destination === "number" ? pino.destination(destination) : destination,
+  );
 }

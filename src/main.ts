@@ -17,7 +17,10 @@ export interface RunningController {
  * The composition root: the only place that chooses between the simulator and real hardware.
  * Both are loaded lazily so a machine without native GPIO/I2C modules can run the simulator.
  */
-export async function startController(settings: Settings, opts: { simulate: boolean }): Promise<RunningController> {
+export async function startController(
+  settings: Settings,
+  opts: { simulate: boolean },
+): Promise<RunningController> {
   const logger = createLogger(settings.log_level);
   const clock = systemClock;
   let sim: Simulator | null = null;

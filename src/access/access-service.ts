@@ -6,8 +6,21 @@ import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { UserStore } from "../store/user-store.js";
 import { decide } from "./decide.js";
-import { initialLockout, isLockedOut, type LockoutPolicy, type LockoutState, recordFailure, recordSuccess } from "./lockout.js";
-import { emptyPinEntry, expirePinEntry, type PinEntryPolicy, type PinEntryState, pressKey } from "./pin-entry.js";
+import {
+  initialLockout,
+  isLockedOut,
+  type LockoutPolicy,
+  type LockoutState,
+  recordFailure,
+  recordSuccess,
+} from "./lockout.js";
+import {
+  emptyPinEntry,
+  expirePinEntry,
+  type PinEntryPolicy,
+  type PinEntryState,
+  pressKey,
+} from "./pin-entry.js";
 
 export interface AccessServiceDeps {
   users: UserStore;
@@ -48,7 +61,11 @@ export class AccessService {
     this.cancelPinTimer = null;
   }
 
-  lockoutState(nowMs = this.deps.clock.now()): { lockedOut: boolean; untilMs: number | null; failures: number } {
+  lockoutState(nowMs = this.deps.clock.now()): {
+    lockedOut: boolean;
+    untilMs: number | null;
+    failures: number;
+  } {
     return {
       lockedOut: isLockedOut(this.lockout, nowMs),
       untilMs: isLockedOut(this.lockout, nowMs) ? this.lockout.lockedUntilMs : null,
@@ -85,7 +102,8 @@ export class AccessService {
     if (isLockedOut(this.lockout, now)) {
       // The keypad refuses input while locked out; a submit is still logged as an attempt.
       this.pin = emptyPinEntry;
-      if (key === "#") this.deps.record({ kind: "access", reason: "locked_out", credential: "pin", outcome: "denied" });
+      if (key === "#")
+        this.deps.record({ kind: "access", reason: "locked_out", credential: "pin", outcome: "denied" });
       indicator.show("locked_out");
       return;
     }
@@ -118,8 +136,17 @@ export class AccessService {
   private async attempt(credential: CredentialType & ("pin" | "badge"), lookup: string): Promise<void> {
     const { clock, users, indicator } = this.deps;
     const now = clock.now();
-    const decision = decide({ user: users.findByCredential(credential, lookup) }, { nowMs: now, lockedOut: false });
-    this.deps.record({ kind: "access", reason: decision.reason, credential, outcome: decision.outcome, userCode: decision.userCode });
+    const decision = decide(
+      { user: users.findByCredential(credential, lookup) },
+      { nowMs: now, lockedOut: false },
+    );
+    this.deps.record({
+      kind: "access",
+      reason: decision.reason,
+      credential,
+      outcome: decision.outcome,
+      userCode: decision.userCode,
+    });
     if (decision.outcome === "granted") {
       this.saveLockout(recordSuccess());
       indicator.show("granted");

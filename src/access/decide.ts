@@ -23,7 +23,8 @@ export type Decision =
  * that person may pass now.
  */
 export function decide(attempt: Attempt, ctx: DecisionContext): Decision {
-  if (ctx.lockedOut) return { outcome: "denied", reason: "locked_out", userCode: attempt.user?.userCode ?? null };
+  if (ctx.lockedOut)
+    return { outcome: "denied", reason: "locked_out", userCode: attempt.user?.userCode ?? null };
   const user = attempt.user;
   if (!user) return { outcome: "denied", reason: "unknown_credential", userCode: null };
   const deny = (reason: DenyReason): Decision => ({ outcome: "denied", reason, userCode: user.userCode });

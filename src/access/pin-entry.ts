@@ -36,14 +36,18 @@ export function pressKey(
   const current = stale ? emptyPinEntry : state;
   if (key === "*") return { state: emptyPinEntry, outcome: { type: "cleared", why: "star" } };
   if (key === "#") {
-    if (current.digits.length === 0 && !current.overflow) return { state: emptyPinEntry, outcome: { type: "ignored" } };
+    if (current.digits.length === 0 && !current.overflow)
+      return { state: emptyPinEntry, outcome: { type: "ignored" } };
     if (current.overflow) return { state: emptyPinEntry, outcome: { type: "malformed", why: "too_long" } };
     if (current.digits.length < policy.minLength)
       return { state: emptyPinEntry, outcome: { type: "malformed", why: "too_short" } };
     return { state: emptyPinEntry, outcome: { type: "submitted", pin: current.digits } };
   }
   if (current.digits.length >= policy.maxLength) {
-    return { state: { digits: current.digits, overflow: true, lastKeyMs: nowMs }, outcome: { type: "collecting" } };
+    return {
+      state: { digits: current.digits, overflow: true, lastKeyMs: nowMs },
+      outcome: { type: "collecting" },
+    };
   }
   return {
     state: { digits: current.digits + key, overflow: current.overflow, lastKeyMs: nowMs },
@@ -52,7 +56,11 @@ export function pressKey(
 }
 
 /** Called when the inter-key timer fires: a half-typed PIN is discarded. */
-export function expirePinEntry(state: PinEntryState, nowMs: number, policy: PinEntryPolicy): PinEntryState | null {
+export function expirePinEntry(
+  state: PinEntryState,
+  nowMs: number,
+  policy: PinEntryPolicy,
+): PinEntryState | null {
   if (state.lastKeyMs === null) return null;
   return nowMs - state.lastKeyMs >= policy.interKeyTimeoutMs ? emptyPinEntry : null;
 }

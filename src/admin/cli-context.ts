@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
+import { systemClock } from "../../devices/system-clock.js";
+import { databasePath, deviceSecretPath } from "../app.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { ConfigError, loadSettingsFile, parseSettings } from "../config/load-settings.js";
 import type { Settings } from "../config/schema.js";
-import { databasePath, deviceSecretPath } from "../app.js";
 import { CredentialHasher } from "../secrets/credential-hasher.js";
 import { loadOrCreateDeviceSecret } from "../secrets/device-secret.js";
 import { type Db, openDatabase } from "../store/open-database.js";
 import { UserStore } from "../store/user-store.js";
-import { systemClock } from "../../devices/system-clock.js";
 import { AdminService, currentActor } from "./admin-service.js";
 
 /** Where the CLI and the service look for the config when --config is not given. */
@@ -21,7 +21,8 @@ export interface CliIo {
 }
 
 export function resolveSettings(configFlag: string | undefined, env: NodeJS.ProcessEnv): Settings {
-  const path = configFlag ?? env.DOORWARD_CONFIG ?? (existsSync(SYSTEM_CONFIG_PATH) ? SYSTEM_CONFIG_PATH : undefined);
+  const path =
+    configFlag ?? env.DOORWARD_CONFIG ?? (existsSync(SYSTEM_CONFIG_PATH) ? SYSTEM_CONFIG_PATH : undefined);
   return path ? loadSettingsFile(path) : parseSettings({}, "embedded defaults");
 }
 

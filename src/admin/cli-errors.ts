@@ -20,5 +20,7 @@ export function parseTimeArg(flag: string, value: string, nowMs: number): number
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) return ms;
   }
-  throw new UsageError(`${flag}: expected an ISO 8601 date or time (2026-03-01, 2026-03-01T08:00:00Z) or an age (30m, 24h, 7d), got '${value}'`);
+  throw new UsageError(
+    `${flag}: expected an ISO 8601 date or time (2026-03-01, 2026-03-01T08:00:00Z) or an age (30m, 24h, 7d), got '${value}'`,
+  );
 }

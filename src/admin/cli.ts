@@ -1,10 +1,10 @@
-import { ConfigError, type CliIo } from "./cli-context.js";
+import { StoreError } from "../store/user-store.js";
+import { type CliIo, ConfigError } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
 import { USER_USAGE, userCommand } from "./commands/user-commands.js";
-import { StoreError } from "../store/user-store.js";
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -18,7 +18,9 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)
   .map((c) => c.usage.replace(/^/gm, "  "))
-  .join("\n")}\n\nEvery command takes --config FILE (default: $DOORWARD_CONFIG, then /etc/doorward/config.yaml, then built-in defaults).`;
+  .join(
+    "\n",
+  )}\n\nEvery command takes --config FILE (default: $DOORWARD_CONFIG, then /etc/doorward/config.yaml, then built-in defaults).`;
 
 /**
  * Runs one CLI invocation and returns the exit code: 0 done, 1 it could not be done (with a
@@ -39,11 +41,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await command.run(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`doorward ${name}: ${err.message}\n${err.usage ? `usage:\n${err.usage.replace(/^/gm, "  ")}\n` : ""}`);
+      io.stderr.write(
+        `doorward ${name}: ${err.message}\n${err.usage ? `usage:\n${err.usage.replace(/^/gm, "  ")}\n` : ""}`,
+      );
       return 2;
     }
     if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`doorward ${name}: ${(err as Error).message}\nusage:\n${command.usage.replace(/^/gm, "  ")}\n`);
+      io.stderr.write(
+        `doorward ${name}: ${(err as Error).message}\nusage:\n${command.usage.replace(/^/gm, "  ")}\n`,
+      );
       return 2;
     }
     if (err instanceof ConfigError) {

@@ -60,12 +60,14 @@ export class SimConsole {
     const arg = args.join("");
     switch (cmd) {
       case "press":
-        if (!arg || [...arg].some((k) => !KEYS.has(k))) return this.error("press: keys are 0-9, * and #, e.g. press 1234#");
+        if (!arg || [...arg].some((k) => !KEYS.has(k)))
+          return this.error("press: keys are 0-9, * and #, e.g. press 1234#");
         for (const key of arg) this.sim.keypad.press(key as KeypadKey);
         await this.settle(100);
         return true;
       case "door":
-        if (arg === "push") this.out(this.sim.door.push() ? "door: opened" : "door: locked, it does not move");
+        if (arg === "push")
+          this.out(this.sim.door.push() ? "door: opened" : "door: locked, it does not move");
         else if (arg === "release") this.sim.door.release();
         else if (arg === "force") this.sim.door.force();
         else return this.error("door: push, release or force");
@@ -77,7 +79,8 @@ export class SimConsole {
         return true;
       case "wait": {
         const ms = Number(arg);
-        if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000) return this.error("wait: a number of milliseconds, e.g. wait 6000");
+        if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000)
+          return this.error("wait: a number of milliseconds, e.g. wait 6000");
         await this.settle(ms);
         return true;
       }
@@ -98,7 +101,9 @@ export class SimConsole {
   status(): string {
     const d = this.app.services.door.status();
     const l = this.app.services.access.lockoutState(this.clock.now());
-    const lock = l.lockedOut ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}` : `${l.failures} recent failures`;
+    const lock = l.lockedOut
+      ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}`
+      : `${l.failures} recent failures`;
     return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock}`;
   }
 

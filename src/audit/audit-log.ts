@@ -142,7 +142,12 @@ export class AuditLog {
       .prepare<[number, number, string | null, string | null], AuditRow>(
         `SELECT * FROM audit_events WHERE ts_ms >= ? AND ts_ms <= ? AND (? IS NULL OR user_code = ?) ORDER BY seq`,
       )
-      .iterate(opts.sinceMs ?? 0, opts.untilMs ?? Number.MAX_SAFE_INTEGER, opts.userCode ?? null, opts.userCode ?? null);
+      .iterate(
+        opts.sinceMs ?? 0,
+        opts.untilMs ?? Number.MAX_SAFE_INTEGER,
+        opts.userCode ?? null,
+        opts.userCode ?? null,
+      );
     for (const row of rows) yield toRecord(row);
   }
 
@@ -164,11 +169,16 @@ export class AuditLog {
     let expectedSeq: number | null = null;
     let checked = 0;
     for (const row of this.db.prepare<[], AuditRow>("SELECT * FROM audit_events ORDER BY seq").iterate()) {
-      const fail = (problem: string): VerifyResult => ({ ok: false, checked, firstBad: { seq: row.seq, problem } });
+      const fail = (problem: string): VerifyResult => ({
+        ok: false,
+        checked,
+        firstBad: { seq: row.seq, problem },
+      });
       if (expectedSeq !== null && row.seq !== expectedSeq) {
         return fail(`row ${expectedSeq}${row.seq - expectedSeq > 1 ? `..${row.seq - 1}` : ""} is missing`);
       }
-      if (row.prev_hash !== prevHash) return fail("does not link to the row before it (deleted or reordered)");
+      if (row.prev_hash !== prevHash)
+        return fail("does not link to the row before it (deleted or reordered)");
       const { hash, ...rest } = row;
       if (rowHash(rest) !== hash) return fail("content does not match its hash (edited)");
       prevHash = hash;

@@ -16,7 +16,18 @@ export function toExportRow(r: AuditRecord): Record<string, string | number | nu
   };
 }
 
-export const CSV_COLUMNS = ["ts", "seq", "door", "kind", "credential", "outcome", "reason", "user_code", "detail", "hash"];
+export const CSV_COLUMNS = [
+  "ts",
+  "seq",
+  "door",
+  "kind",
+  "credential",
+  "outcome",
+  "reason",
+  "user_code",
+  "detail",
+  "hash",
+];
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed so a spreadsheet never runs a cell as a formula. */
 export function csvCell(value: string | number | null): string {

@@ -51,7 +51,9 @@ export function loadSettingsFile(path: string): Settings {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       path,
-      doc.errors.map((e) => `YAML syntax at line ${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}`),
+      doc.errors.map(
+        (e) => `YAML syntax at line ${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}`,
+      ),
     );
   }
   return parseSettings(doc.toJS(), path);

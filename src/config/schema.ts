@@ -6,7 +6,12 @@ const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: 
     .object({
       line: z.number().int().min(0).max(1023),
       active_low: z.boolean().default(defaults.active_low ?? false),
-      debounce_ms: z.number().int().min(0).max(1000).default(defaults.debounce_ms ?? 0),
+      debounce_ms: z
+        .number()
+        .int()
+        .min(0)
+        .max(1000)
+        .default(defaults.debounce_ms ?? 0),
     })
     .strict()
     .default({ active_low: false, debounce_ms: 0, ...defaults });
@@ -86,9 +91,17 @@ export const settingsSchema = z
   .strict()
   .superRefine((s, ctx) => {
     if (s.pin.min_length > s.pin.max_length)
-      ctx.addIssue({ code: "custom", path: ["pin", "min_length"], message: "must not exceed pin.max_length" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["pin", "min_length"],
+        message: "must not exceed pin.max_length",
+      });
     if (s.door.unlock_ms > s.door.max_unlock_ms)
-      ctx.addIssue({ code: "custom", path: ["door", "unlock_ms"], message: "must not exceed door.max_unlock_ms" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["door", "unlock_ms"],
+        message: "must not exceed door.max_unlock_ms",
+      });
     if (s.lockout.base_s > s.lockout.max_s)
       ctx.addIssue({ code: "custom", path: ["lockout", "base_s"], message: "must not exceed lockout.max_s" });
   });

@@ -94,7 +94,8 @@ export class DoorController {
 
   /** A device the door depends on failed: stay locked and refuse unlocks until recovered. */
   enterFault(detail: string): void {
-    if (this.phase !== "fault") this.record({ kind: "system", reason: "fault", detail: { device: "lock", detail } });
+    if (this.phase !== "fault")
+      this.record({ kind: "system", reason: "fault", detail: { device: "lock", detail } });
     this.faultDetail = detail;
     this.cancelPulseEnd?.();
     this.cancelPulseEnd = null;
@@ -126,7 +127,11 @@ export class DoorController {
     this.cancelHeldOpen?.();
     this.cancelHeldOpen = this.clock.setTimeout(() => {
       this.cancelHeldOpen = null;
-      this.record({ kind: "door", reason: "door_held_open", detail: { held_open_s: this.timing.heldOpenMs / 1000 } });
+      this.record({
+        kind: "door",
+        reason: "door_held_open",
+        detail: { held_open_s: this.timing.heldOpenMs / 1000 },
+      });
       if (this.phase !== "fault") this.setPhase("held_open");
     }, this.timing.heldOpenMs);
   }
@@ -136,7 +141,8 @@ export class DoorController {
     this.cancelHeldOpen = null;
     this.record({ kind: "door", reason: "door_closed" });
     // Relock as soon as the door shuts: a pulse is for one passage, not for the rest of its time.
-    if (this.relay.released) void this.lock().catch((err: Error) => this.enterFault(`relock failed: ${err.message}`));
+    if (this.relay.released)
+      void this.lock().catch((err: Error) => this.enterFault(`relock failed: ${err.message}`));
     if (this.phase !== "fault") this.setPhase("locked");
   }
 

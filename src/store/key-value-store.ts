@@ -11,7 +11,9 @@ export class KeyValueStore {
 
   setJson(key: string, value: unknown): void {
     this.db
-      .prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .prepare(
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
       .run(key, JSON.stringify(value));
   }
 }

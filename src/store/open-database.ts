@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { type Migration, migrations as defaultMigrations } from "./migrations.js";
+import { migrations as defaultMigrations, type Migration } from "./migrations.js";
 
 export type Db = Database.Database;
 
@@ -26,7 +26,9 @@ function migrate(db: Db, migrations: Migration[]): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   if (current > latest) {
-    throw new Error(`database schema version ${current} is newer than this doorward (${latest}); upgrade doorward`);
+    throw new Error(
+      `database schema version ${current} is newer than this doorward (${latest}); upgrade doorward`,
+    );
   }
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;

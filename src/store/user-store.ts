@@ -53,7 +53,11 @@ export class UserStore {
     this.byId = db.prepare<[number], UserRow>("SELECT * FROM users WHERE id = ?");
   }
 
-  add(name: string, nowMs: number, validity: { validFromMs?: number | null; validUntilMs?: number | null } = {}): User {
+  add(
+    name: string,
+    nowMs: number,
+    validity: { validFromMs?: number | null; validUntilMs?: number | null } = {},
+  ): User {
     const clean = name.trim();
     if (!clean) throw new StoreError("a user needs a name");
     if (this.find(clean)) throw new StoreError(`user '${clean}' already exists`);
@@ -125,22 +129,29 @@ export class UserStore {
     this.db
       .transaction(() => {
         const owner = this.byLookup.get(kind, lookup);
-        if (owner && owner.id !== userId) throw new StoreError(`this ${kind} is not available; choose another`);
-        if (kind !== "fingerprint") this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind);
+        if (owner && owner.id !== userId)
+          throw new StoreError(`this ${kind} is not available; choose another`);
+        if (kind !== "fingerprint")
+          this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind);
         this.db
-          .prepare("INSERT OR IGNORE INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, ?, ?, ?)")
+          .prepare(
+            "INSERT OR IGNORE INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, ?, ?, ?)",
+          )
           .run(userId, kind, lookup, nowMs);
       })
       .immediate();
   }
 
   removeCredentials(userId: number, kind: CredentialKind): number {
-    return this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind).changes;
+    return this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind)
+      .changes;
   }
 
   credentialKinds(userId: number): CredentialKind[] {
     return this.db
-      .prepare<[number], { kind: CredentialKind }>("SELECT DISTINCT kind FROM credentials WHERE user_id = ? ORDER BY kind")
+      .prepare<[number], { kind: CredentialKind }>(
+        "SELECT DISTINCT kind FROM credentials WHERE user_id = ? ORDER BY kind",
+      )
       .all(userId)
       .map((r) => r.kind);
   }

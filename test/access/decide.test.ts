@@ -34,14 +34,20 @@ describe("decide", () => {
   });
 
   it("valid_from is inclusive and valid_until exclusive", () => {
-    expect(decide({ user: user({ validFromMs: now }) }, { nowMs: now, lockedOut: false }).outcome).toBe("granted");
-    expect(decide({ user: user({ validUntilMs: now + 1 }) }, { nowMs: now, lockedOut: false }).outcome).toBe("granted");
+    expect(decide({ user: user({ validFromMs: now }) }, { nowMs: now, lockedOut: false }).outcome).toBe(
+      "granted",
+    );
+    expect(decide({ user: user({ validUntilMs: now + 1 }) }, { nowMs: now, lockedOut: false }).outcome).toBe(
+      "granted",
+    );
   });
 
   it("lockout wins over everything, and a disabled user is reported before validity", () => {
-    expect(decide({ user: user({ enabled: false }) }, { nowMs: now, lockedOut: true }).reason).toBe("locked_out");
-    expect(decide({ user: user({ enabled: false, validUntilMs: 0 }) }, { nowMs: now, lockedOut: false }).reason).toBe(
-      "user_disabled",
+    expect(decide({ user: user({ enabled: false }) }, { nowMs: now, lockedOut: true }).reason).toBe(
+      "locked_out",
     );
+    expect(
+      decide({ user: user({ enabled: false, validUntilMs: 0 }) }, { nowMs: now, lockedOut: false }).reason,
+    ).toBe("user_disabled");
   });
 });

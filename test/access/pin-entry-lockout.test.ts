@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { KeypadKey } from "../../devices/types.js";
-import { initialLockout, isLockedOut, lockoutDurationMs, recordFailure, recordSuccess } from "../../src/access/lockout.js";
+import {
+  initialLockout,
+  isLockedOut,
+  lockoutDurationMs,
+  recordFailure,
+  recordSuccess,
+} from "../../src/access/lockout.js";
 import { emptyPinEntry, expirePinEntry, type PinEntryOutcome, pressKey } from "../../src/access/pin-entry.js";
 
 const policy = { minLength: 4, maxLength: 8, interKeyTimeoutMs: 5000 };
@@ -31,7 +37,15 @@ describe("PIN entry", () => {
   });
   it("a gap longer than the inter-key timeout starts a new PIN", () => {
     let state = emptyPinEntry;
-    for (const [key, at] of [["9", 0], ["9", 100], ["1", 5200], ["2", 5300], ["3", 5400], ["4", 5500], ["#", 5600]] as const) {
+    for (const [key, at] of [
+      ["9", 0],
+      ["9", 100],
+      ["1", 5200],
+      ["2", 5300],
+      ["3", 5400],
+      ["4", 5500],
+      ["#", 5600],
+    ] as const) {
       const r = pressKey(state, key, at, policy);
       state = r.state;
       if (key === "#") expect(r.outcome).toEqual({ type: "submitted", pin: "1234" });

@@ -23,14 +23,35 @@ describe("doorward log", () => {
     await withSomeHistory();
     const r = await cli(["log", "export", "--format", "json", "--config", config]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const granted = rows.find((row) => row.reason === "granted");
     expect(Object.keys(granted)).toEqual(
-      expect.arrayContaining(["ts", "seq", "door", "kind", "credential", "outcome", "reason", "user_code", "hash"]),
+      expect.arrayContaining([
+        "ts",
+        "seq",
+        "door",
+        "kind",
+        "credential",
+        "outcome",
+        "reason",
+        "user_code",
+        "hash",
+      ]),
     );
-    expect(granted).toMatchObject({ door: "records-room", kind: "access", credential: "pin", outcome: "granted" });
+    expect(granted).toMatchObject({
+      door: "records-room",
+      kind: "access",
+      credential: "pin",
+      outcome: "granted",
+    });
     expect(granted.ts).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-    expect(rows.find((row) => row.reason === "unknown_credential")).toMatchObject({ user_code: null, outcome: "denied" });
+    expect(rows.find((row) => row.reason === "unknown_credential")).toMatchObject({
+      user_code: null,
+      outcome: "denied",
+    });
     expect(r.stdout).not.toContain("alice");
     expect(rows.map((row) => row.seq)).toEqual([...rows.map((row) => row.seq)].sort((a, b) => a - b));
   });
@@ -82,8 +103,14 @@ describe("doorward log", () => {
       const { db } = h.app.services;
       // Swap the contents of rows 2 and 3, keeping their seq numbers: a reordering.
       const cols = "ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash";
-      const two = db.prepare(`SELECT ${cols} FROM audit_events WHERE seq = 2`).get() as Record<string, unknown>;
-      const three = db.prepare(`SELECT ${cols} FROM audit_events WHERE seq = 3`).get() as Record<string, unknown>;
+      const two = db.prepare(`SELECT ${cols} FROM audit_events WHERE seq = 2`).get() as Record<
+        string,
+        unknown
+      >;
+      const three = db.prepare(`SELECT ${cols} FROM audit_events WHERE seq = 3`).get() as Record<
+        string,
+        unknown
+      >;
       const set = db.prepare(
         "UPDATE audit_events SET ts_ms=@ts_ms, door=@door, kind=@kind, credential=@credential, outcome=@outcome, reason=@reason, user_code=@user_code, detail=@detail, prev_hash=@prev_hash, hash=@hash WHERE seq=@seq",
       );
@@ -104,7 +131,10 @@ describe("a CLI change applies to the next attempt without a restart", () => {
     expect(h.app.services.audit.last()?.reason).toBe("unknown_credential");
     const { spawnSync } = await import("node:child_process");
     const run = (args: string[], input = "") =>
-      spawnSync(process.execPath, [join("bin", "doorward.js"), ...args, "--config", config], { input, encoding: "utf8" });
+      spawnSync(process.execPath, [join("bin", "doorward.js"), ...args, "--config", config], {
+        input,
+        encoding: "utf8",
+      });
     expect(run(["user", "add", "frank"]).status).toBe(0);
     const pin = run(["pin", "set", "frank"], "2468\n");
     expect(pin.status, pin.stderr).toBe(0);

@@ -15,9 +15,16 @@ describe("doorward user / pin", () => {
     const code = /u-[0-9A-Z]{6}/.exec(added.stdout)?.[0];
     expect(code).toBeDefined();
     const list = await cli(["user", "list", "--json", "--config", config]);
-    expect(JSON.parse(list.stdout.trim())).toMatchObject({ name: "Grace Hopper", user_code: code, enabled: true, credentials: [] });
+    expect(JSON.parse(list.stdout.trim())).toMatchObject({
+      name: "Grace Hopper",
+      user_code: code,
+      enabled: true,
+      credentials: [],
+    });
     expect((await cli(["user", "disable", code as string, "--config", config])).code).toBe(0);
-    expect(JSON.parse((await cli(["user", "show", "Grace Hopper", "--config", config])).stdout)).toMatchObject({ enabled: false });
+    expect(
+      JSON.parse((await cli(["user", "show", "Grace Hopper", "--config", config])).stdout),
+    ).toMatchObject({ enabled: false });
     expect((await cli(["user", "enable", "Grace Hopper", "--config", config])).code).toBe(0);
     expect((await cli(["user", "remove", "Grace Hopper", "--config", config])).code).toBe(0);
     expect((await cli(["user", "list", "--json", "--config", config])).stdout).toBe("");
@@ -74,7 +81,10 @@ describe("doorward user / pin", () => {
     await cli(["user", "add", "ada", "--config", config]);
     await cli(["pin", "set", "ada", "--config", config], { stdin: "918273\n" });
     const log = await cli(["log", "export", "--format", "json", "--config", config]);
-    const rows = log.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const rows = log.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => r.reason)).toEqual(["user_added", "pin_set"]);
     expect(rows[0].detail.by).toMatch(/^os:/);
     expect(log.stdout).not.toContain("918273");

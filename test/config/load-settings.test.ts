@@ -36,10 +36,18 @@ describe("configuration", () => {
 
   it("names the key and the expected value for each problem", () => {
     expect(problemsOf("door:\n  unlock_ms: soon\n")).toEqual(["door.unlock_ms: expected number"]);
-    expect(problemsOf("hardware:\n  backend: arduino\n")).toEqual(['hardware.backend: expected one of "simulated", "pi"']);
-    expect(problemsOf("lockout:\n  max_failures: 0\n")).toEqual(["lockout.max_failures: expected a value >= 1"]);
-    expect(problemsOf("gpio:\n  relay:\n    line: 17\n    activ_low: true\n")).toEqual(["gpio.relay: unknown key 'activ_low'"]);
-    expect(problemsOf("pin:\n  min_length: 8\n  max_length: 6\n")).toEqual(["pin.min_length: must not exceed pin.max_length"]);
+    expect(problemsOf("hardware:\n  backend: arduino\n")).toEqual([
+      'hardware.backend: expected one of "simulated", "pi"',
+    ]);
+    expect(problemsOf("lockout:\n  max_failures: 0\n")).toEqual([
+      "lockout.max_failures: expected a value >= 1",
+    ]);
+    expect(problemsOf("gpio:\n  relay:\n    line: 17\n    activ_low: true\n")).toEqual([
+      "gpio.relay: unknown key 'activ_low'",
+    ]);
+    expect(problemsOf("pin:\n  min_length: 8\n  max_length: 6\n")).toEqual([
+      "pin.min_length: must not exceed pin.max_length",
+    ]);
   });
 
   it("reports YAML syntax errors with a line number", () => {

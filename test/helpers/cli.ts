@@ -17,7 +17,10 @@ export function writeConfig(dir: string, dataDir: string, extra = ""): string {
 }
 
 /** Runs the CLI in-process with captured output; stdin is the given text (not a TTY). */
-export async function cli(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export async function cli(
+  args: string[],
+  opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const chunks = { out: [] as Buffer[], err: [] as Buffer[] };

@@ -1,13 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FakeClock } from "../../simulator/fake-clock.js";
+import { createSimulator, type Simulator } from "../../simulator/simulator.js";
 import { type App, createApp } from "../../src/app.js";
 import { parseSettings } from "../../src/config/load-settings.js";
 import type { Settings } from "../../src/config/schema.js";
 import { createLogger } from "../../src/logger.js";
 import { simWiringFromSettings } from "../../src/sim-wiring.js";
-import { FakeClock } from "../../simulator/fake-clock.js";
-import { createSimulator, type Simulator } from "../../simulator/simulator.js";
 
 export interface Harness {
   app: App;

@@ -13,7 +13,11 @@ describe("who may pass", () => {
     const { users } = h.app.services;
     users.setEnabled(users.require("carol").id, false);
     await h.type("4321#");
-    expect(h.app.services.audit.last()).toMatchObject({ outcome: "denied", reason: "user_disabled", userCode: code });
+    expect(h.app.services.audit.last()).toMatchObject({
+      outcome: "denied",
+      reason: "user_disabled",
+      userCode: code,
+    });
     expect(h.sim.door.boltReleased).toBe(false);
     users.setEnabled(users.require("carol").id, true);
     await h.type("4321#");
@@ -79,7 +83,10 @@ describe("lockout", () => {
 
     await h.clock.advance(30_000);
     for (let i = 0; i < 5; i++) await h.type("0000#");
-    const second = h.app.services.audit.tail(10).filter((r) => r.reason === "lockout_started").pop();
+    const second = h.app.services.audit
+      .tail(10)
+      .filter((r) => r.reason === "lockout_started")
+      .pop();
     expect(second?.detail).toMatchObject({ lockout_s: 60, lockout_number: 2 });
     await h.clock.advance(60_000);
     await h.type("1234#");
@@ -105,7 +112,12 @@ describe("lockout", () => {
     await h.app.stop();
     const { createApp } = await import("../../src/app.js");
     const { createLogger } = await import("../../src/logger.js");
-    const app = createApp({ settings, transports: h.sim.transports, clock: h.clock, logger: createLogger("silent") });
+    const app = createApp({
+      settings,
+      transports: h.sim.transports,
+      clock: h.clock,
+      logger: createLogger("silent"),
+    });
     await app.start();
     expect(app.services.access.lockoutState().lockedOut).toBe(true);
     await app.stop();

@@ -8,10 +8,14 @@ import { tempDir } from "../helpers/harness.js";
 describe("kill -9 between the log write and the pulse", () => {
   it("leaves the attempt committed in the log, with an intact chain", () => {
     const dataDir = tempDir();
-    const child = spawnSync(process.execPath, ["--import", "tsx", "test/fixtures/crash-at-pulse.ts", dataDir], {
-      encoding: "utf8",
-      timeout: 30_000,
-    });
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "test/fixtures/crash-at-pulse.ts", dataDir],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
     expect(child.signal).toBe("SIGKILL");
     expect(child.stdout).not.toContain("survived");
     const userCode = child.stdout.trim().split("\n")[0];

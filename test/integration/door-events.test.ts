@@ -26,7 +26,10 @@ describe("door events", () => {
     await h.clock.advance(9_000);
     expect(h.reasons()).not.toContain("door_held_open");
     await h.clock.advance(1_100);
-    expect(h.app.services.audit.last()).toMatchObject({ reason: "door_held_open", detail: { held_open_s: 10 } });
+    expect(h.app.services.audit.last()).toMatchObject({
+      reason: "door_held_open",
+      detail: { held_open_s: 10 },
+    });
     expect(h.app.services.door.status().phase).toBe("held_open");
     // The pulse ended long ago: the relay is not held by an open door.
     expect(h.sim.door.boltReleased).toBe(false);
@@ -51,7 +54,12 @@ describe("door events", () => {
     h.sim.pressExit();
     await h.clock.advance(50);
     await h.app.services.access.idle();
-    expect(h.app.services.audit.last()).toMatchObject({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
+    expect(h.app.services.audit.last()).toMatchObject({
+      kind: "door",
+      reason: "exit_request",
+      credential: "rex",
+      outcome: "granted",
+    });
     expect(h.sim.door.boltReleased).toBe(true);
     expect(h.sim.door.push()).toBe(true);
     await h.clock.advance(500); // longer than the contact's debounce: a real passage

@@ -46,7 +46,8 @@ describe("fail-secure", () => {
     db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
     // Fill the audit table's last page with genuine rows until SQLite reports SQLITE_FULL.
     expect(() => {
-      for (let i = 0; i < 100_000; i++) h.app.services.audit.append({ kind: "system", reason: "filler" }, h.clock.now());
+      for (let i = 0; i < 100_000; i++)
+        h.app.services.audit.append({ kind: "system", reason: "filler" }, h.clock.now());
     }).toThrow(/full/);
     const before = h.app.services.audit.last()?.seq;
     await h.type("1234#");

@@ -12,7 +12,13 @@ describe("PIN to door on the simulator", () => {
     const code = h.addUserWithPin("alice", "1234");
     await h.type("1234#");
     expect(h.sim.door.boltReleased).toBe(true);
-    expect(h.app.services.audit.last()).toMatchObject({ kind: "access", outcome: "granted", reason: "granted", userCode: code, credential: "pin" });
+    expect(h.app.services.audit.last()).toMatchObject({
+      kind: "access",
+      outcome: "granted",
+      reason: "granted",
+      userCode: code,
+      credential: "pin",
+    });
     await h.clock.advance(5000);
     expect(h.sim.door.boltReleased).toBe(false);
     expect(h.sim.door.pulseCount()).toBe(1);
@@ -22,7 +28,11 @@ describe("PIN to door on the simulator", () => {
     h = await startHarness();
     h.addUserWithPin("alice", "1234");
     await h.type("9999#");
-    expect(h.app.services.audit.last()).toMatchObject({ outcome: "denied", reason: "unknown_credential", userCode: null });
+    expect(h.app.services.audit.last()).toMatchObject({
+      outcome: "denied",
+      reason: "unknown_credential",
+      userCode: null,
+    });
     expect(h.sim.door.pulseCount()).toBe(0);
     expect(h.sim.door.push()).toBe(false);
   });

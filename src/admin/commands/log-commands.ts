@@ -22,17 +22,20 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
       n: { type: "string", short: "n" },
     },
   });
-  if (positionals.length) throw new UsageError(`log ${sub}: unexpected argument '${positionals[0]}'`, LOG_USAGE);
+  if (positionals.length)
+    throw new UsageError(`log ${sub}: unexpected argument '${positionals[0]}'`, LOG_USAGE);
   if (!sub || !["tail", "export", "verify"].includes(sub)) {
     throw new UsageError(sub ? `unknown log command '${sub}'` : "missing log command", LOG_USAGE);
   }
   const format = values.format ?? (sub === "tail" ? "json" : undefined);
-  if (sub === "export" && format === undefined) throw new UsageError("log export: --format json|csv is required", LOG_USAGE);
+  if (sub === "export" && format === undefined)
+    throw new UsageError("log export: --format json|csv is required", LOG_USAGE);
   if (format !== undefined && format !== "json" && format !== "csv") {
     throw new UsageError(`--format: expected json or csv, got '${format}'`, LOG_USAGE);
   }
   const count = values.n === undefined ? 20 : Number(values.n);
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`-n: expected a positive whole number, got '${values.n}'`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError(`-n: expected a positive whole number, got '${values.n}'`);
   const now = systemClock.now();
   const sinceMs = values.since ? parseTimeArg("--since", values.since, now) : undefined;
   const untilMs = values.until ? parseTimeArg("--until", values.until, now) : undefined;
@@ -47,7 +50,9 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
         write(`ok: ${result.checked} rows, chain intact`);
         return 0;
       }
-      write(`TAMPERED: row ${result.firstBad?.seq}: ${result.firstBad?.problem} (${result.checked} rows before it are intact)`);
+      write(
+        `TAMPERED: row ${result.firstBad?.seq}: ${result.firstBad?.problem} (${result.checked} rows before it are intact)`,
+      );
       return 1;
     }
     if (format === "csv") write(CSV_COLUMNS.join(","));

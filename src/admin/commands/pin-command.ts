@@ -28,8 +28,10 @@ export async function pinCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: { config: { type: "string" } },
   });
-  if (sub !== "set") throw new UsageError(sub ? `unknown pin command '${sub}'` : "missing pin command", PIN_USAGE);
-  if (positionals.length !== 1) throw new UsageError("pin set: expected exactly one USER (the PIN is never an argument)", PIN_USAGE);
+  if (sub !== "set")
+    throw new UsageError(sub ? `unknown pin command '${sub}'` : "missing pin command", PIN_USAGE);
+  if (positionals.length !== 1)
+    throw new UsageError("pin set: expected exactly one USER (the PIN is never an argument)", PIN_USAGE);
   const ctx = openAdminContext(values.config, io.env);
   try {
     ctx.users.require(positionals[0] as string); // fail before asking for a secret

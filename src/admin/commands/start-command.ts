@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import type { Settings } from "../../config/schema.js";
 import { type RunningController, startController } from "../../main.js";
+import { AdminService, currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { SimConsole } from "../sim-console.js";
-import { AdminService, currentActor } from "../admin-service.js";
 
 export const START_USAGE = "doorward start [--config FILE] [--simulate]";
 
@@ -43,7 +43,9 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
   process.once("SIGINT", () => void stop().then(() => process.exit(0)));
 
-  out(`doorward ${settings.door_id}: ready and locked (${running.sim ? "simulated hardware" : "hardware"}, data in ${settings.data_dir})`);
+  out(
+    `doorward ${settings.door_id}: ready and locked (${running.sim ? "simulated hardware" : "hardware"}, data in ${settings.data_dir})`,
+  );
   if (!running.sim) {
     await new Promise<void>(() => {}); // runs until a signal stops it
     return 0;

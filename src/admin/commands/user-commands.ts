@@ -48,7 +48,15 @@ export async function userCommand(args: string[], io: CliIo): Promise<number> {
         else {
           out(["USER_CODE", "ENABLED", "CREDENTIALS", "VALID_UNTIL", "NAME"].join("\t"));
           for (const u of list)
-            out([u.user_code, u.enabled ? "yes" : "no", u.credentials.join(",") || "-", u.valid_until ?? "-", u.name].join("\t"));
+            out(
+              [
+                u.user_code,
+                u.enabled ? "yes" : "no",
+                u.credentials.join(",") || "-",
+                u.valid_until ?? "-",
+                u.name,
+              ].join("\t"),
+            );
         }
         return 0;
       }
