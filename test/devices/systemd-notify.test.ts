@@ -13,7 +13,11 @@ function fakeSpawner(result: number | Error = 0) {
 }
 
 const enoent = () => Object.assign(new Error("spawn systemd-notify ENOENT"), { code: "ENOENT" });
-const underSystemd = { NOTIFY_SOCKET: "/run/systemd/notify", WATCHDOG_USEC: "10000000", WATCHDOG_PID: "4242" };
+const underSystemd = {
+  NOTIFY_SOCKET: "/run/systemd/notify",
+  WATCHDOG_USEC: "10000000",
+  WATCHDOG_PID: "4242",
+};
 
 describe("watchdogIntervalMs", () => {
   it("returns half of WATCHDOG_USEC in ms", () => {

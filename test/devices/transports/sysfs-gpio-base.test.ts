@@ -21,7 +21,11 @@ describe("findGpioBase", () => {
 
   it("finds base 512 on a Pi 4 with kernel 6.6+, ignoring the expander chip", async () => {
     const root = await fakeSysfs(PI_SYSFS.pi4Kernel66);
-    expect(await findGpioBase(root)).toMatchObject({ base: 512, label: "pinctrl-bcm2711", chip: "gpiochip512" });
+    expect(await findGpioBase(root)).toMatchObject({
+      base: 512,
+      label: "pinctrl-bcm2711",
+      chip: "gpiochip512",
+    });
   });
 
   it("finds base 512 on a Pi 3 (pinctrl-bcm2835) with kernel 6.6+", async () => {
