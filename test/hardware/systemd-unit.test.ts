@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -42,6 +42,7 @@ function verify(text: string): { status: number | null; stderr: string } {
   const copy = existsSync("/usr/bin/node") ? text : text.replaceAll("/usr/bin/node", process.execPath);
   writeFileSync(join(dir, "doorward.service"), copy);
   const run = spawnSync("systemd-analyze", ["verify", join(dir, "doorward.service")], { encoding: "utf8" });
+  rmSync(dir, { recursive: true, force: true });
   return { status: run.status, stderr: run.stderr.trim() };
 }
 
@@ -108,6 +109,7 @@ describe("hardware/install.sh", () => {
       encoding: "utf8",
       env: { PATH: `${bin}:/usr/bin:/bin` },
     });
+    rmSync(bin, { recursive: true, force: true });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/must be run as root/);
     expect(run.stdout).toBe("");

@@ -1,12 +1,20 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+const created: string[] = [];
+
+/** Removes every tree fakeSysfs built (call from afterAll). */
+export async function removeFakeSysfs(): Promise<void> {
+  await Promise.all(created.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+}
 
 /** Builds a fake /sys/class/gpio with the given chips; returns its path. */
 export async function fakeSysfs(
   chips: Array<{ base: number | string; label: string; ngpio?: number }>,
 ): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "doorward-sysfs-"));
+  created.push(root);
   await writeFile(join(root, "export"), "");
   await writeFile(join(root, "unexport"), "");
   for (const chip of chips) {

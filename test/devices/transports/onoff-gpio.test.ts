@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   OnoffGpioChip,
   type OnoffGpioFactory,
@@ -7,7 +7,9 @@ import {
 import { GpioBaseNotFoundError } from "../../../devices/transports/sysfs-gpio-base.js";
 import type { Level } from "../../../devices/types.js";
 import { FakeClock } from "../../../simulator/fake-clock.js";
-import { fakeSysfs, PI_SYSFS } from "./fake-sysfs.js";
+import { fakeSysfs, PI_SYSFS, removeFakeSysfs } from "./fake-sysfs.js";
+
+afterAll(removeFakeSysfs);
 
 /** Stands in for onoff's Gpio: records how it was constructed and lets the test raise interrupts. */
 class FakeOnoffGpio implements OnoffGpioLike {
@@ -188,5 +190,13 @@ describe("OnoffGpioChip", () => {
     );
     await expect(chip.open(17, "out")).rejects.toThrow(/could not be set inactive: EIO/);
     expect(made[0]?.unexported).toBe(true);
+  });
+
+  it("loads the real onoff lazily and turns a kernel refusal into a rejection", async () => {
+    // A base no kernel has: whatever this machine's sysfs holds, the export must fail, not crash.
+    const chip = await OnoffGpioChip.create({
+      base: { base: 100_000, label: "pinctrl-bcm2711", chip: "gpiochip100000", ngpio: 58 },
+    });
+    await expect(chip.open(17, "out")).rejects.toThrow(/GPIO 17 \(sysfs 100017\) could not be opened/);
   });
 });

@@ -1,12 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   findGpioBase,
   GpioBaseNotFoundError,
   requireGpioBase,
 } from "../../../devices/transports/sysfs-gpio-base.js";
-import { fakeSysfs, PI_SYSFS } from "./fake-sysfs.js";
+import { fakeSysfs, PI_SYSFS, removeFakeSysfs } from "./fake-sysfs.js";
+
+afterAll(removeFakeSysfs);
 
 describe("findGpioBase", () => {
   it("finds base 0 on an old kernel", async () => {
