@@ -1,0 +1,32 @@
+import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeConfig } from "../helpers/cli.js";
+import { tempDir } from "../helpers/harness.js";
+
+describe("doorward start --simulate with a scripted console", () => {
+  it("runs the controller on virtual hardware, executes piped commands and stops locked", () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, join(dir, "data"), "log_level: warn\n");
+    const script = ["status", "press 1234#", "status", "door push", "wait 300", "door release", "wait 200", "press 0000#", "bogus", "status", "quit"];
+    const run = spawnSync(process.execPath, ["bin/doorward.js", "start", "--simulate", "--config", config], {
+      input: `${script.join("\n")}\n`,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const out = run.stdout;
+    expect(out).toContain("ready and locked");
+    expect(out).toMatch(/demo user alice \(u-[0-9A-Z]{6}\) PIN 1234/);
+    expect(out).toMatch(/event #\d+ \S+ access granted granted via pin u-/);
+    expect(out).toContain("status lock=unlocked");
+    expect(out).toContain("door: opened");
+    expect(out).toMatch(/event #\d+ \S+ door door_closed/);
+    expect(out).toMatch(/access unknown_credential denied via pin/);
+    expect(out).toContain("error: unknown command 'bogus'");
+    expect(out).toContain("stopped; lock driven locked");
+    // The device secret was created readable by the service user only.
+    expect(statSync(join(dir, "data", "secret.key")).mode & 0o777).toBe(0o600);
+  });
+});
