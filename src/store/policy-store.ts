@@ -26,6 +26,13 @@ export interface PolicySnapshot {
   mode: ModeRecord;
 }
 
+/**
+ * Writes made through any PolicyStore on one connection, counted per connection: SQLite's
+ * data_version only moves for commits by *other* connections, and a test (or the web API)
+ * may edit through a second PolicyStore sharing the service's connection.
+ */
+const localWrites = new WeakMap<Db, { count: number }>();
+
 const NORMAL: ModeRecord = { mode: "normal", since_ms: 0, by: "default" };
 
 /**
@@ -34,16 +41,19 @@ const NORMAL: ModeRecord = { mode: "normal", since_ms: 0, by: "default" };
  * moves when another connection (the CLI) commits, and `revision` when this one writes.
  */
 export class PolicyStore {
-  private localRevision = 0;
+  private readonly writes: { count: number };
   private readonly dataVersion;
 
   constructor(private readonly db: Db) {
+    let writes = localWrites.get(db);
+    if (!writes) localWrites.set(db, (writes = { count: 0 }));
+    this.writes = writes;
     this.dataVersion = db.prepare<[], { data_version: number }>("PRAGMA data_version");
   }
 
   /** Changes whenever anything this snapshot depends on may have changed. Cheap: no table read. */
   revision(): string {
-    return `${this.dataVersion.get()?.data_version ?? 0}:${this.localRevision}`;
+    return `${this.dataVersion.get()?.data_version ?? 0}:${this.writes.count}`;
   }
 
   snapshot(): PolicySnapshot {
@@ -93,7 +103,7 @@ export class PolicyStore {
         for (const w of windows) insert.run(id, w.weekday, w.startMin, w.endMin);
       })
       .immediate();
-    this.localRevision++;
+    this.writes.count++;
     return this.requireSchedule(name);
   }
 
@@ -103,7 +113,7 @@ export class PolicyStore {
     const users = this.db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM user_schedules WHERE schedule_id = ?").get(s.id);
     if (users && users.n > 0) throw new StoreError(`schedule '${name}' is assigned to ${users.n} user(s); unassign it first`);
     this.db.prepare("DELETE FROM schedules WHERE id = ?").run(s.id);
-    this.localRevision++;
+    this.writes.count++;
   }
 
   listHolidays(): Array<{ date: string; name: string }> {
@@ -112,14 +122,14 @@ export class PolicyStore {
 
   addHoliday(date: string, name: string): void {
     this.db.prepare("INSERT INTO holidays (date, name) VALUES (?, ?) ON CONFLICT(date) DO UPDATE SET name = excluded.name").run(date, name);
-    this.localRevision++;
+    this.writes.count++;
   }
 
   removeHoliday(date: string): void {
     if (this.db.prepare("DELETE FROM holidays WHERE date = ?").run(date).changes === 0) {
       throw new StoreError(`no holiday on ${date}`);
     }
-    this.localRevision++;
+    this.writes.count++;
   }
 
   /** Replaces the user's schedules (an empty list: no schedule, see policy.require_schedule). */
@@ -150,6 +160,6 @@ export class PolicyStore {
     this.db
       .prepare("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
       .run(MODE_KEY, JSON.stringify(record));
-    this.localRevision++;
+    this.writes.count++;
   }
 }
