@@ -69,8 +69,8 @@ export class UserStore {
     this.byId = db.prepare<[number], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE id = ?`);
     // A normal and a duress PIN are found by the same single query, so the two take the same time.
     this.byPin = db.prepare<[string], UserRow & { kind: CredentialKind }>(
-      `SELECT ${USER_COLUMNS}, c.kind AS kind FROM credentials c JOIN users u ON u.id = c.user_id
-       WHERE c.kind IN ('pin', 'duress') AND c.lookup = ?`,
+      `SELECT ${USER_COLUMNS}, c.kind AS kind FROM credentials c INDEXED BY credentials_lookup JOIN users u ON u.id = c.user_id
+       WHERE c.lookup = ? AND c.kind IN ('pin', 'duress')`,
     );
   }
 

@@ -28,6 +28,8 @@ export const policyMigration: Migration = {
     DROP TABLE credentials;
     ALTER TABLE credentials_v4 RENAME TO credentials;
     CREATE INDEX credentials_user ON credentials(user_id);
+    -- A typed PIN is looked up among pins and duress pins in one probe of this index.
+    CREATE INDEX credentials_lookup ON credentials(lookup);
 
     ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'override', 'admin'));
     ALTER TABLE users ADD COLUMN agreement_until_ms INTEGER;
