@@ -16,6 +16,7 @@ import { loadOrCreateDeviceSecret } from "./secrets/device-secret.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
+import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
 
 export interface AppDeps {
   settings: Settings;
@@ -40,6 +41,7 @@ export interface Services {
   audit: AuditLog;
   door: DoorController;
   access: AccessService;
+  policy: PolicyServices;
 }
 
 export function databasePath(settings: Settings): string {
@@ -109,6 +111,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         unlockMs: settings.door.unlock_ms,
         heldOpenMs: settings.door.held_open_s * 1000,
         relockGraceMs: settings.door.relock_grace_ms,
+        holdPulseMs: settings.door.max_unlock_ms,
       },
       recordSafely,
     );
@@ -121,7 +124,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       clock,
       (err) => log.warn({ err }, "indicator output failed"),
     );
+    // Records-room policy: schedules, modes, unlock schedule, retention (src/policy/).
+    const policy = createPolicyServices({ settings, db, audit, door, clock, recordSafely, log });
     const access = new AccessService({
+      policy: policy.engine,
+      onGranted: (nowMs) => void policy.mode.granted(nowMs),
       users,
       hasher,
       kv: new KeyValueStore(db),
@@ -141,7 +148,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         maxMs: settings.lockout.max_s * 1000,
       },
     });
-    services = { db, users, hasher, audit, door, access };
+    services = { db, users, hasher, audit, door, access, policy };
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -179,6 +186,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
 
     access.start();
     stopSteps.push(() => access.stop());
+    await policy.start();
+    stopSteps.push(() => policy.stop());
 
     // 4. Credential readers last: by now every attempt has somewhere safe to go.
     const keypad = createKeypad();

@@ -5,7 +5,7 @@ import type { DoorController } from "../door/door-controller.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { UserStore } from "../store/user-store.js";
-import { decide } from "./decide.js";
+import { type Decision, type DenyReason, decide } from "./decide.js";
 import {
   initialLockout,
   isLockedOut,
@@ -21,6 +21,7 @@ import {
   type PinEntryState,
   pressKey,
 } from "./pin-entry.js";
+import type { PolicyEngine } from "./policy-engine.js";
 
 export interface AccessServiceDeps {
   users: UserStore;
@@ -34,7 +35,20 @@ export interface AccessServiceDeps {
   onError: (context: string, err: unknown) => void;
   pinPolicy: PinEntryPolicy;
   lockoutPolicy: LockoutPolicy;
+  /** The records-room rules (schedules, agreements, lockdown, two-person); absent = plain path. */
+  policy?: PolicyEngine;
+  /** Told after each grant has opened the door (first-person-in starts the unlock schedule). */
+  onGranted?: (nowMs: number) => void;
 }
+
+/** Denials of a known person by policy: not guessing, so they do not count toward the keypad lockout. */
+const POLICY_DENIALS = new Set<DenyReason>([
+  "lockdown",
+  "agreement_missing",
+  "agreement_expired",
+  "outside_schedule",
+  "same_person",
+]);
 
 const LOCKOUT_KEY = "lockout:keypad";
 
@@ -134,23 +148,57 @@ export class AccessService {
   }
 
   private async attempt(credential: CredentialType & ("pin" | "badge"), lookup: string): Promise<void> {
-    const { clock, users, indicator } = this.deps;
+    const { clock, users, indicator, policy } = this.deps;
     const now = clock.now();
+    // A PIN is looked up among normal and duress PINs by one query, so both take the same time.
+    const found =
+      credential === "pin"
+        ? users.findByPin(lookup)
+        : ((user) => (user ? { user, duress: false } : undefined))(
+            users.findByCredential(credential, lookup),
+          );
     const decision = decide(
-      { user: users.findByCredential(credential, lookup) },
-      { nowMs: now, lockedOut: false },
+      { user: found?.user, duress: found?.duress === true },
+      { nowMs: now, lockedOut: false, policy: policy?.context(now) },
     );
+    policy?.settle(decision);
     this.deps.record({
       kind: "access",
       reason: decision.reason,
       credential,
-      outcome: decision.outcome,
+      outcome: decision.outcome === "waiting" ? null : decision.outcome,
       userCode: decision.userCode,
+      detail:
+        decision.outcome === "granted" && decision.secondUserCode
+          ? { second_user_code: decision.secondUserCode }
+          : null,
     });
+    try {
+      await this.act(decision, credential, now);
+    } finally {
+      // The silent alarm is written after the door has acted, so feedback and relay timing are
+      // exactly those of the same decision without duress; the access row above already committed.
+      if (found?.duress) {
+        this.deps.record({ kind: "system", reason: "duress", credential, userCode: found.user.userCode });
+      }
+    }
+  }
+
+  private async act(decision: Decision, credential: CredentialType, now: number): Promise<void> {
+    const { indicator } = this.deps;
     if (decision.outcome === "granted") {
       this.saveLockout(recordSuccess());
       indicator.show("granted");
       await this.openDoor();
+      this.deps.onGranted?.(now);
+      return;
+    }
+    if (decision.outcome === "waiting") {
+      indicator.show("waiting");
+      return;
+    }
+    if (POLICY_DENIALS.has(decision.reason)) {
+      indicator.show("denied");
       return;
     }
     const { state, lockedForMs } = recordFailure(this.lockout, now, this.deps.lockoutPolicy);

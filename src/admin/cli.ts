@@ -1,17 +1,38 @@
-import { StoreError } from "../store/user-store.js";
-import { type CliIo, ConfigError } from "./cli-context.js";
+import { ConfigError, type CliIo } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
 import { USER_USAGE, userCommand } from "./commands/user-commands.js";
+import {
+  DOOR_USAGE,
+  DURESS_USAGE,
+  doorCommand,
+  duressCommand,
+  USER_SET_USAGE,
+  userPolicyCommand,
+} from "./commands/policy-commands.js";
+import {
+  HOLIDAY_USAGE,
+  holidayCommand,
+  SCHEDULE_USAGE,
+  scheduleCommand,
+} from "./commands/schedule-commands.js";
+import { StoreError } from "../store/user-store.js";
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 /** Each top-level command with its usage; new commands register here. */
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
-  user: { run: userCommand, usage: USER_USAGE },
+  user: {
+    run: (a, io) => (a[0] === "set" || a[0] === "erase" ? userPolicyCommand(a, io) : userCommand(a, io)),
+    usage: `${USER_USAGE}\n${USER_SET_USAGE}`,
+  },
+  schedule: { run: scheduleCommand, usage: SCHEDULE_USAGE },
+  holiday: { run: holidayCommand, usage: HOLIDAY_USAGE },
+  duress: { run: duressCommand, usage: DURESS_USAGE },
+  door: { run: doorCommand, usage: DOOR_USAGE },
   pin: { run: pinCommand, usage: PIN_USAGE },
   log: { run: logCommand, usage: LOG_USAGE },
 };

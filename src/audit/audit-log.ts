@@ -163,10 +163,19 @@ export class AuditLog {
     return this.tail(1)[0];
   }
 
-  /** Walks the whole chain and names the first row that was edited, deleted or moved. */
+  /**
+   * Walks the whole chain and names the first row that was edited, deleted or moved. After a
+   * retention purge the walk starts from the latest checkpoint (seq and hash of the last purged
+   * row), so the first kept row must link to it exactly.
+   */
   verify(): VerifyResult {
-    let prevHash = GENESIS_HASH;
-    let expectedSeq: number | null = null;
+    const checkpoint = this.db
+      .prepare<[], { through_seq: number; through_hash: string }>(
+        "SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+      )
+      .get();
+    let prevHash = checkpoint?.through_hash ?? GENESIS_HASH;
+    let expectedSeq: number | null = checkpoint ? checkpoint.through_seq + 1 : null;
     let checked = 0;
     for (const row of this.db.prepare<[], AuditRow>("SELECT * FROM audit_events ORDER BY seq").iterate()) {
       const fail = (problem: string): VerifyResult => ({

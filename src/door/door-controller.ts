@@ -15,7 +15,12 @@ export interface DoorTiming {
   unlockMs: number;
   heldOpenMs: number;
   relockGraceMs: number;
+  /** Length of each back-to-back pulse while the lock is held released (the relay's maximum). */
+  holdPulseMs?: number;
 }
+
+/** A held release re-arms this long before its pulse would end, so the bolt never drops in between. */
+const HOLD_REARM_MARGIN_MS = 1000;
 
 export type DoorListener = (status: DoorStatus) => void;
 
@@ -32,6 +37,8 @@ export class DoorController {
   private cancelPulseEnd: (() => void) | null = null;
   private cancelHeldOpen: (() => void) | null = null;
   private listeners = new Set<DoorListener>();
+  private heldFor: string | null = null;
+  private cancelHoldRearm: (() => void) | null = null;
 
   constructor(
     private readonly relay: LockRelay,
@@ -64,6 +71,7 @@ export class DoorController {
   /** Releases the lock for one pulse. The caller has already recorded why. */
   async unlock(): Promise<void> {
     if (this.phase === "fault") throw new Error(`door is in fault: ${this.faultDetail}`);
+    if (this.heldFor !== null) return; // already released, and a pulse end must not relock it
     this.cancelPulseEnd?.();
     this.cancelPulseEnd = this.clock.setTimeout(() => this.endPulse(), this.timing.unlockMs);
     try {
@@ -74,6 +82,57 @@ export class DoorController {
       throw err;
     }
     if (!this.doorOpen) this.setPhase("unlocked");
+  }
+
+  /** Why the lock is being held released ("emergency_unlock", "unlock_schedule"), or null. */
+  get holdReason(): string | null {
+    return this.heldFor;
+  }
+
+  /**
+   * Keeps the lock released (evacuation, unlock schedule) without ever energising the relay
+   * open-ended: back-to-back maximum-length pulses, each re-armed by a timer shortly before
+   * the last one ends. If re-arming stops (endHold, stop, a fault, a thrown error) the relay
+   * driver's own timer relocks within one pulse: the door stays fail-secure.
+   */
+  async holdUnlocked(reason: string): Promise<void> {
+    if (this.phase === "fault") throw new Error(`door is in fault: ${this.faultDetail}`);
+    this.heldFor = reason;
+    this.cancelHeldOpen?.();
+    this.cancelHeldOpen = null;
+    await this.rearmHold();
+    if (!this.doorOpen) this.setPhase("unlocked");
+  }
+
+  /** Ends a held release and relocks now. */
+  async endHold(): Promise<void> {
+    if (this.heldFor === null) return;
+    this.heldFor = null;
+    this.cancelHoldRearm?.();
+    this.cancelHoldRearm = null;
+    this.relockedAtMs = this.clock.now();
+    await this.relay.lock();
+    if (this.phase === "unlocked") this.setPhase("locked");
+  }
+
+  private async rearmHold(): Promise<void> {
+    this.cancelHoldRearm?.();
+    this.cancelHoldRearm = null;
+    if (this.heldFor === null) return;
+    const pulseMs = this.timing.holdPulseMs ?? this.timing.unlockMs;
+    this.cancelPulseEnd?.();
+    this.cancelPulseEnd = null;
+    this.cancelHoldRearm = this.clock.setTimeout(
+      () =>
+        void this.rearmHold().catch((err: Error) => this.enterFault(`held release failed: ${err.message}`)),
+      Math.max(pulseMs / 2, pulseMs - HOLD_REARM_MARGIN_MS),
+    );
+    try {
+      await this.relay.pulse(pulseMs);
+    } catch (err) {
+      this.enterFault(`lock output failed: ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   /** Relocks now (an admin lock command, stop). */
@@ -94,6 +153,9 @@ export class DoorController {
 
   /** A device the door depends on failed: stay locked and refuse unlocks until recovered. */
   enterFault(detail: string): void {
+    this.heldFor = null;
+    this.cancelHoldRearm?.();
+    this.cancelHoldRearm = null;
     if (this.phase !== "fault")
       this.record({ kind: "system", reason: "fault", detail: { device: "lock", detail } });
     this.faultDetail = detail;
@@ -112,6 +174,7 @@ export class DoorController {
   async stop(): Promise<void> {
     this.cancelHeldOpen?.();
     this.cancelHeldOpen = null;
+    await this.endHold();
     await this.lock();
   }
 
@@ -125,6 +188,8 @@ export class DoorController {
     this.record({ kind: "door", reason: "door_opened" });
     if (this.phase !== "fault") this.setPhase("open");
     this.cancelHeldOpen?.();
+    this.cancelHeldOpen = null;
+    if (this.heldFor !== null) return; // held released on purpose: an open door is expected
     this.cancelHeldOpen = this.clock.setTimeout(() => {
       this.cancelHeldOpen = null;
       this.record({
@@ -141,9 +206,9 @@ export class DoorController {
     this.cancelHeldOpen = null;
     this.record({ kind: "door", reason: "door_closed" });
     // Relock as soon as the door shuts: a pulse is for one passage, not for the rest of its time.
-    if (this.relay.released)
+    if (this.relay.released && this.heldFor === null)
       void this.lock().catch((err: Error) => this.enterFault(`relock failed: ${err.message}`));
-    if (this.phase !== "fault") this.setPhase("locked");
+    if (this.phase !== "fault") this.setPhase(this.heldFor !== null ? "unlocked" : "locked");
   }
 
   private endPulse(): void {

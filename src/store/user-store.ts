@@ -9,9 +9,15 @@ export interface User {
   validFromMs: number | null;
   validUntilMs: number | null;
   createdMs: number;
+  /** Policy fields (migration 4): who may pass during lockdown, agreement date, schedule ids. */
+  role: UserRole;
+  agreementUntilMs: number | null;
+  scheduleIds: number[];
 }
 
-export type CredentialKind = "pin" | "badge" | "fingerprint";
+export type UserRole = "user" | "override" | "admin";
+
+export type CredentialKind = "pin" | "badge" | "fingerprint" | "duress";
 
 interface UserRow {
   id: number;
@@ -21,7 +27,14 @@ interface UserRow {
   valid_from_ms: number | null;
   valid_until_ms: number | null;
   created_ms: number;
+  role: UserRole;
+  agreement_until_ms: number | null;
+  schedule_ids: string | null;
 }
+
+/** Every user read carries its schedule ids, so an attempt needs one indexed query, not two. */
+const USER_COLUMNS =
+  "u.*, (SELECT group_concat(schedule_id) FROM user_schedules s WHERE s.user_id = u.id) AS schedule_ids";
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -31,6 +44,9 @@ const toUser = (r: UserRow): User => ({
   validFromMs: r.valid_from_ms,
   validUntilMs: r.valid_until_ms,
   createdMs: r.created_ms,
+  role: r.role,
+  agreementUntilMs: r.agreement_until_ms,
+  scheduleIds: r.schedule_ids ? r.schedule_ids.split(",").map(Number) : [],
 });
 
 /** A request the store refuses; the message is fit to show an admin as it is. */
@@ -45,12 +61,18 @@ export class StoreError extends Error {
 export class UserStore {
   private readonly byLookup;
   private readonly byId;
+  private readonly byPin;
 
   constructor(private readonly db: Db) {
     this.byLookup = db.prepare<[string, string], UserRow>(
-      `SELECT u.* FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.kind = ? AND c.lookup = ?`,
+      `SELECT ${USER_COLUMNS} FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.kind = ? AND c.lookup = ?`,
     );
-    this.byId = db.prepare<[number], UserRow>("SELECT * FROM users WHERE id = ?");
+    this.byId = db.prepare<[number], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE id = ?`);
+    // A normal and a duress PIN are found by the same single query, so the two take the same time.
+    this.byPin = db.prepare<[string], UserRow & { kind: CredentialKind }>(
+      `SELECT ${USER_COLUMNS}, c.kind AS kind FROM credentials c INDEXED BY credentials_lookup JOIN users u ON u.id = c.user_id
+       WHERE c.lookup = ? AND c.kind IN ('pin', 'duress')`,
+    );
   }
 
   add(
@@ -86,7 +108,9 @@ export class UserStore {
   /** Finds by name or by user code. */
   find(nameOrCode: string): User | undefined {
     const row = this.db
-      .prepare<[string, string], UserRow>("SELECT * FROM users WHERE name = ? OR user_code = ?")
+      .prepare<[string, string], UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users u WHERE name = ? OR user_code = ?`,
+      )
       .get(nameOrCode, nameOrCode);
     return row ? toUser(row) : undefined;
   }
@@ -99,7 +123,10 @@ export class UserStore {
   }
 
   list(): User[] {
-    return this.db.prepare<[], UserRow>("SELECT * FROM users ORDER BY name").all().map(toUser);
+    return this.db
+      .prepare<[], UserRow>(`SELECT ${USER_COLUMNS} FROM users u ORDER BY name`)
+      .all()
+      .map(toUser);
   }
 
   setEnabled(id: number, enabled: boolean): void {
@@ -128,9 +155,13 @@ export class UserStore {
   setCredential(userId: number, kind: CredentialKind, lookup: string, nowMs: number): void {
     this.db
       .transaction(() => {
-        const owner = this.byLookup.get(kind, lookup);
-        if (owner && owner.id !== userId)
-          throw new StoreError(`this ${kind} is not available; choose another`);
+        // A PIN and a duress PIN share one hash domain: a value may be only one of the two.
+        const owner =
+          kind === "pin" || kind === "duress" ? this.byPin.get(lookup) : this.byLookup.get(kind, lookup);
+        // Someone else's credential, or the user's own PIN reused as their duress PIN (or the reverse).
+        const clash = owner && (owner.id !== userId || ("kind" in owner && owner.kind !== kind));
+        if (clash)
+          throw new StoreError(`this ${kind === "duress" ? "PIN" : kind} is not available; choose another`);
         if (kind !== "fingerprint")
           this.db.prepare("DELETE FROM credentials WHERE user_id = ? AND kind = ?").run(userId, kind);
         this.db
@@ -154,6 +185,12 @@ export class UserStore {
       )
       .all(userId)
       .map((r) => r.kind);
+  }
+
+  /** The holder of a typed PIN, and whether it is their duress PIN: one indexed read either way. */
+  findByPin(lookup: string): { user: User; duress: boolean } | undefined {
+    const row = this.byPin.get(lookup);
+    return row ? { user: toUser(row), duress: row.kind === "duress" } : undefined;
   }
 
   /** The user holding this credential, if any: one indexed read. */

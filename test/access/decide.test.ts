@@ -11,6 +11,9 @@ const user = (over: Partial<User> = {}): User => ({
   validFromMs: null,
   validUntilMs: null,
   createdMs: 0,
+  role: "user",
+  agreementUntilMs: null,
+  scheduleIds: [],
   ...over,
 });
 
@@ -20,6 +23,7 @@ describe("decide", () => {
       outcome: "granted",
       reason: "granted",
       userCode: "u-ABCDEF",
+      duress: false,
     });
   });
 

@@ -9,7 +9,19 @@ describe("doorward start --simulate with a scripted console", () => {
   it("runs the controller on virtual hardware, executes piped commands and stops locked", () => {
     const dir = tempDir();
     const config = writeConfig(dir, join(dir, "data"), "log_level: warn\n");
-    const script = ["status", "press 1234#", "status", "door push", "wait 300", "door release", "wait 200", "press 0000#", "bogus", "status", "quit"];
+    const script = [
+      "status",
+      "press 1234#",
+      "status",
+      "door push",
+      "wait 300",
+      "door release",
+      "wait 200",
+      "press 0000#",
+      "bogus",
+      "status",
+      "quit",
+    ];
     const run = spawnSync(process.execPath, ["bin/doorward.js", "start", "--simulate", "--config", config], {
       input: `${script.join("\n")}\n`,
       encoding: "utf8",

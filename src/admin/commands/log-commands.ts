@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
-import { CSV_COLUMNS, toCsvLine, toJsonLine } from "../../audit/export-format.js";
+import type { AuditRecord } from "../../audit/audit-log.js";
+import { CSV_COLUMNS, csvCell, toCsvLine, toJsonLine } from "../../audit/export-format.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 
 export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv]
-doorward log export --format json|csv [--since T] [--until T] [--user USER]
+doorward log export --format json|csv [--since T] [--until T] [--user USER] [--pseudonymous | --with-names]
 doorward log verify`;
 
 export async function logCommand(args: string[], io: CliIo): Promise<number> {
@@ -20,6 +21,8 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
       until: { type: "string" },
       user: { type: "string" },
       n: { type: "string", short: "n" },
+      pseudonymous: { type: "boolean" },
+      "with-names": { type: "boolean" },
     },
   });
   if (positionals.length)
@@ -33,6 +36,11 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   if (format !== undefined && format !== "json" && format !== "csv") {
     throw new UsageError(`--format: expected json or csv, got '${format}'`, LOG_USAGE);
   }
+  // Pseudonymous (user codes only) is the default; names are joined from users at export time.
+  if (values.pseudonymous && values["with-names"])
+    throw new UsageError("--pseudonymous and --with-names conflict", LOG_USAGE);
+  if (values["with-names"] && sub !== "export")
+    throw new UsageError("--with-names only goes with export", LOG_USAGE);
   const count = values.n === undefined ? 20 : Number(values.n);
   if (!Number.isInteger(count) || count < 1)
     throw new UsageError(`-n: expected a positive whole number, got '${values.n}'`);
@@ -42,7 +50,19 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
 
   const ctx = openAdminContext(values.config, io.env);
   try {
-    const line = format === "csv" ? toCsvLine : toJsonLine;
+    const names = values["with-names"] ? new Map(ctx.users.list().map((u) => [u.userCode, u.name])) : null;
+    // An erased person's name is their code: nothing personal is left to join.
+    const nameOf = (r: AuditRecord) => {
+      const n = r.userCode ? names?.get(r.userCode) : undefined;
+      return n && n !== r.userCode ? n : null;
+    };
+    const line = !names
+      ? format === "csv"
+        ? toCsvLine
+        : toJsonLine
+      : format === "csv"
+        ? (r: AuditRecord) => `${toCsvLine(r)},${csvCell(nameOf(r))}`
+        : (r: AuditRecord) => JSON.stringify({ ...JSON.parse(toJsonLine(r)), name: nameOf(r) });
     const write = (text: string) => io.stdout.write(`${text}\n`);
     if (sub === "verify") {
       const result = ctx.audit.verify();
@@ -55,7 +75,7 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
       );
       return 1;
     }
-    if (format === "csv") write(CSV_COLUMNS.join(","));
+    if (format === "csv") write([...CSV_COLUMNS, ...(names ? ["name"] : [])].join(","));
     if (sub === "tail") {
       for (const r of ctx.audit.tail(count)) write(line(r));
       return 0;

@@ -6,7 +6,7 @@ import { UsageError } from "../cli-errors.js";
 export const PIN_USAGE = `doorward pin set USER      (the PIN is read from a hidden prompt, or from the first line of stdin; never from the command line)`;
 
 /** Reads one line without echoing it when stdin is a terminal. */
-async function readSecretLine(io: CliIo, prompt: string): Promise<string> {
+export async function readSecretLine(io: CliIo, prompt: string): Promise<string> {
   const tty = io.stdin.isTTY === true;
   if (tty) io.stderr.write(prompt);
   const rl = createInterface({ input: io.stdin, terminal: false });

@@ -1,0 +1,69 @@
+import type { PolicySettings } from "../config/policy-schema.js";
+import type { PolicySnapshot, PolicyStore } from "../store/policy-store.js";
+import type { Decision, PolicyContext } from "./decide.js";
+import { LocalTimeConverter } from "./local-time.js";
+import { anyScheduleOpen } from "./schedule.js";
+import type { PendingPerson } from "./two-person.js";
+
+/**
+ * Assembles the PolicyContext that `decide()` reads, and keeps the little state the rules
+ * carry between attempts (the person waiting under the two-person rule). The compiled
+ * snapshot is reloaded only when the store's revision moves, so an attempt costs one pragma
+ * read plus O(windows of that user's schedules on that weekday).
+ */
+export class PolicyEngine {
+  readonly local: LocalTimeConverter;
+  private cached: PolicySnapshot | null = null;
+  private cachedRevision = "";
+  private pending: PendingPerson | null = null;
+
+  constructor(
+    private readonly store: PolicyStore,
+    private readonly settings: PolicySettings,
+  ) {
+    this.local = new LocalTimeConverter(settings.timezone);
+  }
+
+  snapshot(): PolicySnapshot {
+    const revision = this.store.revision();
+    if (!this.cached || revision !== this.cachedRevision) {
+      this.cached = this.store.snapshot();
+      this.cachedRevision = revision;
+    }
+    return this.cached;
+  }
+
+  context(nowMs: number): PolicyContext {
+    const snap = this.snapshot();
+    const local = this.local.at(nowMs);
+    const tp = this.settings.two_person;
+    return {
+      mode: snap.mode.mode,
+      local,
+      schedules: snap.schedules,
+      holidays: snap.holidays,
+      requireSchedule: this.settings.require_schedule,
+      requireAgreement: this.settings.require_agreement,
+      twoPerson: {
+        active: tp.enabled && (tp.only_during.length === 0 || this.namedOpen(tp.only_during, nowMs)),
+        windowMs: tp.window_s * 1000,
+        pending: this.pending,
+      },
+    };
+  }
+
+  /** Keeps the two-person state in step with what was decided. */
+  settle(decision: Decision): void {
+    if (decision.outcome === "waiting") this.pending = decision.pending;
+    else if (decision.outcome === "granted") this.pending = null;
+  }
+
+  /** Whether any of these named schedules is open now; names that do not exist count as closed. */
+  namedOpen(names: readonly string[], nowMs: number): boolean {
+    const snap = this.snapshot();
+    const ids = names
+      .map((n) => snap.scheduleIdsByName.get(n))
+      .filter((id): id is number => id !== undefined);
+    return anyScheduleOpen(ids, snap.schedules, this.local.at(nowMs), snap.holidays);
+  }
+}

@@ -1,0 +1,154 @@
+import { parseArgs } from "node:util";
+import { systemClock } from "../../../devices/system-clock.js";
+import type { DoorMode } from "../../access/decide.js";
+import type { UserRole } from "../../store/user-store.js";
+import type { CliIo } from "../cli-context.js";
+import { parseTimeArg, UsageError } from "../cli-errors.js";
+import type { UserPolicyChange } from "../policy-admin-service.js";
+import { readSecretLine } from "./pin-command.js";
+import { openPolicyContext } from "./policy-context.js";
+
+export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
+doorward user erase USER      (removes name and credentials; events stay under the user code)`;
+
+export const DURESS_USAGE =
+  "doorward duress set USER      (PIN from a hidden prompt or the first line of stdin)";
+
+export const DOOR_USAGE = `doorward door mode                       (current mode; the service polls it every policy.mode_poll_ms)
+doorward door lockdown on|off
+doorward door emergency on|off`;
+
+const ROLES: UserRole[] = ["user", "override", "admin"];
+
+/** `user set` and `user erase`: reached through `doorward user` for those two subcommands. */
+export async function userPolicyCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      schedule: { type: "string", multiple: true },
+      "no-schedule": { type: "boolean" },
+      "valid-until": { type: "string" },
+      "agreement-until": { type: "string" },
+      role: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError(`user ${sub}: expected exactly one USER`, USER_SET_USAGE);
+  const who = positionals[0] as string;
+  const now = systemClock.now();
+  const change: UserPolicyChange = {};
+  if (sub === "erase") {
+    if (Object.keys(values).some((k) => k !== "config"))
+      throw new UsageError("user erase takes no options besides --config", USER_SET_USAGE);
+  } else {
+    if (values.schedule && values["no-schedule"])
+      throw new UsageError("--schedule and --no-schedule conflict", USER_SET_USAGE);
+    if (values.schedule) change.schedules = values.schedule;
+    if (values["no-schedule"]) change.schedules = [];
+    const until = values["valid-until"];
+    if (until !== undefined)
+      change.validUntilMs = until === "never" ? null : parseTimeArg("--valid-until", until, now);
+    const agreement = values["agreement-until"];
+    if (agreement !== undefined)
+      change.agreementUntilMs =
+        agreement === "none" ? null : parseTimeArg("--agreement-until", agreement, now);
+    if (values.role !== undefined) {
+      if (!ROLES.includes(values.role as UserRole))
+        throw new UsageError(`--role: expected user, override or admin, got '${values.role}'`);
+      change.role = values.role as UserRole;
+    }
+    if (Object.keys(change).length === 0) throw new UsageError("user set: nothing to change", USER_SET_USAGE);
+  }
+  const ctx = openPolicyContext(values.config, io.env);
+  try {
+    // Unknown schedules are a usage mistake (exit 2), found before anything changes.
+    for (const s of change.schedules ?? []) {
+      if (!ctx.policy.store.findSchedule(s)) throw new UsageError(`--schedule: no such schedule '${s}'`);
+    }
+    if (sub === "erase") {
+      const user = ctx.policy.eraseUser(who);
+      io.stdout.write(`erased personal data of ${user.userCode}; their log entries remain under that code\n`);
+      return 0;
+    }
+    const user = ctx.policy.setUserPolicy(who, change);
+    io.stdout.write(`${user.name} (${user.userCode}) updated\n`);
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}
+
+export async function duressCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
+  if (sub !== "set")
+    throw new UsageError(sub ? `unknown duress command '${sub}'` : "missing duress command", DURESS_USAGE);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      "duress set: expected exactly one USER (the PIN is never an argument)",
+      DURESS_USAGE,
+    );
+  const ctx = openPolicyContext(values.config, io.env);
+  try {
+    ctx.users.require(positionals[0] as string);
+    const pin = await readSecretLine(io, "Duress PIN: ");
+    if (io.stdin.isTTY) {
+      const again = await readSecretLine(io, "Repeat duress PIN: ");
+      if (again !== pin) throw new UsageError("the two PINs differ; nothing changed");
+    }
+    const user = ctx.policy.setDuressPin(positionals[0] as string, pin);
+    io.stdout.write(`duress PIN set for ${user.name} (${user.userCode})\n`);
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}
+
+export async function doorCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
+  if (!sub || !["mode", "lockdown", "emergency"].includes(sub)) {
+    throw new UsageError(sub ? `unknown door command '${sub}'` : "missing door command", DOOR_USAGE);
+  }
+  const onOff = positionals[0];
+  if (
+    sub === "mode"
+      ? positionals.length !== 0
+      : positionals.length !== 1 || (onOff !== "on" && onOff !== "off")
+  ) {
+    throw new UsageError(
+      `door ${sub}: expected ${sub === "mode" ? "no arguments" : "on or off"}`,
+      DOOR_USAGE,
+    );
+  }
+  const ctx = openPolicyContext(values.config, io.env);
+  try {
+    const current = ctx.policy.mode();
+    if (sub !== "mode") {
+      const target: DoorMode =
+        onOff === "off" ? "normal" : sub === "lockdown" ? "lockdown" : "emergency_unlock";
+      const leaving = sub === "lockdown" ? "lockdown" : "emergency_unlock";
+      if (onOff === "off" && current.mode !== leaving)
+        throw new UsageError(`door ${sub} off: the door is in mode '${current.mode}'`);
+      ctx.policy.setMode(target);
+    }
+    const m = ctx.policy.mode();
+    io.stdout.write(
+      `mode ${m.mode} since ${m.since_ms ? new Date(m.since_ms).toISOString() : "-"} by ${m.by}\n`,
+    );
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}

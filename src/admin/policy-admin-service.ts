@@ -1,0 +1,132 @@
+import type { Clock } from "../../devices/types.js";
+import type { DoorMode } from "../access/decide.js";
+import { formatWindow, type ScheduleWindow } from "../access/schedule.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { CredentialHasher } from "../secrets/credential-hasher.js";
+import type { Db } from "../store/open-database.js";
+import { type ModeRecord, PolicyStore } from "../store/policy-store.js";
+import { StoreError, type User, type UserRole, type UserStore } from "../store/user-store.js";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export interface UserPolicyChange {
+  schedules?: string[];
+  validUntilMs?: number | null;
+  agreementUntilMs?: number | null;
+  role?: UserRole;
+}
+
+/**
+ * Policy changes made by an admin (CLI or HTTP): schedules, holidays, per-user policy, duress
+ * PINs, door modes, erasure. Each is an audit event with `detail.by` naming the actor (the
+ * operating-system user for the CLI) and never a name or secret.
+ */
+export class PolicyAdminService {
+  readonly store: PolicyStore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserStore,
+    private readonly hasher: CredentialHasher,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly actor: string,
+    private readonly pinPolicy: { minLength: number; maxLength: number },
+  ) {
+    this.store = new PolicyStore(db);
+  }
+
+  addSchedule(name: string, windows: ScheduleWindow[]): void {
+    this.store.addSchedule(name, windows, this.clock.now());
+    this.note("schedule_added", null, { schedule: name, windows: windows.map(formatWindow) });
+  }
+
+  removeSchedule(name: string): void {
+    this.store.removeSchedule(name);
+    this.note("schedule_removed", null, { schedule: name });
+  }
+
+  addHoliday(date: string, name: string): void {
+    this.store.addHoliday(date, name);
+    this.note("holiday_added", null, { date });
+  }
+
+  removeHoliday(date: string): void {
+    this.store.removeHoliday(date);
+    this.note("holiday_removed", null, { date });
+  }
+
+  /** Applies all changes in one transaction: unknown schedules fail before anything changes. */
+  setUserPolicy(nameOrCode: string, change: UserPolicyChange): User {
+    const user = this.users.require(nameOrCode);
+    const scheduleIds = change.schedules?.map((n) => this.store.requireSchedule(n).id);
+    this.db.transaction(() => {
+      if (scheduleIds) this.store.setUserSchedules(user.id, scheduleIds);
+      if (change.validUntilMs !== undefined)
+        this.users.setValidity(user.id, { validUntilMs: change.validUntilMs });
+      if (change.agreementUntilMs !== undefined)
+        this.store.setAgreementUntil(user.id, change.agreementUntilMs);
+      if (change.role) this.store.setRole(user.id, change.role);
+    })();
+    const detail: Record<string, unknown> = {};
+    if (change.schedules) detail.schedules = change.schedules;
+    if (change.validUntilMs !== undefined) detail.valid_until = iso(change.validUntilMs);
+    if (change.agreementUntilMs !== undefined) detail.agreement_until = iso(change.agreementUntilMs);
+    if (change.role) detail.role = change.role;
+    this.note("user_policy_changed", user, detail);
+    return this.users.get(user.id);
+  }
+
+  /** A second PIN that opens like the normal one and raises a silent alarm. */
+  setDuressPin(nameOrCode: string, pin: string): User {
+    const user = this.users.require(nameOrCode);
+    const { minLength, maxLength } = this.pinPolicy;
+    if (!/^[0-9]+$/.test(pin) || pin.length < minLength || pin.length > maxLength) {
+      throw new StoreError(`a PIN is ${minLength} to ${maxLength} digits`);
+    }
+    // Same hash domain as PINs: one lookup finds either, and a value can never be both.
+    this.users.setCredential(user.id, "duress", this.hasher.hash("pin", pin), this.clock.now());
+    this.note("duress_pin_set", user);
+    return user;
+  }
+
+  /**
+   * Removes a person's personal data: the name becomes their user code, every credential and
+   * schedule goes, the account is disabled. Their audit rows keep the pseudonymous code, and no
+   * row is touched, so the chain stays valid.
+   */
+  eraseUser(nameOrCode: string): User {
+    const user = this.users.require(nameOrCode);
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM credentials WHERE user_id = ?").run(user.id);
+      this.store.setUserSchedules(user.id, []);
+      this.db
+        .prepare(
+          "UPDATE users SET name = user_code, enabled = 0, agreement_until_ms = NULL, valid_from_ms = NULL, valid_until_ms = NULL WHERE id = ?",
+        )
+        .run(user.id);
+    })();
+    this.note("user_erased", user);
+    return this.users.get(user.id);
+  }
+
+  mode(): ModeRecord {
+    return this.store.mode();
+  }
+
+  /** Writes the mode the service polls; the service logs when the relay actually acts. */
+  setMode(mode: DoorMode): ModeRecord {
+    const record: ModeRecord = { mode, since_ms: this.clock.now(), by: this.actor };
+    const previous = this.store.mode().mode;
+    this.store.setMode(record);
+    this.note("door_mode_changed", null, { mode, previous });
+    return record;
+  }
+
+  private note(reason: string, user: User | null, extra: Record<string, unknown> = {}): void {
+    this.audit.append(
+      { kind: "system", reason, userCode: user?.userCode ?? null, detail: { by: this.actor, ...extra } },
+      this.clock.now(),
+    );
+  }
+}

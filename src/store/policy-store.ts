@@ -1,0 +1,191 @@
+import { compileSchedule, type CompiledSchedule, type ScheduleWindow } from "../access/schedule.js";
+import type { DoorMode } from "../access/decide.js";
+import type { Db } from "./open-database.js";
+import { StoreError, type UserRole } from "./user-store.js";
+
+export interface ScheduleInfo {
+  id: number;
+  name: string;
+  windows: ScheduleWindow[];
+}
+
+export interface ModeRecord {
+  mode: DoorMode;
+  since_ms: number;
+  by: string;
+}
+
+/** The kv key the CLI writes and the service reads: the process boundary for door modes. */
+export const MODE_KEY = "door:mode";
+
+/** Everything the decision needs that changes only when an admin edits it. */
+export interface PolicySnapshot {
+  schedules: Map<number, CompiledSchedule>;
+  scheduleIdsByName: Map<string, number>;
+  holidays: Set<string>;
+  mode: ModeRecord;
+}
+
+/**
+ * Writes made through any PolicyStore on one connection, counted per connection: SQLite's
+ * data_version only moves for commits by *other* connections, and a test (or the web API)
+ * may edit through a second PolicyStore sharing the service's connection.
+ */
+const localWrites = new WeakMap<Db, { count: number }>();
+
+const NORMAL: ModeRecord = { mode: "normal", since_ms: 0, by: "default" };
+
+/**
+ * Schedules, holidays, per-user policy fields and the door mode. The service caches a
+ * compiled snapshot and reloads it only when the database changed: `PRAGMA data_version`
+ * moves when another connection (the CLI) commits, and `revision` when this one writes.
+ */
+export class PolicyStore {
+  private readonly writes: { count: number };
+  private readonly dataVersion;
+
+  constructor(private readonly db: Db) {
+    let writes = localWrites.get(db);
+    if (!writes) localWrites.set(db, (writes = { count: 0 }));
+    this.writes = writes;
+    this.dataVersion = db.prepare<[], { data_version: number }>("PRAGMA data_version");
+  }
+
+  /** Changes whenever anything this snapshot depends on may have changed. Cheap: no table read. */
+  revision(): string {
+    return `${this.dataVersion.get()?.data_version ?? 0}:${this.writes.count}`;
+  }
+
+  snapshot(): PolicySnapshot {
+    const schedules = new Map<number, CompiledSchedule>();
+    const scheduleIdsByName = new Map<string, number>();
+    for (const s of this.listSchedules()) {
+      schedules.set(s.id, compileSchedule(s.id, s.name, s.windows));
+      scheduleIdsByName.set(s.name, s.id);
+    }
+    const holidays = new Set(
+      this.db
+        .prepare<[], { date: string }>("SELECT date FROM holidays")
+        .all()
+        .map((r) => r.date),
+    );
+    return { schedules, scheduleIdsByName, holidays, mode: this.mode() };
+  }
+
+  listSchedules(): ScheduleInfo[] {
+    const rows = this.db
+      .prepare<
+        [],
+        { id: number; name: string; weekday: number | null; start_min: number | null; end_min: number | null }
+      >(
+        `SELECT s.id, s.name, w.weekday, w.start_min, w.end_min FROM schedules s
+         LEFT JOIN schedule_windows w ON w.schedule_id = s.id ORDER BY s.name, w.weekday, w.start_min`,
+      )
+      .all();
+    const byId = new Map<number, ScheduleInfo>();
+    for (const r of rows) {
+      let s = byId.get(r.id);
+      if (!s) byId.set(r.id, (s = { id: r.id, name: r.name, windows: [] }));
+      if (r.weekday !== null)
+        s.windows.push({ weekday: r.weekday, startMin: r.start_min as number, endMin: r.end_min as number });
+    }
+    return [...byId.values()];
+  }
+
+  findSchedule(name: string): ScheduleInfo | undefined {
+    return this.listSchedules().find((s) => s.name === name);
+  }
+
+  requireSchedule(name: string): ScheduleInfo {
+    const s = this.findSchedule(name);
+    if (!s) throw new StoreError(`no such schedule: '${name}'`);
+    return s;
+  }
+
+  /** Adds windows to a schedule, creating it if needed. */
+  addSchedule(name: string, windows: ScheduleWindow[], nowMs: number): ScheduleInfo {
+    this.db
+      .transaction(() => {
+        this.db.prepare("INSERT OR IGNORE INTO schedules (name, created_ms) VALUES (?, ?)").run(name, nowMs);
+        const { id } = this.db
+          .prepare<[string], { id: number }>("SELECT id FROM schedules WHERE name = ?")
+          .get(name) as { id: number };
+        const insert = this.db.prepare(
+          "INSERT INTO schedule_windows (schedule_id, weekday, start_min, end_min) VALUES (?, ?, ?, ?)",
+        );
+        for (const w of windows) insert.run(id, w.weekday, w.startMin, w.endMin);
+      })
+      .immediate();
+    this.writes.count++;
+    return this.requireSchedule(name);
+  }
+
+  /** Refused while anyone is assigned to it: removing it would silently change their access. */
+  removeSchedule(name: string): void {
+    const s = this.requireSchedule(name);
+    const users = this.db
+      .prepare<[number], { n: number }>("SELECT count(*) AS n FROM user_schedules WHERE schedule_id = ?")
+      .get(s.id);
+    if (users && users.n > 0)
+      throw new StoreError(`schedule '${name}' is assigned to ${users.n} user(s); unassign it first`);
+    this.db.prepare("DELETE FROM schedules WHERE id = ?").run(s.id);
+    this.writes.count++;
+  }
+
+  listHolidays(): Array<{ date: string; name: string }> {
+    return this.db
+      .prepare<[], { date: string; name: string }>("SELECT date, name FROM holidays ORDER BY date")
+      .all();
+  }
+
+  addHoliday(date: string, name: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO holidays (date, name) VALUES (?, ?) ON CONFLICT(date) DO UPDATE SET name = excluded.name",
+      )
+      .run(date, name);
+    this.writes.count++;
+  }
+
+  removeHoliday(date: string): void {
+    if (this.db.prepare("DELETE FROM holidays WHERE date = ?").run(date).changes === 0) {
+      throw new StoreError(`no holiday on ${date}`);
+    }
+    this.writes.count++;
+  }
+
+  /** Replaces the user's schedules (an empty list: no schedule, see policy.require_schedule). */
+  setUserSchedules(userId: number, scheduleIds: number[]): void {
+    this.db
+      .transaction(() => {
+        this.db.prepare("DELETE FROM user_schedules WHERE user_id = ?").run(userId);
+        const insert = this.db.prepare("INSERT INTO user_schedules (user_id, schedule_id) VALUES (?, ?)");
+        for (const id of scheduleIds) insert.run(userId, id);
+      })
+      .immediate();
+  }
+
+  setRole(userId: number, role: UserRole): void {
+    this.db.prepare("UPDATE users SET role = ? WHERE id = ?").run(role, userId);
+  }
+
+  setAgreementUntil(userId: number, untilMs: number | null): void {
+    this.db.prepare("UPDATE users SET agreement_until_ms = ? WHERE id = ?").run(untilMs, userId);
+  }
+
+  mode(): ModeRecord {
+    const row = this.db
+      .prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?")
+      .get(MODE_KEY);
+    return row ? (JSON.parse(row.value) as ModeRecord) : NORMAL;
+  }
+
+  setMode(record: ModeRecord): void {
+    this.db
+      .prepare(
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(MODE_KEY, JSON.stringify(record));
+    this.writes.count++;
+  }
+}
