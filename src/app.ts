@@ -12,7 +12,7 @@ import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
-import { loadOrCreateDeviceSecret } from "./secrets/device-secret.js";
+import { loadCredentialKey } from "./secrets/credential-key.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
@@ -91,7 +91,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     });
     const audit = new AuditLog(db, settings.door_id);
     const users = new UserStore(db);
-    const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(settings)));
+    const hasher = new CredentialHasher(loadCredentialKey(settings));
     const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
     /** For events where the door must act whatever happens (it is already open, or forced). */
     const recordSafely = (entry: AuditEntry): void => {

@@ -2,6 +2,8 @@
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
  * records the last one applied. Never edit a released migration: add the next one.
  */
+import { mqttMigration } from "./migrations/mqtt.js";
+
 export interface Migration {
   version: number;
   name: string;
@@ -50,4 +52,5 @@ export const migrations: Migration[] = [
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  mqttMigration,
 ];
