@@ -11,6 +11,7 @@ import type { Settings } from "./config/schema.js";
 import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
+import { MqttBridge } from "./mqtt/mqtt-bridge.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
 import { KeyValueStore } from "./store/key-value-store.js";
@@ -40,6 +41,7 @@ export interface Services {
   audit: AuditLog;
   door: DoorController;
   access: AccessService;
+  mqtt: MqttBridge | null;
 }
 
 export function databasePath(settings: Settings): string {
@@ -137,7 +139,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         maxMs: settings.lockout.max_s * 1000,
       },
     });
-    services = { db, users, hasher, audit, door, access };
+    services = { db, users, hasher, audit, door, access, mqtt: null };
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -176,6 +178,23 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const keypad = createKeypad();
     await keypad.start();
     stopSteps.push(() => keypad.stop());
+
+    // 5. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
+    if (settings.mqtt.enabled) {
+      const mqttBridge = new MqttBridge({
+        settings,
+        db,
+        audit,
+        door,
+        clock,
+        logger,
+        credentialKey: loadCredentialKey(settings),
+        actions: { unlock: (detail) => access.remoteUnlock(detail), lock: () => door.lock() },
+      });
+      mqttBridge.start();
+      services.mqtt = mqttBridge;
+      stopSteps.push(() => mqttBridge.stop());
+    }
 
     recordSafely({ kind: "system", reason: "controller_started" });
     log.info({ door: settings.door_id }, "ready and locked");
