@@ -54,7 +54,10 @@ async function startBroker(): Promise<{ url: string; name: string; stop: () => P
   if (spawnSync("sh", ["-c", "command -v mosquitto"]).status === 0) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "bench-mosq-"));
-    writeFileSync(join(dir, "m.conf"), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    writeFileSync(
+      join(dir, "m.conf"),
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+    );
     const child = spawn("mosquitto", ["-c", join(dir, "m.conf")], { stdio: "ignore" });
     const url = `mqtt://127.0.0.1:${port}`;
     for (let i = 0; i < 50; i++) {
@@ -82,7 +85,9 @@ async function startBroker(): Promise<{ url: string; name: string; stop: () => P
   };
 }
 
-export async function benchMqttDrain(opts: { events?: number; fleetSamples?: number } = {}): Promise<MqttDrainFigures> {
+export async function benchMqttDrain(
+  opts: { events?: number; fleetSamples?: number } = {},
+): Promise<MqttDrainFigures> {
   const events = opts.events ?? 100_000;
   const broker = await startBroker();
   const logger = createLogger("silent");
@@ -93,7 +98,11 @@ export async function benchMqttDrain(opts: { events?: number; fleetSamples?: num
     const db = openDatabase(join(dir, "door.db"));
     const audit = new AuditLog(db, door);
     db.transaction(() => {
-      for (let i = 0; i < events; i++) audit.append({ kind: "access", reason: "granted", credential: "pin", outcome: "granted", userCode: "u-BENCH1" }, Date.now());
+      for (let i = 0; i < events; i++)
+        audit.append(
+          { kind: "access", reason: "granted", credential: "pin", outcome: "granted", userCode: "u-BENCH1" },
+          Date.now(),
+        );
     })();
     const topic = `doorward/${door}/event`;
     const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
@@ -101,7 +110,11 @@ export async function benchMqttDrain(opts: { events?: number; fleetSamples?: num
     sub.on("message", (_t, payload) => seen.add((JSON.parse(payload.toString()) as { seq: number }).seq));
     await sub.subscribeAsync(topic, { qos: 0 });
 
-    const settings = parseSettings({ door_id: door, log_level: "silent", mqtt: { enabled: true, url: broker.url } });
+    const settings = parseSettings({
+      door_id: door,
+      log_level: "silent",
+      mqtt: { enabled: true, url: broker.url },
+    });
     const bridge = new MqttBridge({
       settings,
       db,
@@ -153,7 +166,14 @@ export async function benchMqttDrain(opts: { events?: number; fleetSamples?: num
       users.setCredential(u.id, "pin", hasher.hash("pin", String(100000 + i)), 0);
       adminDb.prepare("INSERT INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(group, u.id);
       const start = performance.now();
-      const r = await publishFleetAllowlist({ db: adminDb, kv: new KeyValueStore(adminDb), client: admin, group, privateKey: key, nowMs: Date.now() });
+      const r = await publishFleetAllowlist({
+        db: adminDb,
+        kv: new KeyValueStore(adminDb),
+        client: admin,
+        group,
+        privateKey: key,
+        nowMs: Date.now(),
+      });
       while (fleetDoor.allowlistVersion() < r.version) await new Promise((res) => setImmediate(res));
       samples.push(performance.now() - start);
     }

@@ -9,15 +9,26 @@ const topicSegment = /^[A-Za-z0-9][A-Za-z0-9_\-/]{0,126}[A-Za-z0-9_-]$|^[A-Za-z0
 export const mqttSchema = z
   .object({
     enabled: z.boolean().default(false),
-    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, "an mqtt:// or mqtts:// URL").default("mqtt://localhost:1883"),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, "an mqtt:// or mqtts:// URL")
+      .default("mqtt://localhost:1883"),
     username: z.string().min(1).nullable().default(null),
     password_file: z.string().min(1).nullable().default(null),
     /** Defaults to `doorward-<door_id>`; must be unique per broker. */
     client_id: z.string().min(1).max(128).nullable().default(null),
     /** Topic prefix; defaults to `doorward/<door_id>`. No wildcards, no trailing slash. */
-    prefix: z.string().regex(topicSegment, "topic segments without wildcards or a trailing '/'").nullable().default(null),
+    prefix: z
+      .string()
+      .regex(topicSegment, "topic segments without wildcards or a trailing '/'")
+      .nullable()
+      .default(null),
     /** Group this door belongs to, for group-addressed commands and allowlist snapshots. */
-    group: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lowercase letters, digits, '-' or '_'").nullable().default(null),
+    group: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lowercase letters, digits, '-' or '_'")
+      .nullable()
+      .default(null),
     tls: z
       .object({
         ca_file: z.string().min(1).nullable().default(null),
@@ -31,7 +42,11 @@ export const mqttSchema = z
     /** The admin Ed25519 public key: inline PEM or a path to a PEM file. Without it every signed message is refused. */
     admin_public_key: z.string().min(1).nullable().default(null),
     /** HMAC-SHA256 (keyed with the credential key) of the Home Assistant unlock code, hex; see docs/mqtt.md. */
-    ha_unlock_code_hash: z.string().regex(/^[0-9a-f]{64}$/, "64 hex digits").nullable().default(null),
+    ha_unlock_code_hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "64 hex digits")
+      .nullable()
+      .default(null),
     home_assistant: z
       .object({
         discovery: z.boolean().default(true),

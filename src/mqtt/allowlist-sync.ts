@@ -15,7 +15,9 @@ const fleetUser = z
     enabled: z.boolean(),
     valid_from_ms: z.number().int().nullable(),
     valid_until_ms: z.number().int().nullable(),
-    credentials: z.array(z.object({ kind: z.enum(["pin", "badge"]), lookup: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
+    credentials: z.array(
+      z.object({ kind: z.enum(["pin", "badge"]), lookup: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
+    ),
   })
   .strict();
 export type FleetUser = z.infer<typeof fleetUser>;
@@ -49,7 +51,11 @@ export const ALLOWLIST_VERSION_KEY = "allowlist:version";
 
 export type ApplyResult =
   | { applied: true; version: number }
-  | { applied: false; reason: "wrong_group" | "old_version" | "version_gap" | "apply_failed"; detail?: string };
+  | {
+      applied: false;
+      reason: "wrong_group" | "old_version" | "version_gap" | "apply_failed";
+      detail?: string;
+    };
 
 /** Applies snapshots and deltas to the door's own user store, each in one transaction. */
 export class AllowlistApplier {
@@ -69,7 +75,8 @@ export class AllowlistApplier {
       if (s.version <= current) return { applied: false, reason: "old_version" };
       const keep = new Set(s.users.map((u) => u.user_code));
       for (const row of this.db.prepare<[], { user_code: string }>("SELECT user_code FROM users").all()) {
-        if (!keep.has(row.user_code)) this.db.prepare("DELETE FROM users WHERE user_code = ?").run(row.user_code);
+        if (!keep.has(row.user_code))
+          this.db.prepare("DELETE FROM users WHERE user_code = ?").run(row.user_code);
       }
       // Clear every travelling credential first, so one moving between two users never collides mid-apply.
       this.db.prepare("DELETE FROM credentials WHERE kind IN ('pin', 'badge')").run();
@@ -82,11 +89,14 @@ export class AllowlistApplier {
     if (d.group !== this.group) return { applied: false, reason: "wrong_group" };
     return this.inTransaction(d.version, (current) => {
       if (d.version <= current) return { applied: false, reason: "old_version" };
-      if (d.base_version !== current) return { applied: false, reason: "version_gap", detail: `have ${current}` };
+      if (d.base_version !== current)
+        return { applied: false, reason: "version_gap", detail: `have ${current}` };
       for (const code of d.remove) this.db.prepare("DELETE FROM users WHERE user_code = ?").run(code);
       for (const u of d.upsert) {
         this.db
-          .prepare("DELETE FROM credentials WHERE kind IN ('pin', 'badge') AND user_id = (SELECT id FROM users WHERE user_code = ?)")
+          .prepare(
+            "DELETE FROM credentials WHERE kind IN ('pin', 'badge') AND user_id = (SELECT id FROM users WHERE user_code = ?)",
+          )
           .run(u.user_code);
       }
       for (const u of d.upsert) this.upsert(u, nowMs);
@@ -119,7 +129,9 @@ export class AllowlistApplier {
            valid_from_ms = excluded.valid_from_ms, valid_until_ms = excluded.valid_until_ms`,
       )
       .run(u.user_code, u.user_code, u.enabled ? 1 : 0, u.valid_from_ms, u.valid_until_ms, nowMs);
-    const id = this.db.prepare<[string], { id: number }>("SELECT id FROM users WHERE user_code = ?").get(u.user_code)?.id;
+    const id = this.db
+      .prepare<[string], { id: number }>("SELECT id FROM users WHERE user_code = ?")
+      .get(u.user_code)?.id;
     for (const c of u.credentials) {
       this.db
         .prepare("INSERT INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, ?, ?, ?)")
@@ -131,7 +143,16 @@ export class AllowlistApplier {
 /** On the admin's machine: the group's allowlist as it stands in the admin database. */
 export function readGroupUsers(db: Db, group: string): FleetUser[] {
   const users = db
-    .prepare<[string], { id: number; user_code: string; enabled: number; valid_from_ms: number | null; valid_until_ms: number | null }>(
+    .prepare<
+      [string],
+      {
+        id: number;
+        user_code: string;
+        enabled: number;
+        valid_from_ms: number | null;
+        valid_until_ms: number | null;
+      }
+    >(
       `SELECT u.id, u.user_code, u.enabled, u.valid_from_ms, u.valid_until_ms FROM users u
        JOIN fleet_group_members m ON m.user_id = u.id WHERE m.group_name = ? ORDER BY u.user_code`,
     )
@@ -149,7 +170,10 @@ export function readGroupUsers(db: Db, group: string): FleetUser[] {
 }
 
 /** The delta that turns `before` into `after` (both keyed by user code). */
-export function diffUsers(before: FleetUser[], after: FleetUser[]): { upsert: FleetUser[]; remove: string[] } {
+export function diffUsers(
+  before: FleetUser[],
+  after: FleetUser[],
+): { upsert: FleetUser[]; remove: string[] } {
   const old = new Map(before.map((u) => [u.user_code, JSON.stringify(u)]));
   const now = new Set(after.map((u) => u.user_code));
   return {

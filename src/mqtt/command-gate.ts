@@ -30,11 +30,16 @@ export const commandBodySchema = z
     nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   })
   .strict()
-  .refine((b) => (b.action === "lockdown") === (b.value !== undefined), "lockdown takes value on|off; others take none");
+  .refine(
+    (b) => (b.action === "lockdown") === (b.value !== undefined),
+    "lockdown takes value on|off; others take none",
+  );
 
 export type CommandBody = z.infer<typeof commandBodySchema>;
 
-export type GateResult = { ok: true; command: CommandBody } | { ok: false; reason: CommandRejection; action?: string };
+export type GateResult =
+  | { ok: true; command: CommandBody }
+  | { ok: false; reason: CommandRejection; action?: string };
 
 export interface CommandGateOptions {
   doorId: string;
@@ -64,11 +69,15 @@ export class CommandGate {
     if (!parsed.success) return { ok: false, reason: "malformed" };
     const command = parsed.data;
     const t = command.target;
-    const addressedHere = "door" in t ? t.door === this.opts.doorId : this.opts.group !== null && t.group === this.opts.group;
+    const addressedHere =
+      "door" in t ? t.door === this.opts.doorId : this.opts.group !== null && t.group === this.opts.group;
     if (!addressedHere) return { ok: false, reason: "wrong_door", action: command.action };
-    if (Math.abs(nowMs - command.ts_ms) > this.opts.windowMs) return { ok: false, reason: "stale", action: command.action };
-    if (!this.opts.remoteControl) return { ok: false, reason: "remote_control_disabled", action: command.action };
-    if (!this.rememberNonce(command.nonce, nowMs)) return { ok: false, reason: "replayed", action: command.action };
+    if (Math.abs(nowMs - command.ts_ms) > this.opts.windowMs)
+      return { ok: false, reason: "stale", action: command.action };
+    if (!this.opts.remoteControl)
+      return { ok: false, reason: "remote_control_disabled", action: command.action };
+    if (!this.rememberNonce(command.nonce, nowMs))
+      return { ok: false, reason: "replayed", action: command.action };
     return { ok: true, command };
   }
 
@@ -76,9 +85,14 @@ export class CommandGate {
   private rememberNonce(nonce: string, nowMs: number): boolean {
     return this.db
       .transaction(() => {
-        this.db.prepare("DELETE FROM mqtt_command_nonces WHERE ts_ms < ?").run(nowMs - 2 * this.opts.windowMs);
-        return this.db.prepare("INSERT OR IGNORE INTO mqtt_command_nonces (nonce, ts_ms) VALUES (?, ?)").run(nonce, nowMs)
-          .changes === 1;
+        this.db
+          .prepare("DELETE FROM mqtt_command_nonces WHERE ts_ms < ?")
+          .run(nowMs - 2 * this.opts.windowMs);
+        return (
+          this.db
+            .prepare("INSERT OR IGNORE INTO mqtt_command_nonces (nonce, ts_ms) VALUES (?, ?)")
+            .run(nonce, nowMs).changes === 1
+        );
       })
       .immediate();
   }

@@ -1,8 +1,14 @@
-import { randomBytes, type KeyObject } from "node:crypto";
+import { type KeyObject, randomBytes } from "node:crypto";
 import type { MqttClient } from "mqtt";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
-import { type AllowlistDelta, type AllowlistSnapshot, diffUsers, type FleetUser, readGroupUsers } from "./allowlist-sync.js";
+import {
+  type AllowlistDelta,
+  type AllowlistSnapshot,
+  diffUsers,
+  type FleetUser,
+  readGroupUsers,
+} from "./allowlist-sync.js";
 import { signMessage } from "./signed-envelope.js";
 import { fleetTopics } from "./topics.js";
 
@@ -61,7 +67,12 @@ export async function publishFleetAllowlist(opts: {
 /** A signed remote command, ready to publish on `<prefix>/command` or the group's command topic. */
 export function signedCommand(
   privateKey: KeyObject,
-  c: { action: "unlock" | "lock" | "lockdown"; value?: "on" | "off"; target: { door: string } | { group: string }; tsMs: number },
+  c: {
+    action: "unlock" | "lock" | "lockdown";
+    value?: "on" | "off";
+    target: { door: string } | { group: string };
+    tsMs: number;
+  },
 ): string {
   return signMessage(
     {

@@ -52,7 +52,10 @@ export class InboundHandler {
     try {
       key = m.admin_public_key ? loadPublicKey(m.admin_public_key) : null;
     } catch (err) {
-      deps.log.error({ err: (err as Error).message }, "admin public key unusable; every signed message will be refused");
+      deps.log.error(
+        { err: (err as Error).message },
+        "admin public key unusable; every signed message will be refused",
+      );
     }
     this.publicKey = key;
     this.gate = new CommandGate(deps.db, {
@@ -90,7 +93,12 @@ export class InboundHandler {
           this.deps.record({ kind: "access", reason: "remote_lock", credential: "remote", detail });
           return this.deps.actions.lock();
         case "lockdown":
-          this.deps.record({ kind: "system", reason: `remote_lockdown_${c.value}`, credential: "remote", detail });
+          this.deps.record({
+            kind: "system",
+            reason: `remote_lockdown_${c.value}`,
+            credential: "remote",
+            detail,
+          });
           this.deps.actions.lockdown?.(c.value === "on");
       }
     });
@@ -98,7 +106,10 @@ export class InboundHandler {
 
   private haCommand(payload: Buffer, retained: boolean): void {
     const topic = this.deps.topics.haLockSet;
-    if (retained) return this.reject("retained", { topic });
+    if (retained) {
+      this.reject("retained", { topic });
+      return;
+    }
     let action: unknown;
     let code: unknown;
     const text = payload.toString("utf8").trim();
@@ -107,10 +118,17 @@ export class InboundHandler {
       action = parsed.action;
       code = parsed.code;
     } catch {
-      return this.reject("malformed", { topic });
+      this.reject("malformed", { topic });
+      return;
     }
-    if (action !== "LOCK" && action !== "UNLOCK" && action !== "OPEN") return this.reject("malformed", { topic });
-    if (!this.deps.settings.mqtt.remote_control) return this.reject("remote_control_disabled", { topic, action });
+    if (action !== "LOCK" && action !== "UNLOCK" && action !== "OPEN") {
+      this.reject("malformed", { topic });
+      return;
+    }
+    if (!this.deps.settings.mqtt.remote_control) {
+      this.reject("remote_control_disabled", { topic, action });
+      return;
+    }
     const detail = { via: "home_assistant", action };
     if (action === "LOCK") {
       this.run("lock", async () => {
@@ -119,7 +137,10 @@ export class InboundHandler {
       });
       return;
     }
-    if (!this.codeMatches(code)) return this.reject("bad_code", { topic, action });
+    if (!this.codeMatches(code)) {
+      this.reject("bad_code", { topic, action });
+      return;
+    }
     this.run("unlock", () => this.deps.actions.unlock(detail));
   }
 
@@ -133,9 +154,16 @@ export class InboundHandler {
   private allowlistMessage(kind: "snapshot" | "delta", payload: Buffer): void {
     const now = this.deps.clock.now();
     const verified = verifyEnvelope(payload, this.publicKey);
-    if (!verified.ok) return this.allowlistRejected(kind, verified.reason);
-    const parsed = kind === "snapshot" ? snapshotSchema.safeParse(verified.body) : deltaSchema.safeParse(verified.body);
-    if (!parsed.success) return this.allowlistRejected(kind, "malformed");
+    if (!verified.ok) {
+      this.allowlistRejected(kind, verified.reason);
+      return;
+    }
+    const parsed =
+      kind === "snapshot" ? snapshotSchema.safeParse(verified.body) : deltaSchema.safeParse(verified.body);
+    if (!parsed.success) {
+      this.allowlistRejected(kind, "malformed");
+      return;
+    }
     const body = parsed.data;
     const result =
       body.type === "allowlist_snapshot"
@@ -156,7 +184,11 @@ export class InboundHandler {
       return;
     }
     if (result.reason === "version_gap") {
-      this.deps.record({ kind: "system", reason: "allowlist_gap", detail: { version: body.version, have: this.deps.allowlist.version() } });
+      this.deps.record({
+        kind: "system",
+        reason: "allowlist_gap",
+        detail: { version: body.version, have: this.deps.allowlist.version() },
+      });
       this.deps.refetchSnapshot();
       return;
     }
@@ -165,7 +197,11 @@ export class InboundHandler {
 
   private allowlistRejected(kind: string, why: string, problem?: string): void {
     this.deps.log.warn({ kind, why, problem }, "allowlist update refused");
-    this.deps.record({ kind: "system", reason: "allowlist_rejected", detail: { via: kind, why, ...(problem ? { problem } : {}) } });
+    this.deps.record({
+      kind: "system",
+      reason: "allowlist_rejected",
+      detail: { via: kind, why, ...(problem ? { problem } : {}) },
+    });
   }
 
   private reject(reason: string, detail: Record<string, unknown>): void {

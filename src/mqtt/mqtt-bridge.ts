@@ -8,7 +8,7 @@ import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import { AllowlistApplier } from "./allowlist-sync.js";
 import { mqttClientOptions } from "./connect-options.js";
-import { type EventPayload, EventOutbox, haEventType } from "./event-outbox.js";
+import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
 import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
@@ -86,7 +86,12 @@ export class MqttBridge {
     this.cursor = this.savedCursor = this.sentUpTo = this.outbox.cursor();
     const s = this.deps.settings;
     const clientId = s.mqtt.client_id ?? `doorward-${s.door_id}`;
-    const opts = mqttClientOptions(s.mqtt, clientId, { topic: this.topics.availability, payload: "offline" }, this.deps.clientOptions);
+    const opts = mqttClientOptions(
+      s.mqtt,
+      clientId,
+      { topic: this.topics.availability, payload: "offline" },
+      this.deps.clientOptions,
+    );
     // connect() returns at once and retries in the background: start-up never waits for a broker.
     const client = mqtt.connect(s.mqtt.url, opts);
     this.client = client;
@@ -115,7 +120,10 @@ export class MqttBridge {
     const client = this.client;
     if (!client) return;
     if (this.connected) {
-      await withTimeout(client.publishAsync(this.topics.availability, "offline", { qos: 1, retain: true }), 2000).catch(() => {});
+      await withTimeout(
+        client.publishAsync(this.topics.availability, "offline", { qos: 1, retain: true }),
+        2000,
+      ).catch(() => {});
     }
     await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
     this.saveCursor();
@@ -157,7 +165,8 @@ export class MqttBridge {
     this.log.info({ cursor: this.cursor }, "connected to broker");
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
     const subs = [this.topics.command, this.topics.haLockSet, this.topics.haStatus];
-    for (const t of [this.topics.groupCommand, this.topics.allowlistSnapshot, this.topics.allowlistDelta]) if (t) subs.push(t);
+    for (const t of [this.topics.groupCommand, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
+      if (t) subs.push(t);
     client.subscribe(subs, { qos: 1 }, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");
     });
@@ -167,7 +176,8 @@ export class MqttBridge {
   }
 
   private onClose(): void {
-    if (this.connected) this.log.warn({ cursor: this.cursor }, "broker connection lost; events wait in the outbox");
+    if (this.connected)
+      this.log.warn({ cursor: this.cursor }, "broker connection lost; events wait in the outbox");
     this.connected = false;
     this.generation++;
     this.inFlight = 0;
@@ -218,9 +228,13 @@ export class MqttBridge {
     });
     const haType = haEventType(event);
     if (haType && this.deps.clock.now() - Date.parse(event.ts) < HA_EVENT_MAX_AGE_MS) {
-      client.publish(this.topics.haEvent, JSON.stringify({ event_type: haType, seq: event.seq, user_code: event.user_code }), {
-        qos: 0,
-      });
+      client.publish(
+        this.topics.haEvent,
+        JSON.stringify({ event_type: haType, seq: event.seq, user_code: event.user_code }),
+        {
+          qos: 0,
+        },
+      );
     }
   }
 

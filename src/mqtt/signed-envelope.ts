@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from "node:crypto";
 import { readFileSync } from "node:fs";
 
 /**
@@ -57,11 +64,13 @@ export function verifyEnvelope(raw: Buffer | string, publicKey: KeyObject | null
   } catch {
     return { ok: false, reason: "malformed" };
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { ok: false, reason: "malformed" };
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: "malformed" };
   const { body, sig } = parsed as Partial<Record<string, unknown>>;
   if (typeof body !== "string") return { ok: false, reason: body === undefined ? "unsigned" : "malformed" };
   if (sig === undefined || sig === null || sig === "") return { ok: false, reason: "unsigned" };
-  if (typeof sig !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) return { ok: false, reason: "bad_signature" };
+  if (typeof sig !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(sig))
+    return { ok: false, reason: "bad_signature" };
   const sigBytes = Buffer.from(sig, "base64");
   if (!publicKey || sigBytes.length !== 64) return { ok: false, reason: "bad_signature" };
   let valid = false;

@@ -12,6 +12,7 @@ export function loadCredentialKey(settings: Settings): Buffer {
   const file = settings.secrets.credential_key_file;
   if (!file) return loadOrCreateDeviceSecret(join(settings.data_dir, "secret.key"));
   const key = Buffer.from(readFileSync(file, "utf8").trim(), "hex");
-  if (key.length < 32) throw new Error(`secrets.credential_key_file ${file}: expected at least 32 bytes as hex`);
+  if (key.length < 32)
+    throw new Error(`secrets.credential_key_file ${file}: expected at least 32 bytes as hex`);
   return key;
 }

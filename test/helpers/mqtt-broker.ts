@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket, connect as netConnect } from "node:net";
+import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { Aedes } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
 
@@ -98,7 +98,10 @@ export interface Received {
 }
 
 /** A plain subscriber recording everything on `topics`. */
-export async function subscriber(url: string, topics: string[]): Promise<{
+export async function subscriber(
+  url: string,
+  topics: string[],
+): Promise<{
   client: MqttClient;
   messages: Received[];
   waitFor(pred: (all: Received[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -106,7 +109,9 @@ export async function subscriber(url: string, topics: string[]): Promise<{
 }> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, clean: true, reconnectPeriod: 200 });
   const messages: Received[] = [];
-  client.on("message", (topic, payload, packet) => messages.push({ topic, text: payload.toString(), retain: packet.retain }));
+  client.on("message", (topic, payload, packet) =>
+    messages.push({ topic, text: payload.toString(), retain: packet.retain }),
+  );
   await client.subscribeAsync(topics, { qos: 1 });
   return {
     client,

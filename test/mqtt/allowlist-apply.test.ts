@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AllowlistSnapshot, AllowlistApplier, type FleetUser } from "../../src/mqtt/allowlist-sync.js";
+import { AllowlistApplier, type AllowlistSnapshot, type FleetUser } from "../../src/mqtt/allowlist-sync.js";
 import { KeyValueStore } from "../../src/store/key-value-store.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { UserStore } from "../../src/store/user-store.js";
@@ -24,7 +24,11 @@ function setup() {
   const db = openDatabase(":memory:");
   const users = new UserStore(db);
   const applier = new AllowlistApplier(db, new KeyValueStore(db), "lab");
-  const codes = () => users.list().map((u) => u.userCode).sort();
+  const codes = () =>
+    users
+      .list()
+      .map((u) => u.userCode)
+      .sort();
   return { db, users, applier, codes };
 }
 
@@ -32,12 +36,17 @@ describe("AllowlistApplier", () => {
   it("replaces the allowlist with a newer snapshot and records its version", () => {
     const { users, applier, codes } = setup();
     users.add("Local Only", 0); // not in the fleet: removed by the snapshot
-    expect(applier.applySnapshot(snap(1, [user("u-AAAA", h("a")), user("u-BBBB", h("b"))]), 1)).toEqual({ applied: true, version: 1 });
+    expect(applier.applySnapshot(snap(1, [user("u-AAAA", h("a")), user("u-BBBB", h("b"))]), 1)).toEqual({
+      applied: true,
+      version: 1,
+    });
     expect(codes()).toEqual(["u-AAAA", "u-BBBB"]);
     expect(users.findByCredential("pin", h("a"))?.userCode).toBe("u-AAAA");
     expect(applier.version()).toBe(1);
     // A PIN that moves from one person to another in the next version does not collide mid-apply.
-    expect(applier.applySnapshot(snap(2, [user("u-AAAA", h("b")), user("u-CCCC", h("a"), false)]), 2).applied).toBe(true);
+    expect(
+      applier.applySnapshot(snap(2, [user("u-AAAA", h("b")), user("u-CCCC", h("a"), false)]), 2).applied,
+    ).toBe(true);
     expect(users.findByCredential("pin", h("a"))?.userCode).toBe("u-CCCC");
     expect(users.findByCredential("pin", h("a"))?.enabled).toBe(false);
     expect(codes()).toEqual(["u-AAAA", "u-CCCC"]);
@@ -46,9 +55,18 @@ describe("AllowlistApplier", () => {
   it("refuses an older or equal version and a snapshot for another group, changing nothing", () => {
     const { applier, codes } = setup();
     applier.applySnapshot(snap(5, [user("u-AAAA", h("a"))]), 1);
-    expect(applier.applySnapshot(snap(4, [user("u-BBBB", h("b"))]), 2)).toMatchObject({ applied: false, reason: "old_version" });
-    expect(applier.applySnapshot(snap(5, [user("u-BBBB", h("b"))]), 2)).toMatchObject({ applied: false, reason: "old_version" });
-    expect(applier.applySnapshot(snap(9, [user("u-BBBB", h("b"))], "other"), 2)).toMatchObject({ applied: false, reason: "wrong_group" });
+    expect(applier.applySnapshot(snap(4, [user("u-BBBB", h("b"))]), 2)).toMatchObject({
+      applied: false,
+      reason: "old_version",
+    });
+    expect(applier.applySnapshot(snap(5, [user("u-BBBB", h("b"))]), 2)).toMatchObject({
+      applied: false,
+      reason: "old_version",
+    });
+    expect(applier.applySnapshot(snap(9, [user("u-BBBB", h("b"))], "other"), 2)).toMatchObject({
+      applied: false,
+      reason: "wrong_group",
+    });
     expect(codes()).toEqual(["u-AAAA"]);
     expect(applier.version()).toBe(5);
   });
@@ -76,9 +94,18 @@ describe("AllowlistApplier", () => {
       upsert,
       remove,
     });
-    expect(applier.applyDelta(delta(2, [], ["u-AAAA"]), 2)).toMatchObject({ applied: false, reason: "version_gap" });
-    expect(applier.applyDelta(delta(1, [user("u-CCCC", h("c"))], ["u-AAAA"]), 2)).toEqual({ applied: true, version: 2 });
+    expect(applier.applyDelta(delta(2, [], ["u-AAAA"]), 2)).toMatchObject({
+      applied: false,
+      reason: "version_gap",
+    });
+    expect(applier.applyDelta(delta(1, [user("u-CCCC", h("c"))], ["u-AAAA"]), 2)).toEqual({
+      applied: true,
+      version: 2,
+    });
     expect(codes()).toEqual(["u-BBBB", "u-CCCC"]);
-    expect(applier.applyDelta(delta(1, [], ["u-BBBB"]), 3)).toMatchObject({ applied: false, reason: "old_version" });
+    expect(applier.applyDelta(delta(1, [], ["u-BBBB"]), 3)).toMatchObject({
+      applied: false,
+      reason: "old_version",
+    });
   });
 });

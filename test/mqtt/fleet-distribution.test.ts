@@ -10,7 +10,13 @@ import { KeyValueStore } from "../../src/store/key-value-store.js";
 import { type Db, openDatabase } from "../../src/store/open-database.js";
 import { UserStore } from "../../src/store/user-store.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
-import { CuttableLink, startTestBroker, type TestBroker, uniqueId, waitUntil } from "../helpers/mqtt-broker.js";
+import {
+  CuttableLink,
+  startTestBroker,
+  type TestBroker,
+  uniqueId,
+  waitUntil,
+} from "../helpers/mqtt-broker.js";
 
 describe("allowlist distribution to a fleet", () => {
   let broker: TestBroker;
@@ -52,7 +58,14 @@ describe("allowlist distribution to a fleet", () => {
     return u.userCode;
   }
   const publish = () =>
-    publishFleetAllowlist({ db: adminDb, kv: new KeyValueStore(adminDb), client: adminClient, group, privateKey: key, nowMs: Date.now() });
+    publishFleetAllowlist({
+      db: adminDb,
+      kv: new KeyValueStore(adminDb),
+      client: adminClient,
+      group,
+      privateKey: key,
+      nowMs: Date.now(),
+    });
 
   async function door(url = broker.url): Promise<Harness> {
     const h = await startHarness({
@@ -71,7 +84,12 @@ describe("allowlist distribution to a fleet", () => {
     const h = await door();
     await publish();
     await waitUntil(() => version(h) === 1);
-    expect(h.app.services.users.list().map((u) => u.name).join()).not.toContain("Carol");
+    expect(
+      h.app.services.users
+        .list()
+        .map((u) => u.name)
+        .join(),
+    ).not.toContain("Carol");
     await h.type("1357#");
     expect(h.sim.door.boltReleased).toBe(true);
     expect(h.reasons()).toContain("allowlist_applied");
@@ -85,12 +103,18 @@ describe("allowlist distribution to a fleet", () => {
     const before = h.app.services.users.list();
     member("Eve", "9753");
     const { readGroupUsers } = await import("../../src/mqtt/allowlist-sync.js");
-    const good = signMessage({ type: "allowlist_snapshot", group, version: 2, ts_ms: 0, users: readGroupUsers(adminDb, group) }, key);
+    const good = signMessage(
+      { type: "allowlist_snapshot", group, version: 2, ts_ms: 0, users: readGroupUsers(adminDb, group) },
+      key,
+    );
     const env = JSON.parse(good) as { body: string; sig: string };
     const topic = `doorward/fleet/${group}/allowlist`;
     const bad = [
       good.slice(0, good.length - 40), // truncated in transit
-      JSON.stringify({ body: env.body.replace("9753", "0000").replace(/"version":2/, '"version":3'), sig: env.sig }), // altered
+      JSON.stringify({
+        body: env.body.replace("9753", "0000").replace(/"version":2/, '"version":3'),
+        sig: env.sig,
+      }), // altered
       JSON.stringify({ body: env.body }), // unsigned
       JSON.stringify({ body: env.body.slice(0, -10), sig: env.sig }), // body cut, signature kept
     ];
@@ -133,7 +157,18 @@ describe("allowlist distribution to a fleet", () => {
     await publish(); // v1
     await waitUntil(() => version(h) === 1);
     const delta = (base: number) =>
-      signMessage({ type: "allowlist_delta", group, base_version: base, version: base + 1, ts_ms: 0, upsert: [], remove: [] }, key);
+      signMessage(
+        {
+          type: "allowlist_delta",
+          group,
+          base_version: base,
+          version: base + 1,
+          ts_ms: 0,
+          upsert: [],
+          remove: [],
+        },
+        key,
+      );
     await adminClient.publishAsync(`doorward/fleet/${group}/allowlist/delta`, delta(5), { qos: 1 });
     await waitUntil(() => h.reasons().includes("allowlist_gap"));
     expect(version(h)).toBe(1);

@@ -4,7 +4,14 @@ import mqtt, { type MqttClient } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { haCodeHash } from "../../src/mqtt/inbound-handler.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
-import { CuttableLink, startTestBroker, subscriber, type TestBroker, uniqueId, waitUntil } from "../helpers/mqtt-broker.js";
+import {
+  CuttableLink,
+  startTestBroker,
+  subscriber,
+  type TestBroker,
+  uniqueId,
+  waitUntil,
+} from "../helpers/mqtt-broker.js";
 
 describe("state, availability and Home Assistant", () => {
   let broker: TestBroker;
@@ -52,7 +59,10 @@ describe("state, availability and Home Assistant", () => {
     });
     h.app.services.door.enterFault("relay feedback lost");
     await sub.waitFor((m) => m.some((x) => JSON.parse(x.text).lock === "jammed"));
-    expect(JSON.parse(sub.messages.at(-1)?.text ?? "")).toMatchObject({ phase: "fault", faults: ["relay feedback lost"] });
+    expect(JSON.parse(sub.messages.at(-1)?.text ?? "")).toMatchObject({
+      phase: "fault",
+      faults: ["relay feedback lost"],
+    });
   });
 
   it("announces online, and the broker publishes the last will 'offline' when the link dies", async () => {
@@ -82,8 +92,16 @@ describe("state, availability and Home Assistant", () => {
       state_jammed: "JAMMED",
       availability_topic: `doorward/${door}/availability`,
     });
-    expect(byTopic.binary_sensor).toMatchObject({ device_class: "door", state_topic: `doorward/${door}/state` });
-    expect(byTopic.event.event_types).toEqual(["access_granted", "access_denied", "door_forced", "door_held_open"]);
+    expect(byTopic.binary_sensor).toMatchObject({
+      device_class: "door",
+      state_topic: `doorward/${door}/state`,
+    });
+    expect(byTopic.event.event_types).toEqual([
+      "access_granted",
+      "access_denied",
+      "door_forced",
+      "door_held_open",
+    ]);
     expect(byTopic.sensor).toMatchObject({ entity_category: "diagnostic" });
 
     const count = sub.messages.length;
@@ -99,8 +117,15 @@ describe("state, availability and Home Assistant", () => {
     const setTopic = () => `doorward/${door}/ha/lock/set`;
     async function send(payload: unknown, reason: string) {
       const before = h.app.services.audit.tail(1000).length;
-      await ha.publishAsync(setTopic(), typeof payload === "string" ? payload : JSON.stringify(payload), { qos: 1 });
-      await waitUntil(() => h.app.services.audit.tail(1000).slice(before).some((r) => r.reason === reason));
+      await ha.publishAsync(setTopic(), typeof payload === "string" ? payload : JSON.stringify(payload), {
+        qos: 1,
+      });
+      await waitUntil(() =>
+        h.app.services.audit
+          .tail(1000)
+          .slice(before)
+          .some((r) => r.reason === reason),
+      );
     }
     beforeEach(async () => {
       ha = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
@@ -108,7 +133,10 @@ describe("state, availability and Home Assistant", () => {
     });
 
     it("opens only with the right code, and locks without one", async () => {
-      h = await controller(broker.url, { remote_control: true, ha_unlock_code_hash: haCodeHash(key, "864209") });
+      h = await controller(broker.url, {
+        remote_control: true,
+        ha_unlock_code_hash: haCodeHash(key, "864209"),
+      });
       await send({ action: "UNLOCK", code: "000000" }, "bad_code");
       await send({ action: "OPEN", code: "" }, "bad_code");
       await send("UNLOCK", "bad_code");
@@ -120,7 +148,10 @@ describe("state, availability and Home Assistant", () => {
     });
 
     it("refuses everything when remote_control is off", async () => {
-      h = await controller(broker.url, { remote_control: false, ha_unlock_code_hash: haCodeHash(key, "864209") });
+      h = await controller(broker.url, {
+        remote_control: false,
+        ha_unlock_code_hash: haCodeHash(key, "864209"),
+      });
       await send({ action: "UNLOCK", code: "864209" }, "remote_control_disabled");
       expect(h.sim.door.boltReleased).toBe(false);
     });

@@ -26,9 +26,13 @@ it("loses nothing when the publishing process is killed with SIGKILL mid-drain",
   const sub = await subscriber(broker.url, [topic]);
 
   // A real process, really killed: bounded by the seq count, not by sleeps.
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/outbox-writer.ts"), dbPath, broker.url, door], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "fixtures/outbox-writer.ts"), dbPath, broker.url, door],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let lastPrinted = 0;
   await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (chunk: Buffer) => {

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
-import { CuttableLink, type Received, startTestBroker, subscriber, type TestBroker, uniqueId, waitUntil } from "../helpers/mqtt-broker.js";
+import {
+  CuttableLink,
+  type Received,
+  startTestBroker,
+  subscriber,
+  type TestBroker,
+  uniqueId,
+  waitUntil,
+} from "../helpers/mqtt-broker.js";
 
 /** Seqs of `event` messages in arrival order, first copy of each (consumers de-duplicate by seq). */
 function firstSeqs(messages: Received[], topic: string): number[] {
@@ -29,7 +37,11 @@ describe("event outbox over MQTT", () => {
   });
 
   async function controller(url: string, doorId: string, dataDir = tempDir()): Promise<Harness> {
-    const h = await startHarness({ door_id: doorId, data_dir: dataDir, mqtt: { enabled: true, url, max_in_flight: 20 } });
+    const h = await startHarness({
+      door_id: doorId,
+      data_dir: dataDir,
+      mqtt: { enabled: true, url, max_in_flight: 20 },
+    });
     cleanups.push(() => h.app.stop());
     return h;
   }
@@ -49,7 +61,13 @@ describe("event outbox over MQTT", () => {
     expect(Object.keys(granted).sort()).toEqual(
       ["credential", "detail", "door", "kind", "outcome", "reason", "seq", "ts", "user_code"].sort(),
     );
-    expect(granted).toMatchObject({ door, kind: "access", credential: "pin", reason: "granted", ts: expect.stringMatching(/Z$/) });
+    expect(granted).toMatchObject({
+      door,
+      kind: "access",
+      credential: "pin",
+      reason: "granted",
+      ts: expect.stringMatching(/Z$/),
+    });
     expect(granted.user_code).toMatch(/^u-/);
     expect(sub.messages.map((m) => m.text).join()).not.toMatch(/Alice|4711/);
   });
@@ -88,7 +106,8 @@ describe("event outbox over MQTT", () => {
     const sub = await subscriber(broker.url, [`doorward/${door}/event`]);
     cleanups.push(sub.end);
     const first = await controller("mqtt://127.0.0.1:1", door, dataDir); // broker unreachable
-    for (let i = 0; i < 100; i++) first.app.services.audit.append({ kind: "system", reason: "queued" }, first.clock.now());
+    for (let i = 0; i < 100; i++)
+      first.app.services.audit.append({ kind: "system", reason: "queued" }, first.clock.now());
     await first.app.stop();
 
     const second = await controller(broker.url, door, dataDir);

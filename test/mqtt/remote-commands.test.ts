@@ -16,13 +16,24 @@ describe("signed remote commands", () => {
   const cleanups: Array<() => Promise<void>> = [];
 
   let pair = generateAdminKeyPair();
-  async function start(extra: Record<string, unknown> = {}, keepKey = false, top: Record<string, unknown> = {}): Promise<Harness> {
+  async function start(
+    extra: Record<string, unknown> = {},
+    keepKey = false,
+    top: Record<string, unknown> = {},
+  ): Promise<Harness> {
     if (!keepKey) pair = generateAdminKeyPair();
     key = createPrivateKey(pair.privatePem);
     const harness = await startHarness({
       ...top,
       door_id: door,
-      mqtt: { enabled: true, url: broker.url, remote_control: true, admin_public_key: pair.publicPem, group, ...extra },
+      mqtt: {
+        enabled: true,
+        url: broker.url,
+        remote_control: true,
+        admin_public_key: pair.publicPem,
+        group,
+        ...extra,
+      },
     });
     cleanups.push(() => harness.app.stop());
     await waitUntil(() => harness.app.services.mqtt?.isConnected() === true);
@@ -46,12 +57,24 @@ describe("signed remote commands", () => {
   const command = (over: Partial<Parameters<typeof signedCommand>[1]> = {}) =>
     signedCommand(key, { action: "unlock", target: { door }, tsMs: h.clock.now(), ...over });
   const rows = () => h.app.services.audit.tail(1000);
-  async function expectRejected(payload: string, reason: string, opts: { retain?: boolean; topic?: string } = {}) {
+  async function expectRejected(
+    payload: string,
+    reason: string,
+    opts: { retain?: boolean; topic?: string } = {},
+  ) {
     const before = rows().length;
     await admin.publishAsync(opts.topic ?? commandTopic(), payload, { qos: 1, retain: opts.retain ?? false });
-    await waitUntil(() => rows().slice(before).some((r) => r.reason === reason));
+    await waitUntil(() =>
+      rows()
+        .slice(before)
+        .some((r) => r.reason === reason),
+    );
     const added = rows().slice(before);
-    expect(added.find((r) => r.reason === reason)).toMatchObject({ kind: "access", credential: "remote", outcome: "denied" });
+    expect(added.find((r) => r.reason === reason)).toMatchObject({
+      kind: "access",
+      credential: "remote",
+      outcome: "denied",
+    });
     expect(added.some((r) => r.outcome === "granted")).toBe(false);
     expect(h.sim.door.boltReleased).toBe(false);
   }
@@ -81,16 +104,28 @@ describe("signed remote commands", () => {
 
   it("refuses unsigned, badly signed, malformed, misaddressed and stale commands", async () => {
     h = await start();
-    const body = JSON.stringify({ type: "command", action: "unlock", target: { door }, ts_ms: h.clock.now(), nonce: "n".repeat(16) });
+    const body = JSON.stringify({
+      type: "command",
+      action: "unlock",
+      target: { door },
+      ts_ms: h.clock.now(),
+      nonce: "n".repeat(16),
+    });
     await expectRejected(JSON.stringify({ body }), "unsigned");
     await expectRejected(JSON.stringify({ body, sig: "" }), "unsigned");
     const otherKey = createPrivateKey(generateAdminKeyPair().privatePem);
-    await expectRejected(signedCommand(otherKey, { action: "unlock", target: { door }, tsMs: h.clock.now() }), "bad_signature");
+    await expectRejected(
+      signedCommand(otherKey, { action: "unlock", target: { door }, tsMs: h.clock.now() }),
+      "bad_signature",
+    );
     const genuine = JSON.parse(command()) as { body: string; sig: string };
     const tampered = genuine.body.replace('"unlock"', '"lock"');
     await expectRejected(JSON.stringify({ body: tampered, sig: genuine.sig }), "bad_signature");
     await expectRejected("not json at all {", "malformed");
-    await expectRejected(signMessage({ type: "command", action: "explode", target: { door } }, key), "malformed");
+    await expectRejected(
+      signMessage({ type: "command", action: "explode", target: { door } }, key),
+      "malformed",
+    );
     await expectRejected(command({ target: { door: "some-other-door" } }), "wrong_door");
     await expectRejected(command({ target: { group: "other-group" } }), "wrong_door");
     await expectRejected(command({ tsMs: h.clock.now() - 61_000 }), "stale");
@@ -115,7 +150,11 @@ describe("signed remote commands", () => {
     // Retained before the door subscribes: the broker hands it over flagged retained.
     const pair = generateAdminKeyPair();
     key = createPrivateKey(pair.privatePem);
-    const early = signedCommand(key, { action: "unlock", target: { door }, tsMs: Date.UTC(2026, 0, 5, 9, 0, 0) });
+    const early = signedCommand(key, {
+      action: "unlock",
+      target: { door },
+      tsMs: Date.UTC(2026, 0, 5, 9, 0, 0),
+    });
     await admin.publishAsync(commandTopic(), early, { qos: 1, retain: true });
     cleanups.push(async () => void (await admin.publishAsync(commandTopic(), "", { qos: 1, retain: true })));
     h = await startHarness({

@@ -31,7 +31,8 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
   if (!sub || !["add", "remove", "members", "publish", "command"].includes(sub)) {
     throw new UsageError(sub ? `unknown fleet command '${sub}'` : "missing fleet command", FLEET_USAGE);
   }
-  if ((sub === "publish" || sub === "command") && !values.key) throw new UsageError(`fleet ${sub}: --key is required`, FLEET_USAGE);
+  if ((sub === "publish" || sub === "command") && !values.key)
+    throw new UsageError(`fleet ${sub}: --key is required`, FLEET_USAGE);
   const ctx = openAdminContext(values.config, io.env);
   try {
     const { db, users } = ctx;
@@ -39,11 +40,22 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       case "add":
       case "remove": {
         const [group, name] = positionals;
-        if (!group || !name || positionals.length !== 2) throw new UsageError(`fleet ${sub}: expected GROUP USER`, FLEET_USAGE);
+        if (!group || !name || positionals.length !== 2)
+          throw new UsageError(`fleet ${sub}: expected GROUP USER`, FLEET_USAGE);
         const user = users.require(name);
-        if (sub === "add") db.prepare("INSERT OR IGNORE INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(group, user.id);
-        else db.prepare("DELETE FROM fleet_group_members WHERE group_name = ? AND user_id = ?").run(group, user.id);
-        out(`${user.userCode} ${sub === "add" ? "added to" : "removed from"} ${group}; publish with: doorward fleet publish --group ${group}`);
+        if (sub === "add")
+          db.prepare("INSERT OR IGNORE INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(
+            group,
+            user.id,
+          );
+        else
+          db.prepare("DELETE FROM fleet_group_members WHERE group_name = ? AND user_id = ?").run(
+            group,
+            user.id,
+          );
+        out(
+          `${user.userCode} ${sub === "add" ? "added to" : "removed from"} ${group}; publish with: doorward fleet publish --group ${group}`,
+        );
         return 0;
       }
       case "members": {
@@ -59,7 +71,9 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       }
     }
     const key = loadPrivateKey(values.key as string);
-    const opts = mqttClientOptions(ctx.settings.mqtt, `doorward-admin-${process.pid}`, null, { reconnectPeriod: 0 });
+    const opts = mqttClientOptions(ctx.settings.mqtt, `doorward-admin-${process.pid}`, null, {
+      reconnectPeriod: 0,
+    });
     const client = await mqtt.connectAsync(ctx.settings.mqtt.url, opts).catch((err: Error) => {
       throw new StoreError(`cannot reach the broker at ${ctx.settings.mqtt.url}: ${err.message}`);
     });
@@ -74,16 +88,31 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
           privateKey: key,
           nowMs: systemClock.now(),
         });
-        out(`published ${values.group} allowlist version ${r.version} (${r.users} users${r.delta ? `; delta +${r.delta.upsert} -${r.delta.remove}` : ""})`);
+        out(
+          `published ${values.group} allowlist version ${r.version} (${r.users} users${r.delta ? `; delta +${r.delta.upsert} -${r.delta.remove}` : ""})`,
+        );
         return 0;
       }
       const action = positionals[0];
-      const map = { unlock: ["unlock"], lock: ["lock"], "lockdown-on": ["lockdown", "on"], "lockdown-off": ["lockdown", "off"] } as const;
+      const map = {
+        unlock: ["unlock"],
+        lock: ["lock"],
+        "lockdown-on": ["lockdown", "on"],
+        "lockdown-off": ["lockdown", "off"],
+      } as const;
       const chosen = action ? map[action as keyof typeof map] : undefined;
-      if (!chosen || (!values.door === !values.group)) throw new UsageError("fleet command: ACTION and one of --door/--group", FLEET_USAGE);
+      if (!chosen || !values.door === !values.group)
+        throw new UsageError("fleet command: ACTION and one of --door/--group", FLEET_USAGE);
       const target = values.door ? { door: values.door } : { group: values.group as string };
-      const topic = values.door ? `doorward/${values.door}/command` : fleetTopics(values.group as string).command;
-      const payload = signedCommand(key, { action: chosen[0], ...(chosen[1] ? { value: chosen[1] } : {}), target, tsMs: systemClock.now() });
+      const topic = values.door
+        ? `doorward/${values.door}/command`
+        : fleetTopics(values.group as string).command;
+      const payload = signedCommand(key, {
+        action: chosen[0],
+        ...(chosen[1] ? { value: chosen[1] } : {}),
+        target,
+        tsMs: systemClock.now(),
+      });
       await client.publishAsync(topic, payload, { qos: 1, retain: false });
       out(`sent ${action} to ${topic}`);
       return 0;

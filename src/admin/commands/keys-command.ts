@@ -36,7 +36,10 @@ async function firstLine(io: CliIo): Promise<string> {
 
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { out: { type: "string" }, config: { type: "string" } } });
+  const { values } = parseArgs({
+    args: rest,
+    options: { out: { type: "string" }, config: { type: "string" } },
+  });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   switch (sub) {
     case "generate": {
@@ -44,14 +47,18 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
       const pair = generateAdminKeyPair();
       writeNew(join(dir, "admin.key"), pair.privatePem, 0o600);
       writeNew(join(dir, "admin.pub"), pair.publicPem, 0o644);
-      out(`wrote ${join(dir, "admin.key")} (private, 0600: keep it off the doors) and ${join(dir, "admin.pub")}`);
+      out(
+        `wrote ${join(dir, "admin.key")} (private, 0600: keep it off the doors) and ${join(dir, "admin.pub")}`,
+      );
       out("set mqtt.admin_public_key on each controller to the path of admin.pub (or paste the PEM)");
       return 0;
     }
     case "credential-key": {
       if (!values.out) throw new UsageError("keys credential-key: --out FILE is required", KEYS_USAGE);
       writeNew(values.out, `${randomBytes(32).toString("hex")}\n`, 0o600);
-      out(`wrote ${values.out}; copy it (0600) to every door and set secrets.credential_key_file, then re-set PINs`);
+      out(
+        `wrote ${values.out}; copy it (0600) to every door and set secrets.credential_key_file, then re-set PINs`,
+      );
       return 0;
     }
     case "ha-code-hash": {
