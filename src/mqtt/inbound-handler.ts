@@ -33,6 +33,8 @@ export interface InboundDeps {
   publishDiscovery(): void;
 }
 
+const REJECTIONS_PER_MINUTE = 30;
+
 /** The Home Assistant unlock code as stored in `mqtt.ha_unlock_code_hash` (see docs/mqtt.md). */
 export function haCodeHash(credentialKey: Buffer, code: string): string {
   return createHmac("sha256", credentialKey).update(`ha_code\0${code}`).digest("hex");
@@ -44,6 +46,9 @@ export function haCodeHash(credentialKey: Buffer, code: string): string {
  */
 export class InboundHandler {
   private readonly gate: CommandGate;
+  private rejectWindowStartMs = Number.NEGATIVE_INFINITY;
+  private rejectsInWindow = 0;
+  private suppressed = 0;
   private readonly publicKey;
 
   constructor(private readonly deps: InboundDeps) {
@@ -206,6 +211,26 @@ export class InboundHandler {
 
   private reject(reason: string, detail: Record<string, unknown>): void {
     this.deps.log.warn({ reason, ...detail }, "remote command refused");
+    // Whoever can publish on the command topic must not be able to fill the disk with refusals:
+    // at most REJECTIONS_PER_MINUTE rows a minute, then one row saying how many were not written.
+    const now = this.deps.clock.now();
+    if (now - this.rejectWindowStartMs >= 60_000) {
+      if (this.suppressed > 0) {
+        this.deps.record({
+          kind: "system",
+          reason: "rejections_suppressed",
+          detail: { count: this.suppressed },
+        });
+      }
+      this.rejectWindowStartMs = now;
+      this.rejectsInWindow = 0;
+      this.suppressed = 0;
+    }
+    if (this.rejectsInWindow >= REJECTIONS_PER_MINUTE) {
+      this.suppressed++;
+      return;
+    }
+    this.rejectsInWindow++;
     this.deps.record({ kind: "access", reason, credential: "remote", outcome: "denied", detail });
   }
 

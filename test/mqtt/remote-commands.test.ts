@@ -171,4 +171,17 @@ describe("signed remote commands", () => {
     h = await start({ remote_control: false });
     await expectRejected(command(), "remote_control_disabled");
   });
+
+  it("writes at most 30 refusals a minute, then one row counting the rest", async () => {
+    h = await start();
+    const refusals = () => rows().filter((r) => r.reason === "malformed").length;
+    for (let i = 0; i < 40; i++) await admin.publishAsync(commandTopic(), `junk ${i}`, { qos: 1 });
+    await waitUntil(() => refusals() === 30);
+    await new Promise((r) => setTimeout(r, 100)); // the other 10 arrive and are only counted
+    expect(refusals()).toBe(30);
+    await h.clock.advance(60_000);
+    await admin.publishAsync(commandTopic(), "junk again", { qos: 1 });
+    await waitUntil(() => refusals() === 31);
+    expect(rows().find((r) => r.reason === "rejections_suppressed")?.detail).toEqual({ count: 10 });
+  });
 });
