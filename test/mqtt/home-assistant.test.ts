@@ -111,6 +111,18 @@ describe("state, availability and Home Assistant", () => {
     await sub.waitFor((m) => m.length >= count + 4);
   });
 
+  it("feeds live access and door events to the HA event entity, without names", async () => {
+    const h = await controller(broker.url);
+    const sub = await subscriber(broker.url, [`doorward/${door}/ha/event`]);
+    cleanups.push(sub.end);
+    h.addUserWithPin("Zed", "5151");
+    await h.type("9999#");
+    await h.type("5151#");
+    await sub.waitFor((m) => m.length >= 2);
+    expect(sub.messages.map((m) => JSON.parse(m.text).event_type)).toEqual(["access_denied", "access_granted"]);
+    expect(sub.messages.map((m) => m.text).join()).not.toContain("Zed");
+  });
+
   describe("lock commands from Home Assistant", () => {
     let ha: MqttClient;
     let h: Harness;
