@@ -11,8 +11,9 @@ import type { Settings } from "./config/schema.js";
 import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
+import { MqttBridge } from "./mqtt/mqtt-bridge.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
-import { loadOrCreateDeviceSecret } from "./secrets/device-secret.js";
+import { loadCredentialKey } from "./secrets/credential-key.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
@@ -42,6 +43,7 @@ export interface Services {
   door: DoorController;
   access: AccessService;
   policy: PolicyServices;
+  mqtt: MqttBridge | null;
 }
 
 export function databasePath(settings: Settings): string {
@@ -93,7 +95,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     });
     const audit = new AuditLog(db, settings.door_id);
     const users = new UserStore(db);
-    const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(settings)));
+    const hasher = new CredentialHasher(loadCredentialKey(settings));
     const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
     /** For events where the door must act whatever happens (it is already open, or forced). */
     const recordSafely = (entry: AuditEntry): void => {
@@ -148,7 +150,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         maxMs: settings.lockout.max_s * 1000,
       },
     });
-    services = { db, users, hasher, audit, door, access, policy };
+    services = { db, users, hasher, audit, door, access, policy, mqtt: null };
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -193,6 +195,23 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const keypad = createKeypad();
     await keypad.start();
     stopSteps.push(() => keypad.stop());
+
+    // 5. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
+    if (settings.mqtt.enabled) {
+      const mqttBridge = new MqttBridge({
+        settings,
+        db,
+        audit,
+        door,
+        clock,
+        logger,
+        credentialKey: loadCredentialKey(settings),
+        actions: { unlock: (detail) => access.remoteUnlock(detail), lock: () => door.lock() },
+      });
+      mqttBridge.start();
+      services.mqtt = mqttBridge;
+      stopSteps.push(() => mqttBridge.stop());
+    }
 
     recordSafely({ kind: "system", reason: "controller_started" });
     log.info({ door: settings.door_id }, "ready and locked");

@@ -103,6 +103,25 @@ export class AccessService {
     });
   }
 
+  /**
+   * A verified remote request (signed MQTT command, Home Assistant with its code): recorded as
+   * a grant with credential `remote`, committed, then the door opens, in the same queue as a PIN.
+   */
+  remoteUnlock(detail: Record<string, unknown>): Promise<void> {
+    this.enqueue(async () => {
+      this.deps.record({
+        kind: "access",
+        reason: "remote_unlock",
+        credential: "remote",
+        outcome: "granted",
+        detail,
+      });
+      this.deps.indicator.show("granted");
+      await this.openDoor();
+    });
+    return this.queue;
+  }
+
   private enqueue(task: () => Promise<void> | void): void {
     this.queue = this.queue.then(task).catch((err) => {
       this.deps.onError("access", err);

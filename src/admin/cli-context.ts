@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { systemClock } from "../../devices/system-clock.js";
-import { databasePath, deviceSecretPath } from "../app.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { ConfigError, loadSettingsFile, parseSettings } from "../config/load-settings.js";
 import type { Settings } from "../config/schema.js";
+import { databasePath } from "../app.js";
 import { CredentialHasher } from "../secrets/credential-hasher.js";
-import { loadOrCreateDeviceSecret } from "../secrets/device-secret.js";
+import { loadCredentialKey } from "../secrets/credential-key.js";
 import { type Db, openDatabase } from "../store/open-database.js";
 import { UserStore } from "../store/user-store.js";
 import { AdminService, currentActor } from "./admin-service.js";
@@ -44,7 +44,7 @@ export function openAdminContext(configFlag: string | undefined, env: NodeJS.Pro
   const db = openDatabase(databasePath(settings));
   const users = new UserStore(db);
   const audit = new AuditLog(db, settings.door_id);
-  const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(settings)));
+  const hasher = new CredentialHasher(loadCredentialKey(settings));
   const admin = new AdminService(users, hasher, audit, systemClock, currentActor(), {
     minLength: settings.pin.min_length,
     maxLength: settings.pin.max_length,

@@ -1,5 +1,7 @@
 import { ConfigError, type CliIo } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
+import { FLEET_USAGE, fleetCommand } from "./commands/fleet-command.js";
+import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   door: { run: doorCommand, usage: DOOR_USAGE },
   pin: { run: pinCommand, usage: PIN_USAGE },
   log: { run: logCommand, usage: LOG_USAGE },
+  keys: { run: keysCommand, usage: KEYS_USAGE },
+  fleet: { run: fleetCommand, usage: FLEET_USAGE },
 };
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { policySchema } from "./policy-schema.js";
+import { mqttSchema } from "./mqtt-schema.js";
+import { secretsSchema } from "./secrets-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>
@@ -88,6 +90,8 @@ export const settingsSchema = z
       .strict()
       .default({ max_failures: 5, base_s: 30, max_s: 900 }),
     policy: policySchema,
+    mqtt: mqttSchema,
+    secrets: secretsSchema,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()

@@ -3,6 +3,7 @@
  * records the last one applied. Never edit a released migration: add the next one.
  */
 import { policyMigration } from "./migrations/policy.js";
+import { mqttMigration } from "./migrations/mqtt.js";
 
 export interface Migration {
   version: number;
@@ -53,4 +54,5 @@ export const migrations: Migration[] = [
     `,
   },
   policyMigration,
+  mqttMigration,
 ];

@@ -1,0 +1,90 @@
+import type { MqttTopics } from "./topics.js";
+
+export const HA_EVENT_TYPES = ["access_granted", "access_denied", "door_forced", "door_held_open"] as const;
+
+export interface DiscoveryMessage {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Home Assistant MQTT discovery configs (published retained). All entities read the one
+ * retained `state` topic through templates, and share the availability topic, so HA shows the
+ * door unavailable when the controller's last will fires.
+ */
+export function haDiscoveryMessages(
+  doorId: string,
+  topics: MqttTopics,
+  opts: { discoveryPrefix: string; remoteControl: boolean; codeRequired: boolean; version: string },
+): DiscoveryMessage[] {
+  const node = `doorward_${doorId.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+  const device = {
+    identifiers: [node],
+    name: `Door ${doorId}`,
+    manufacturer: "doorward",
+    model: "doorward controller",
+    sw_version: opts.version,
+  };
+  const common = {
+    availability_topic: topics.availability,
+    payload_available: "online",
+    payload_not_available: "offline",
+    device,
+  };
+  const lock: Record<string, unknown> = {
+    ...common,
+    name: "Lock",
+    unique_id: `${node}_lock`,
+    state_topic: topics.state,
+    value_template: "{{ value_json.lock | upper }}",
+    state_locked: "LOCKED",
+    state_unlocked: "UNLOCKED",
+    state_jammed: "JAMMED",
+  };
+  if (opts.remoteControl) {
+    Object.assign(lock, {
+      command_topic: topics.haLockSet,
+      payload_lock: "LOCK",
+      payload_unlock: "UNLOCK",
+      payload_open: "OPEN",
+      // The code travels with the command; the controller checks it against a keyed hash.
+      command_template: '{"action": "{{ value }}", "code": "{{ code }}"}',
+      ...(opts.codeRequired ? { code_format: "^\\d{4,12}$" } : {}),
+    });
+  }
+  return [
+    { topic: `${opts.discoveryPrefix}/lock/${node}/lock/config`, payload: lock },
+    {
+      topic: `${opts.discoveryPrefix}/binary_sensor/${node}/door/config`,
+      payload: {
+        ...common,
+        name: "Door",
+        unique_id: `${node}_door`,
+        device_class: "door",
+        state_topic: topics.state,
+        value_template: "{{ 'ON' if value_json.door == 'open' else 'OFF' }}",
+      },
+    },
+    {
+      topic: `${opts.discoveryPrefix}/event/${node}/access/config`,
+      payload: {
+        ...common,
+        name: "Access",
+        unique_id: `${node}_access`,
+        state_topic: topics.haEvent,
+        event_types: [...HA_EVENT_TYPES],
+      },
+    },
+    {
+      topic: `${opts.discoveryPrefix}/sensor/${node}/fault/config`,
+      payload: {
+        ...common,
+        name: "Fault",
+        unique_id: `${node}_fault`,
+        entity_category: "diagnostic",
+        state_topic: topics.state,
+        value_template: "{{ value_json.faults | join(', ') if value_json.faults else 'none' }}",
+      },
+    },
+  ];
+}

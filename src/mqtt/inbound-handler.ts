@@ -1,0 +1,240 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Clock } from "../../devices/types.js";
+import type { AuditEntry } from "../audit/audit-log.js";
+import type { Settings } from "../config/schema.js";
+import type { Logger } from "../logger.js";
+import type { Db } from "../store/open-database.js";
+import { type AllowlistApplier, deltaSchema, snapshotSchema } from "./allowlist-sync.js";
+import { CommandGate } from "./command-gate.js";
+import { loadPublicKey, verifyEnvelope } from "./signed-envelope.js";
+import type { MqttTopics } from "./topics.js";
+
+/** What a remote request may do, supplied by the app so it goes through the same services as a local one. */
+export interface RemoteActions {
+  /** Records the grant (credential `remote`), then releases the lock: the access service's own path. */
+  unlock(detail: Record<string, unknown>): Promise<void>;
+  lock(): Promise<void>;
+  /** The door has no lockdown mode yet: the request is recorded and handed to this hook. */
+  lockdown?(on: boolean): void;
+}
+
+export interface InboundDeps {
+  settings: Settings;
+  db: Db;
+  topics: MqttTopics;
+  allowlist: AllowlistApplier;
+  credentialKey: Buffer;
+  clock: Clock;
+  log: Logger;
+  record(entry: AuditEntry): void;
+  actions: RemoteActions;
+  publishState(): void;
+  refetchSnapshot(): void;
+  publishDiscovery(): void;
+}
+
+const REJECTIONS_PER_MINUTE = 30;
+
+/** The Home Assistant unlock code as stored in `mqtt.ha_unlock_code_hash` (see docs/mqtt.md). */
+export function haCodeHash(credentialKey: Buffer, code: string): string {
+  return createHmac("sha256", credentialKey).update(`ha_code\0${code}`).digest("hex");
+}
+
+/**
+ * Everything that arrives from the broker. Each refusal is an audit row with its reason and
+ * changes nothing else; nothing here throws back into the MQTT client.
+ */
+export class InboundHandler {
+  private readonly gate: CommandGate;
+  private rejectWindowStartMs = Number.NEGATIVE_INFINITY;
+  private rejectsInWindow = 0;
+  private suppressed = 0;
+  private readonly publicKey;
+
+  constructor(private readonly deps: InboundDeps) {
+    const m = deps.settings.mqtt;
+    let key = null;
+    try {
+      key = m.admin_public_key ? loadPublicKey(m.admin_public_key) : null;
+    } catch (err) {
+      deps.log.error(
+        { err: (err as Error).message },
+        "admin public key unusable; every signed message will be refused",
+      );
+    }
+    this.publicKey = key;
+    this.gate = new CommandGate(deps.db, {
+      doorId: deps.settings.door_id,
+      group: m.group,
+      publicKey: key,
+      windowMs: m.command_window_s * 1000,
+      remoteControl: m.remote_control,
+    });
+  }
+
+  handle(topic: string, payload: Buffer, retained: boolean): void {
+    const t = this.deps.topics;
+    if (topic === t.command || topic === t.groupCommand) this.command(payload, retained, topic);
+    else if (topic === t.haLockSet) this.haCommand(payload, retained);
+    else if (topic === t.haStatus) {
+      if (payload.toString().trim() === "online") this.deps.publishDiscovery();
+    } else if (topic === t.allowlistSnapshot) this.allowlistMessage("snapshot", payload);
+    else if (topic === t.allowlistDelta) this.allowlistMessage("delta", payload);
+  }
+
+  private command(payload: Buffer, retained: boolean, topic: string): void {
+    const result = this.gate.check(payload, retained, this.deps.clock.now());
+    if (!result.ok) {
+      this.reject(result.reason, { topic, ...(result.action ? { action: result.action } : {}) });
+      return;
+    }
+    const c = result.command;
+    const detail = { via: "mqtt", signed: true, nonce: c.nonce };
+    this.run(c.action, async () => {
+      switch (c.action) {
+        case "unlock":
+          return this.deps.actions.unlock(detail);
+        case "lock":
+          this.deps.record({ kind: "access", reason: "remote_lock", credential: "remote", detail });
+          return this.deps.actions.lock();
+        case "lockdown":
+          this.deps.record({
+            kind: "system",
+            reason: `remote_lockdown_${c.value}`,
+            credential: "remote",
+            detail,
+          });
+          this.deps.actions.lockdown?.(c.value === "on");
+      }
+    });
+  }
+
+  private haCommand(payload: Buffer, retained: boolean): void {
+    const topic = this.deps.topics.haLockSet;
+    if (retained) {
+      this.reject("retained", { topic });
+      return;
+    }
+    let action: unknown;
+    let code: unknown;
+    const text = payload.toString("utf8").trim();
+    try {
+      const parsed = text.startsWith("{") ? (JSON.parse(text) as Record<string, unknown>) : { action: text };
+      action = parsed.action;
+      code = parsed.code;
+    } catch {
+      this.reject("malformed", { topic });
+      return;
+    }
+    if (action !== "LOCK" && action !== "UNLOCK" && action !== "OPEN") {
+      this.reject("malformed", { topic });
+      return;
+    }
+    if (!this.deps.settings.mqtt.remote_control) {
+      this.reject("remote_control_disabled", { topic, action });
+      return;
+    }
+    const detail = { via: "home_assistant", action };
+    if (action === "LOCK") {
+      this.run("lock", async () => {
+        this.deps.record({ kind: "access", reason: "remote_lock", credential: "remote", detail });
+        await this.deps.actions.lock();
+      });
+      return;
+    }
+    if (!this.codeMatches(code)) {
+      this.reject("bad_code", { topic, action });
+      return;
+    }
+    this.run("unlock", () => this.deps.actions.unlock(detail));
+  }
+
+  private codeMatches(code: unknown): boolean {
+    const expected = this.deps.settings.mqtt.ha_unlock_code_hash;
+    if (!expected || typeof code !== "string" || code.length === 0 || code.length > 64) return false;
+    const given = Buffer.from(haCodeHash(this.deps.credentialKey, code), "hex");
+    return timingSafeEqual(given, Buffer.from(expected, "hex"));
+  }
+
+  private allowlistMessage(kind: "snapshot" | "delta", payload: Buffer): void {
+    const now = this.deps.clock.now();
+    const verified = verifyEnvelope(payload, this.publicKey);
+    if (!verified.ok) {
+      this.allowlistRejected(kind, verified.reason);
+      return;
+    }
+    const parsed =
+      kind === "snapshot" ? snapshotSchema.safeParse(verified.body) : deltaSchema.safeParse(verified.body);
+    if (!parsed.success) {
+      this.allowlistRejected(kind, "malformed");
+      return;
+    }
+    const body = parsed.data;
+    const result =
+      body.type === "allowlist_snapshot"
+        ? this.deps.allowlist.applySnapshot(body, now)
+        : this.deps.allowlist.applyDelta(body, now);
+    if (result.applied) {
+      this.deps.record({
+        kind: "system",
+        reason: "allowlist_applied",
+        detail: { via: kind, version: result.version, group: body.group },
+      });
+      this.deps.publishState();
+      return;
+    }
+    // A retained snapshot comes back on every reconnect; an old one is normal, not an incident.
+    if (result.reason === "old_version") {
+      this.deps.log.debug({ kind, version: body.version }, "allowlist not newer; ignored");
+      return;
+    }
+    if (result.reason === "version_gap") {
+      this.deps.record({
+        kind: "system",
+        reason: "allowlist_gap",
+        detail: { version: body.version, have: this.deps.allowlist.version() },
+      });
+      this.deps.refetchSnapshot();
+      return;
+    }
+    this.allowlistRejected(kind, result.reason, result.detail);
+  }
+
+  private allowlistRejected(kind: string, why: string, problem?: string): void {
+    this.deps.log.warn({ kind, why, problem }, "allowlist update refused");
+    this.deps.record({
+      kind: "system",
+      reason: "allowlist_rejected",
+      detail: { via: kind, why, ...(problem ? { problem } : {}) },
+    });
+  }
+
+  private reject(reason: string, detail: Record<string, unknown>): void {
+    this.deps.log.warn({ reason, ...detail }, "remote command refused");
+    // Whoever can publish on the command topic must not be able to fill the disk with refusals:
+    // at most REJECTIONS_PER_MINUTE rows a minute, then one row saying how many were not written.
+    const now = this.deps.clock.now();
+    if (now - this.rejectWindowStartMs >= 60_000) {
+      if (this.suppressed > 0) {
+        this.deps.record({
+          kind: "system",
+          reason: "rejections_suppressed",
+          detail: { count: this.suppressed },
+        });
+      }
+      this.rejectWindowStartMs = now;
+      this.rejectsInWindow = 0;
+      this.suppressed = 0;
+    }
+    if (this.rejectsInWindow >= REJECTIONS_PER_MINUTE) {
+      this.suppressed++;
+      return;
+    }
+    this.rejectsInWindow++;
+    this.deps.record({ kind: "access", reason, credential: "remote", outcome: "denied", detail });
+  }
+
+  private run(action: string, task: () => Promise<void>): void {
+    task().catch((err) => this.deps.log.error({ err, action }, "remote command failed; door left as it was"));
+  }
+}

@@ -1,0 +1,316 @@
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { Clock } from "../../devices/types.js";
+import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
+import type { Settings } from "../config/schema.js";
+import type { DoorController, DoorStatus } from "../door/door-controller.js";
+import type { Logger } from "../logger.js";
+import { KeyValueStore } from "../store/key-value-store.js";
+import type { Db } from "../store/open-database.js";
+import { AllowlistApplier } from "./allowlist-sync.js";
+import { mqttClientOptions } from "./connect-options.js";
+import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
+import { haDiscoveryMessages } from "./ha-discovery.js";
+import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
+import { type MqttTopics, mqttTopics } from "./topics.js";
+
+export interface MqttBridgeDeps {
+  settings: Settings;
+  db: Db;
+  audit: AuditLog;
+  door: Pick<DoorController, "status" | "onChange">;
+  clock: Clock;
+  logger: Logger;
+  /** Key for the Home Assistant unlock code hash (the credential key). */
+  credentialKey: Buffer;
+  actions: RemoteActions;
+  /** Test hook: connect options merged over the defaults (reconnect period, …). */
+  clientOptions?: Partial<IClientOptions>;
+}
+
+/** Persist the cursor at least this often while a backlog drains (a crash re-sends at most this many). */
+const CURSOR_SAVE_EVERY = 500;
+/** Home Assistant hears only live events, not a backlog replayed after an outage. */
+const HA_EVENT_MAX_AGE_MS = 60_000;
+const POLL_MS = 2000;
+
+/**
+ * Bridges one controller to an MQTT broker. Observes and requests, never decides: events come
+ * from audit_events (the outbox) and leave only on the broker's PUBACK; remote requests go
+ * through the same services as a local credential. A broker that is down costs nothing at the
+ * door: nothing on the access path waits for it.
+ */
+export class MqttBridge {
+  readonly topics: MqttTopics;
+  private readonly outbox: EventOutbox;
+  private readonly allowlist: AllowlistApplier;
+  private readonly inbound: InboundHandler;
+  private readonly log: Logger;
+  private client: MqttClient | null = null;
+  private connected = false;
+  /** Bumped on every (re)connect; acks from an older connection are ignored. */
+  private generation = 0;
+  private cursor = 0;
+  private savedCursor = 0;
+  private sentUpTo = 0;
+  private inFlight = 0;
+  private readonly acked = new Set<number>();
+  private pumpScheduled = false;
+  private stopped = false;
+  private unsubscribers: Array<() => void> = [];
+  private cancelPoll: (() => void) | null = null;
+  private ackWaiters: Array<() => void> = [];
+
+  constructor(private readonly deps: MqttBridgeDeps) {
+    this.topics = mqttTopics(deps.settings);
+    const kv = new KeyValueStore(deps.db);
+    this.outbox = new EventOutbox(deps.db, kv);
+    this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
+    this.log = deps.logger.child({ module: "mqtt" });
+    this.inbound = new InboundHandler({
+      settings: deps.settings,
+      db: deps.db,
+      topics: this.topics,
+      allowlist: this.allowlist,
+      credentialKey: deps.credentialKey,
+      clock: deps.clock,
+      log: this.log,
+      record: (entry) => this.record(entry),
+      actions: deps.actions,
+      publishState: () => this.publishState(),
+      refetchSnapshot: () => this.refetchSnapshot(),
+      publishDiscovery: () => this.publishDiscovery(),
+    });
+  }
+
+  start(): void {
+    this.cursor = this.savedCursor = this.sentUpTo = this.outbox.cursor();
+    const s = this.deps.settings;
+    const clientId = s.mqtt.client_id ?? `doorward-${s.door_id}`;
+    const opts = mqttClientOptions(
+      s.mqtt,
+      clientId,
+      { topic: this.topics.availability, payload: "offline" },
+      this.deps.clientOptions,
+    );
+    // connect() returns at once and retries in the background: start-up never waits for a broker.
+    const client = mqtt.connect(s.mqtt.url, opts);
+    this.client = client;
+    client.on("connect", () => this.onConnect());
+    client.on("close", () => this.onClose());
+    client.on("error", (err) => this.log.warn({ err: err.message }, "mqtt error"));
+    client.on("message", (topic, payload, packet) => {
+      try {
+        this.inbound.handle(topic, payload, packet.retain);
+      } catch (err) {
+        this.log.error({ err, topic }, "inbound message handler failed");
+      }
+    });
+    this.unsubscribers.push(
+      this.deps.audit.onAppend(() => this.schedulePump()),
+      this.deps.door.onChange(() => this.publishState()),
+    );
+    this.poll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unsubscribers.splice(0)) u();
+    this.cancelPoll?.();
+    this.saveCursor();
+    const client = this.client;
+    if (!client) return;
+    if (this.connected) {
+      await withTimeout(
+        client.publishAsync(this.topics.availability, "offline", { qos: 1, retain: true }),
+        2000,
+      ).catch(() => {});
+    }
+    await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
+    this.saveCursor();
+  }
+
+  /** The highest seq the broker acknowledged (with all before it). */
+  publishedSeq(): number {
+    return this.cursor;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  allowlistVersion(): number {
+    return this.allowlist.version();
+  }
+
+  /** Resolves once every event up to `seq` is acknowledged (tests, benchmarks). */
+  async waitForPublished(seq: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.cursor < seq) {
+      if (Date.now() > deadline) throw new Error(`timed out at cursor ${this.cursor} waiting for ${seq}`);
+      await new Promise<void>((resolve) => {
+        this.ackWaiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  private onConnect(): void {
+    const client = this.client;
+    if (!client || this.stopped) return;
+    this.connected = true;
+    this.generation++;
+    this.inFlight = 0;
+    this.acked.clear();
+    this.sentUpTo = this.cursor; // re-send anything unacknowledged by the last connection
+    this.log.info({ cursor: this.cursor }, "connected to broker");
+    client.publish(this.topics.availability, "online", { qos: 1, retain: true });
+    const subs = [this.topics.command, this.topics.haLockSet, this.topics.haStatus];
+    for (const t of [this.topics.groupCommand, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
+      if (t) subs.push(t);
+    client.subscribe(subs, { qos: 1 }, (err) => {
+      if (err) this.log.warn({ err: err.message }, "subscribe failed");
+    });
+    this.publishDiscovery();
+    this.publishState();
+    this.schedulePump();
+  }
+
+  private onClose(): void {
+    if (this.connected)
+      this.log.warn({ cursor: this.cursor }, "broker connection lost; events wait in the outbox");
+    this.connected = false;
+    this.generation++;
+    this.inFlight = 0;
+    this.saveCursor();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Keeps up to max_in_flight events unacknowledged; each ack frees a slot for the next. */
+  private pump(): void {
+    const max = this.deps.settings.mqtt.max_in_flight;
+    while (this.connected && this.client && this.inFlight < max) {
+      const batch = this.outbox.next(this.sentUpTo, Math.max(max - this.inFlight, 1));
+      if (batch.length === 0) return;
+      for (const event of batch) this.send(event);
+    }
+  }
+
+  private send(event: EventPayload): void {
+    const client = this.client as MqttClient;
+    const generation = this.generation;
+    this.sentUpTo = event.seq;
+    this.inFlight++;
+    client.publish(this.topics.event, JSON.stringify(event), { qos: 1 }, (err) => {
+      if (generation !== this.generation) return;
+      this.inFlight--;
+      if (err) {
+        // Not acknowledged: start again from the cursor (duplicates are fine; gaps are not).
+        this.log.warn({ err: err.message, seq: event.seq }, "publish failed; will re-send");
+        this.generation++;
+        this.inFlight = 0;
+        this.acked.clear();
+        this.sentUpTo = this.cursor;
+        return;
+      }
+      this.acked.add(event.seq);
+      while (this.acked.delete(this.cursor + 1)) this.cursor++;
+      if (this.inFlight === 0 || this.cursor - this.savedCursor >= CURSOR_SAVE_EVERY) this.saveCursor();
+      for (const w of this.ackWaiters.splice(0)) w();
+      this.schedulePump();
+    });
+    const haType = haEventType(event);
+    if (haType && this.deps.clock.now() - Date.parse(event.ts) < HA_EVENT_MAX_AGE_MS) {
+      client.publish(
+        this.topics.haEvent,
+        JSON.stringify({ event_type: haType, seq: event.seq, user_code: event.user_code }),
+        {
+          qos: 0,
+        },
+      );
+    }
+  }
+
+  private saveCursor(): void {
+    if (this.cursor === this.savedCursor) return;
+    try {
+      this.outbox.saveCursor(this.cursor);
+      this.savedCursor = this.cursor;
+    } catch (err) {
+      this.log.warn({ err }, "could not save publish cursor; will retry");
+    }
+  }
+
+  /** Catches rows appended by another process (the CLI), which onAppend does not see. */
+  private poll(): void {
+    if (this.stopped) return;
+    this.schedulePump();
+    this.cancelPoll = this.deps.clock.setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  private publishState(): void {
+    if (!this.connected || !this.client) return;
+    const status: DoorStatus = this.deps.door.status();
+    const state = {
+      lock: status.phase === "fault" ? "jammed" : status.lock,
+      door: status.door,
+      phase: status.phase,
+      faults: status.fault ? [status.fault] : [],
+      allowlist_version: this.allowlist.version(),
+      remote_control: this.deps.settings.mqtt.remote_control,
+    };
+    this.client.publish(this.topics.state, JSON.stringify(state), { qos: 1, retain: true });
+  }
+
+  private publishDiscovery(): void {
+    const s = this.deps.settings;
+    if (!this.connected || !this.client || !s.mqtt.home_assistant.discovery) return;
+    for (const m of haDiscoveryMessages(s.door_id, this.topics, {
+      discoveryPrefix: s.mqtt.home_assistant.discovery_prefix,
+      remoteControl: s.mqtt.remote_control,
+      codeRequired: true,
+      version: "0.1.0",
+    })) {
+      this.client.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true });
+    }
+  }
+
+  /** A new subscription delivers the retained snapshot again: how a door that missed deltas catches up. */
+  private refetchSnapshot(): void {
+    const topic = this.topics.allowlistSnapshot;
+    if (!topic || !this.client || !this.connected) return;
+    const client = this.client;
+    client.unsubscribe(topic, () => client.subscribe(topic, { qos: 1 }));
+  }
+
+  private record(entry: AuditEntry): void {
+    try {
+      this.deps.audit.append(entry, this.deps.clock.now());
+    } catch (err) {
+      this.log.error({ err, reason: entry.reason }, "could not write audit row");
+    }
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("timeout")), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

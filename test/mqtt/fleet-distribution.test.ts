@@ -1,0 +1,179 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { publishFleetAllowlist } from "../../src/mqtt/fleet-publisher.js";
+import { generateAdminKeyPair, signMessage } from "../../src/mqtt/signed-envelope.js";
+import { CredentialHasher } from "../../src/secrets/credential-hasher.js";
+import { KeyValueStore } from "../../src/store/key-value-store.js";
+import { type Db, openDatabase } from "../../src/store/open-database.js";
+import { UserStore } from "../../src/store/user-store.js";
+import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
+import {
+  CuttableLink,
+  startTestBroker,
+  type TestBroker,
+  uniqueId,
+  waitUntil,
+} from "../helpers/mqtt-broker.js";
+
+describe("allowlist distribution to a fleet", () => {
+  let broker: TestBroker;
+  let adminClient: MqttClient;
+  let adminDb: Db;
+  let adminUsers: UserStore;
+  let key: KeyObject;
+  let publicPem: string;
+  let group: string;
+  let keyFile: string;
+  const shared = new CredentialHasher(Buffer.alloc(32, 9));
+  const cleanups: Array<() => Promise<void>> = [];
+
+  beforeEach(async () => {
+    broker = await startTestBroker();
+    adminClient = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    adminDb = openDatabase(join(tempDir(), "admin.db"));
+    adminUsers = new UserStore(adminDb);
+    const pair = generateAdminKeyPair();
+    key = createPrivateKey(pair.privatePem);
+    publicPem = pair.publicPem;
+    group = uniqueId("grp");
+    keyFile = join(tempDir(), "fleet.key");
+    writeFileSync(keyFile, Buffer.alloc(32, 9).toString("hex"), { mode: 0o600 });
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+    // Clear the retained snapshot so a shared broker starts clean for the next test.
+    await adminClient.publishAsync(`doorward/fleet/${group}/allowlist`, "", { qos: 1, retain: true });
+    await adminClient.endAsync(true);
+    adminDb.close();
+    await broker.close();
+  });
+
+  function member(name: string, pin: string): string {
+    const u = adminUsers.add(name, 0);
+    adminUsers.setCredential(u.id, "pin", shared.hash("pin", pin), 0);
+    adminDb.prepare("INSERT INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(group, u.id);
+    return u.userCode;
+  }
+  const publish = () =>
+    publishFleetAllowlist({
+      db: adminDb,
+      kv: new KeyValueStore(adminDb),
+      client: adminClient,
+      group,
+      privateKey: key,
+      nowMs: Date.now(),
+    });
+
+  async function door(url = broker.url): Promise<Harness> {
+    const h = await startHarness({
+      door_id: uniqueId("door"),
+      secrets: { credential_key_file: keyFile },
+      mqtt: { enabled: true, url, group, admin_public_key: publicPem },
+    });
+    cleanups.push(() => h.app.stop());
+    await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
+    return h;
+  }
+  const version = (h: Harness) => h.app.services.mqtt?.allowlistVersion() ?? -1;
+
+  it("a published change reaches the door, which then opens for the new PIN (names stay at the admin)", async () => {
+    member("Carol Admin-Side-Name", "1357");
+    const h = await door();
+    await publish();
+    await waitUntil(() => version(h) === 1);
+    expect(
+      h.app.services.users
+        .list()
+        .map((u) => u.name)
+        .join(),
+    ).not.toContain("Carol");
+    await h.type("1357#");
+    expect(h.sim.door.boltReleased).toBe(true);
+    expect(h.reasons()).toContain("allowlist_applied");
+  });
+
+  it("a truncated, corrupted or unsigned snapshot changes nothing", async () => {
+    member("Dan", "2468");
+    const h = await door();
+    await publish();
+    await waitUntil(() => version(h) === 1);
+    const before = h.app.services.users.list();
+    member("Eve", "9753");
+    const { readGroupUsers } = await import("../../src/mqtt/allowlist-sync.js");
+    const good = signMessage(
+      { type: "allowlist_snapshot", group, version: 2, ts_ms: 0, users: readGroupUsers(adminDb, group) },
+      key,
+    );
+    const env = JSON.parse(good) as { body: string; sig: string };
+    const topic = `doorward/fleet/${group}/allowlist`;
+    const bad = [
+      good.slice(0, good.length - 40), // truncated in transit
+      JSON.stringify({
+        body: env.body.replace("9753", "0000").replace(/"version":2/, '"version":3'),
+        sig: env.sig,
+      }), // altered
+      JSON.stringify({ body: env.body }), // unsigned
+      JSON.stringify({ body: env.body.slice(0, -10), sig: env.sig }), // body cut, signature kept
+    ];
+    for (const payload of bad) await adminClient.publishAsync(topic, payload, { qos: 1 });
+    await waitUntil(() => h.reasons().filter((r) => r === "allowlist_rejected").length === bad.length);
+    expect(version(h)).toBe(1);
+    expect(h.app.services.users.list()).toEqual(before);
+  });
+
+  it("a door offline during three deltas catches up from the retained snapshot on reconnect", async () => {
+    const link = await CuttableLink.open(broker.url);
+    cleanups.push(() => link.cut());
+    member("Fay", "1111");
+    const h = await door(link.url);
+    await publish();
+    await waitUntil(() => version(h) === 1);
+
+    await link.cut();
+    await waitUntil(() => h.app.services.mqtt?.isConnected() === false);
+    const gus = member("Gus", "2222");
+    expect((await publish()).delta).toEqual({ upsert: 1, remove: 0 });
+    member("Hal", "3333");
+    await publish();
+    adminUsers.setEnabled(adminUsers.require("Gus").id, false);
+    await publish();
+    expect(version(h)).toBe(1);
+
+    await link.restore();
+    await waitUntil(() => version(h) === 4, 15_000);
+    const codes = h.app.services.users.list().map((u) => u.userCode);
+    expect(codes).toHaveLength(3);
+    expect(h.app.services.users.find(gus)?.enabled).toBe(false);
+    await h.type("3333#");
+    expect(h.sim.door.boltReleased).toBe(true);
+  });
+
+  it("a delta that does not follow the door's version is refused as a gap; the next in-order delta applies", async () => {
+    member("Ivy", "4444");
+    const h = await door();
+    await publish(); // v1
+    await waitUntil(() => version(h) === 1);
+    const delta = (base: number) =>
+      signMessage(
+        {
+          type: "allowlist_delta",
+          group,
+          base_version: base,
+          version: base + 1,
+          ts_ms: 0,
+          upsert: [],
+          remove: [],
+        },
+        key,
+      );
+    await adminClient.publishAsync(`doorward/fleet/${group}/allowlist/delta`, delta(5), { qos: 1 });
+    await waitUntil(() => h.reasons().includes("allowlist_gap"));
+    expect(version(h)).toBe(1);
+    await adminClient.publishAsync(`doorward/fleet/${group}/allowlist/delta`, delta(1), { qos: 1 });
+    await waitUntil(() => version(h) === 2);
+    expect(h.app.services.audit.verify().ok).toBe(true);
+  });
+});

@@ -1,0 +1,174 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { haCodeHash } from "../../src/mqtt/inbound-handler.js";
+import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
+import {
+  CuttableLink,
+  startTestBroker,
+  subscriber,
+  type TestBroker,
+  uniqueId,
+  waitUntil,
+} from "../helpers/mqtt-broker.js";
+
+describe("state, availability and Home Assistant", () => {
+  let broker: TestBroker;
+  let door: string;
+  let disc: string;
+  const cleanups: Array<() => Promise<void>> = [];
+  const key = Buffer.alloc(32, 7);
+
+  beforeEach(async () => {
+    broker = await startTestBroker();
+    door = uniqueId("door");
+    disc = uniqueId("ha");
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+    await broker.close();
+  });
+
+  async function controller(url: string, mqttExtra: Record<string, unknown> = {}): Promise<Harness> {
+    const keyFile = join(tempDir(), "fleet.key");
+    writeFileSync(keyFile, key.toString("hex"), { mode: 0o600 });
+    const h = await startHarness({
+      door_id: door,
+      secrets: { credential_key_file: keyFile },
+      mqtt: { enabled: true, url, home_assistant: { discovery_prefix: disc }, ...mqttExtra },
+    });
+    cleanups.push(() => h.app.stop());
+    await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
+    return h;
+  }
+
+  it("publishes retained state on connect and on every door change", async () => {
+    const h = await controller(broker.url);
+    const sub = await subscriber(broker.url, [`doorward/${door}/state`]);
+    cleanups.push(sub.end);
+    await sub.waitFor((m) => m.length > 0);
+    expect(sub.messages[0]?.retain).toBe(true);
+    expect(JSON.parse(sub.messages[0]?.text ?? "")).toEqual({
+      lock: "locked",
+      door: "closed",
+      phase: "locked",
+      faults: [],
+      allowlist_version: 0,
+      remote_control: false,
+    });
+    h.app.services.door.enterFault("relay feedback lost");
+    await sub.waitFor((m) => m.some((x) => JSON.parse(x.text).lock === "jammed"));
+    expect(JSON.parse(sub.messages.at(-1)?.text ?? "")).toMatchObject({
+      phase: "fault",
+      faults: ["relay feedback lost"],
+    });
+  });
+
+  it("announces online, and the broker publishes the last will 'offline' when the link dies", async () => {
+    const link = await CuttableLink.open(broker.url);
+    cleanups.push(() => link.cut());
+    const sub = await subscriber(broker.url, [`doorward/${door}/availability`]);
+    cleanups.push(sub.end);
+    await controller(link.url);
+    await sub.waitFor((m) => m.some((x) => x.text === "online"));
+    await link.cut();
+    await sub.waitFor((m) => m.at(-1)?.text === "offline");
+  });
+
+  it("publishes discovery for lock, door contact, access events and faults; again when HA comes online", async () => {
+    await controller(broker.url, { remote_control: true });
+    const sub = await subscriber(broker.url, [`${disc}/+/+/+/config`]);
+    cleanups.push(sub.end);
+    await sub.waitFor((m) => m.length >= 4);
+    const byTopic = Object.fromEntries(sub.messages.map((m) => [m.topic.split("/")[1], JSON.parse(m.text)]));
+    const node = `doorward_${door.replace(/-/g, "_")}`;
+    expect(sub.messages.every((m) => m.retain)).toBe(true);
+    expect(byTopic.lock).toMatchObject({
+      unique_id: `${node}_lock`,
+      state_topic: `doorward/${door}/state`,
+      command_topic: `doorward/${door}/ha/lock/set`,
+      payload_open: "OPEN",
+      state_jammed: "JAMMED",
+      availability_topic: `doorward/${door}/availability`,
+    });
+    expect(byTopic.binary_sensor).toMatchObject({
+      device_class: "door",
+      state_topic: `doorward/${door}/state`,
+    });
+    expect(byTopic.event.event_types).toEqual([
+      "access_granted",
+      "access_denied",
+      "door_forced",
+      "door_held_open",
+    ]);
+    expect(byTopic.sensor).toMatchObject({ entity_category: "diagnostic" });
+
+    const count = sub.messages.length;
+    const ha = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    cleanups.push(() => ha.endAsync(true));
+    await ha.publishAsync(`${disc}/status`, "online", { qos: 1 });
+    await sub.waitFor((m) => m.length >= count + 4);
+  });
+
+  it("feeds live access and door events to the HA event entity, without names", async () => {
+    const h = await controller(broker.url);
+    const sub = await subscriber(broker.url, [`doorward/${door}/ha/event`]);
+    cleanups.push(sub.end);
+    h.addUserWithPin("Zed", "5151");
+    await h.type("9999#");
+    await h.type("5151#");
+    await sub.waitFor((m) => m.length >= 2);
+    expect(sub.messages.map((m) => JSON.parse(m.text).event_type)).toEqual([
+      "access_denied",
+      "access_granted",
+    ]);
+    expect(sub.messages.map((m) => m.text).join()).not.toContain("Zed");
+  });
+
+  describe("lock commands from Home Assistant", () => {
+    let ha: MqttClient;
+    let h: Harness;
+    const setTopic = () => `doorward/${door}/ha/lock/set`;
+    async function send(payload: unknown, reason: string) {
+      const before = h.app.services.audit.tail(1000).length;
+      await ha.publishAsync(setTopic(), typeof payload === "string" ? payload : JSON.stringify(payload), {
+        qos: 1,
+      });
+      await waitUntil(() =>
+        h.app.services.audit
+          .tail(1000)
+          .slice(before)
+          .some((r) => r.reason === reason),
+      );
+    }
+    beforeEach(async () => {
+      ha = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+      cleanups.push(() => ha.endAsync(true));
+    });
+
+    it("opens only with the right code, and locks without one", async () => {
+      h = await controller(broker.url, {
+        remote_control: true,
+        ha_unlock_code_hash: haCodeHash(key, "864209"),
+      });
+      await send({ action: "UNLOCK", code: "000000" }, "bad_code");
+      await send({ action: "OPEN", code: "" }, "bad_code");
+      await send("UNLOCK", "bad_code");
+      expect(h.sim.door.boltReleased).toBe(false);
+      await send({ action: "OPEN", code: "864209" }, "remote_unlock");
+      await waitUntil(() => h.sim.door.boltReleased);
+      await send({ action: "LOCK", code: "" }, "remote_lock");
+      await waitUntil(() => !h.sim.door.boltReleased);
+    });
+
+    it("refuses everything when remote_control is off", async () => {
+      h = await controller(broker.url, {
+        remote_control: false,
+        ha_unlock_code_hash: haCodeHash(key, "864209"),
+      });
+      await send({ action: "UNLOCK", code: "864209" }, "remote_control_disabled");
+      expect(h.sim.door.boltReleased).toBe(false);
+    });
+  });
+});
