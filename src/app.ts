@@ -8,6 +8,7 @@ import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types
 import { AccessService } from "./access/access-service.js";
 import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
 import type { Settings } from "./config/schema.js";
+import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
 import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
@@ -40,6 +41,7 @@ export interface Services {
   audit: AuditLog;
   door: DoorController;
   access: AccessService;
+  credentials: CredentialReaders;
 }
 
 export function databasePath(settings: Settings): string {
@@ -58,6 +60,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
   const log = logger.child({ module: "app" });
   const bus = new EventBus<DeviceEvents>((event, err) => log.error({ err, event }, "event listener failed"));
   let services: Services | null = null;
+  let credentials: CredentialReaders | null = null;
   const stopSteps: Array<() => Promise<void> | void> = [];
 
   async function openOutput(line: Settings["gpio"]["relay"]): Promise<GpioLine> {
@@ -136,8 +139,10 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         baseMs: settings.lockout.base_s * 1000,
         maxMs: settings.lockout.max_s * 1000,
       },
+      factorPolicy: { mode: settings.access.mode, windowMs: settings.access.second_factor_window_s * 1000 },
+      sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
     });
-    services = { db, users, hasher, audit, door, access };
+    services = { db, users, hasher, audit, door, access } as Services;
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -176,6 +181,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const keypad = createKeypad();
     await keypad.start();
     stopSteps.push(() => keypad.stop());
+
+    // 5. Fingerprint sensor and badge reader (src/credential-readers.ts).
+    credentials = await startCredentialReaders({ settings, transports, clock, logger, bus, db, users, access, record: recordSafely });
+    services.credentials = credentials;
+    stopSteps.push(() => credentials?.stop());
 
     recordSafely({ kind: "system", reason: "controller_started" });
     log.info({ door: settings.door_id }, "ready and locked");

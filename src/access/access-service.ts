@@ -1,11 +1,13 @@
-import type { Indicator } from "../../devices/indicator/indicator.js";
+import type { Indicator, IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { Clock, KeypadKey } from "../../devices/types.js";
 import type { AuditEntry, AuditRecord, CredentialType } from "../audit/audit-log.js";
 import type { DoorController } from "../door/door-controller.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { UserStore } from "../store/user-store.js";
+import type { User } from "../store/user-store.js";
 import { decide } from "./decide.js";
+import { expiredSession, type FactorKind, type FactorPolicy, type FactorSession, presentFactor } from "./factor-session.js";
 import { initialLockout, isLockedOut, type LockoutPolicy, type LockoutState, recordFailure, recordSuccess } from "./lockout.js";
 import { emptyPinEntry, expirePinEntry, type PinEntryPolicy, type PinEntryState, pressKey } from "./pin-entry.js";
 
@@ -21,6 +23,10 @@ export interface AccessServiceDeps {
   onError: (context: string, err: unknown) => void;
   pinPolicy: PinEntryPolicy;
   lockoutPolicy: LockoutPolicy;
+  /** Access mode and second-factor window; absent = mode "any". */
+  factorPolicy?: FactorPolicy;
+  /** Feedback on the fingerprint sensor's own LED, next to the door indicator. Must not throw. */
+  sensorFeedback?: (pattern: IndicatorPattern) => void;
 }
 
 const LOCKOUT_KEY = "lockout:keypad";
@@ -35,6 +41,8 @@ export class AccessService {
   private lockout: LockoutState = initialLockout;
   private cancelPinTimer: (() => void) | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private factorSession: FactorSession | null = null;
+  private cancelFactorTimer: (() => void) | null = null;
 
   constructor(private readonly deps: AccessServiceDeps) {}
 
@@ -46,6 +54,8 @@ export class AccessService {
   stop(): void {
     this.cancelPinTimer?.();
     this.cancelPinTimer = null;
+    this.cancelFactorTimer?.();
+    this.cancelFactorTimer = null;
   }
 
   lockoutState(nowMs = this.deps.clock.now()): { lockedOut: boolean; untilMs: number | null; failures: number } {
@@ -110,7 +120,7 @@ export class AccessService {
         indicator.show("denied");
         return;
       case "submitted":
-        await this.attempt("pin", this.deps.hasher.hash("pin", outcome.pin));
+        await this.pinSubmitted(this.deps.hasher.hash("pin", outcome.pin));
         return;
     }
   }
@@ -160,5 +170,183 @@ export class AccessService {
       const expired = expirePinEntry(this.pin, this.deps.clock.now(), policy);
       if (expired) this.pin = expired;
     }, policy.interKeyTimeoutMs);
+  }
+
+  // ---- fingerprint, badge and two-factor attempts --------------------------------------------
+  // Kept apart from the PIN path above. Every attempt still runs: decide -> audit row committed
+  // -> door.unlock -> feedback. Factor sessions are resolved here, before decide() is called.
+
+  /** The sensor matched a template. A slot the store does not map to anyone is never granted. */
+  fingerMatched(slot: number): void {
+    this.enqueue(() => this.credentialPresented("fingerprint", String(slot), { slot }));
+  }
+
+  fingerUnknown(): void {
+    this.enqueue(() => this.credentialPresented("fingerprint", null));
+  }
+
+  badgeRead(number: string): void {
+    this.enqueue(() => this.credentialPresented("badge", this.deps.hasher.hash("badge", number)));
+  }
+
+  /** A frame that failed parity or checksum: logged as a denied attempt, never a grant, no lockout count. */
+  badgeBadRead(format: string, detail: string): void {
+    this.enqueue(() => {
+      this.deps.record({ kind: "access", reason: "bad_read", credential: "badge", outcome: "denied", detail: { format, problem: detail } });
+      this.feedback("denied");
+    });
+  }
+
+  /** The factor session in progress (tests, status). */
+  pendingFactor(): FactorSession | null {
+    return this.factorSession;
+  }
+
+  private get factorPolicy(): FactorPolicy {
+    return this.deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
+  }
+
+  private async pinSubmitted(lookup: string): Promise<void> {
+    // Mode "any" keeps the PIN path exactly as it was.
+    if (this.factorPolicy.mode === "any") return this.attempt("pin", lookup);
+    await this.credentialPresented("pin", lookup);
+  }
+
+  /**
+   * One credential from any reader. lookup null = the reader itself found no match (unknown finger).
+   * unknownDetail goes on the unknown_credential row (the sensor's slot, for `fingerprint check`).
+   */
+  private async credentialPresented(
+    kind: FactorKind,
+    lookup: string | null,
+    unknownDetail?: Record<string, unknown>,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    const policy = this.factorPolicy;
+    if (isLockedOut(this.lockout, now)) {
+      this.deps.record({ kind: "access", reason: "locked_out", credential: kind, outcome: "denied" });
+      this.feedback("locked_out");
+      return;
+    }
+    const user = lookup === null ? undefined : this.deps.users.findByCredential(kind, lookup);
+    if (!user) {
+      // An unknown credential also ends any session: the next factor starts over.
+      this.endFactorSession();
+      this.denyCounted(kind, "unknown_credential", null, lookup === null ? undefined : unknownDetail);
+      return;
+    }
+    const { session, step, expired } = presentFactor(this.factorSession, { kind, userId: user.id, userCode: user.userCode }, now, policy);
+    if (expired) this.recordFactorTimeout(expired);
+    switch (step.type) {
+      case "not_accepted":
+        this.deps.record({
+          kind: "access",
+          reason: "credential_not_accepted",
+          credential: kind,
+          outcome: "denied",
+          userCode: user.userCode,
+          detail: { mode: policy.mode },
+        });
+        this.feedback("denied");
+        return;
+      case "single":
+        this.endFactorSession();
+        return this.decideAndAct(user, kind);
+      case "first": {
+        // The first factor must itself be valid now (enabled, in validity): refuse early if not.
+        const d = decide({ user }, { nowMs: now, lockedOut: false });
+        if (d.outcome === "denied") {
+          this.endFactorSession();
+          this.denyCounted(kind, d.reason, d.userCode);
+          return;
+        }
+        this.startFactorSession(session as FactorSession);
+        this.deps.record({
+          kind: "access",
+          reason: "awaiting_second_factor",
+          credential: kind,
+          outcome: null,
+          userCode: user.userCode,
+          detail: { window_s: policy.windowMs / 1000 },
+        });
+        this.feedback("waiting");
+        return;
+      }
+      case "mismatch":
+        this.endFactorSession();
+        this.denyCounted(kind, "factor_mismatch", user.userCode, { first_credential: step.first.first, first_user_code: step.first.userCode });
+        return;
+      case "complete":
+        this.endFactorSession();
+        return this.decideAndAct(user, kind, { factors: step.factors });
+    }
+  }
+
+  private async decideAndAct(user: User, kind: FactorKind, detail?: Record<string, unknown>): Promise<void> {
+    const decision = decide({ user }, { nowMs: this.deps.clock.now(), lockedOut: false });
+    if (decision.outcome === "denied") {
+      this.denyCounted(kind, decision.reason, decision.userCode, detail);
+      return;
+    }
+    this.deps.record({ kind: "access", reason: "granted", credential: kind, outcome: "granted", userCode: decision.userCode, detail: detail ?? null });
+    this.saveLockout(recordSuccess());
+    await this.openDoor();
+    this.feedback("granted");
+  }
+
+  /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */
+  private denyCounted(kind: FactorKind, reason: string, userCode: string | null, detail?: Record<string, unknown>): void {
+    const now = this.deps.clock.now();
+    this.deps.record({ kind: "access", reason, credential: kind, outcome: "denied", userCode, detail: detail ?? null });
+    const { state, lockedForMs } = recordFailure(this.lockout, now, this.deps.lockoutPolicy);
+    this.saveLockout(state);
+    if (lockedForMs === null) {
+      this.feedback("denied");
+      return;
+    }
+    this.deps.record({
+      kind: "system",
+      reason: "lockout_started",
+      credential: kind,
+      detail: { lockout_s: lockedForMs / 1000, lockout_number: state.lockouts },
+    });
+    this.feedback("locked_out");
+  }
+
+  private startFactorSession(session: FactorSession): void {
+    this.endFactorSession();
+    this.factorSession = session;
+    this.cancelFactorTimer = this.deps.clock.setTimeout(() => {
+      this.cancelFactorTimer = null;
+      this.enqueue(() => {
+        const expired = expiredSession(this.factorSession, this.deps.clock.now(), this.factorPolicy);
+        if (!expired) return;
+        this.factorSession = null;
+        this.recordFactorTimeout(expired);
+        this.feedback("denied");
+      });
+    }, this.factorPolicy.windowMs);
+  }
+
+  private endFactorSession(): void {
+    this.cancelFactorTimer?.();
+    this.cancelFactorTimer = null;
+    this.factorSession = null;
+  }
+
+  /** A first factor left alone: denied, but not counted toward lockout (nothing was guessed). */
+  private recordFactorTimeout(expired: FactorSession): void {
+    this.deps.record({
+      kind: "access",
+      reason: "second_factor_timeout",
+      credential: expired.first,
+      outcome: "denied",
+      userCode: expired.userCode,
+    });
+  }
+
+  private feedback(pattern: IndicatorPattern): void {
+    this.deps.indicator.show(pattern);
+    this.deps.sensorFeedback?.(pattern);
   }
 }

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { accessSchema } from "./access-schema.js";
+import { badgeSchema } from "./badge-schema.js";
+import { fingerprintSchema } from "./fingerprint-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>
@@ -81,6 +84,9 @@ export const settingsSchema = z
       })
       .strict()
       .default({ max_failures: 5, base_s: 30, max_s: 900 }),
+    fingerprint: fingerprintSchema,
+    badge: badgeSchema,
+    access: accessSchema,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()
