@@ -1,5 +1,7 @@
 import { ConfigError, type CliIo } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
+import { BADGE_USAGE, badgeCommand } from "./commands/badge-command.js";
+import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   user: { run: userCommand, usage: USER_USAGE },
   pin: { run: pinCommand, usage: PIN_USAGE },
   log: { run: logCommand, usage: LOG_USAGE },
+  fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE },
+  badge: { run: badgeCommand, usage: BADGE_USAGE },
 };
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)
