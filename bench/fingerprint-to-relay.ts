@@ -31,7 +31,8 @@ export async function benchFingerprintToRelay(): Promise<Record<string, number |
   // Timestamp the chunk carrying the Search ack (PID 07, length 7: code + page + score) as it
   // reaches the controller; later traffic (the next GenImg poll, LED commands) must not move it.
   let lastChunkNs = 0n;
-  const isSearchAck = (c: Buffer) => c.length >= 9 && c[0] === 0xef && c[6] === 0x07 && c.readUInt16BE(7) === 7;
+  const isSearchAck = (c: Buffer) =>
+    c.length >= 9 && c[0] === 0xef && c[6] === 0x07 && c.readUInt16BE(7) === 7;
   const open = sim.serial.open.bind(sim.serial);
   sim.serial.open = async (path, baud): Promise<SerialLink> => {
     const link = await open(path, baud);
@@ -47,7 +48,12 @@ export async function benchFingerprintToRelay(): Promise<Record<string, number |
       close: () => link.close(),
     };
   };
-  const app = createApp({ settings, transports: sim.transports, clock: systemClock, logger: createLogger("silent") });
+  const app = createApp({
+    settings,
+    transports: sim.transports,
+    clock: systemClock,
+    logger: createLogger("silent"),
+  });
   await app.start();
   const { users, door } = app.services;
   const user = users.add("bench", Date.now());

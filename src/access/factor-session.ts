@@ -6,7 +6,12 @@
  * kind, from the same user, within the window. Presenting the same kind again restarts the
  * session (someone re-typed their PIN, or a different person stepped up).
  */
-export type AccessMode = "any" | "pin_and_fingerprint" | "badge_and_pin" | "badge_and_fingerprint" | "fingerprint_only";
+export type AccessMode =
+  | "any"
+  | "pin_and_fingerprint"
+  | "badge_and_pin"
+  | "badge_and_fingerprint"
+  | "fingerprint_only";
 export type FactorKind = "pin" | "badge" | "fingerprint";
 
 export interface FactorPolicy {
@@ -57,7 +62,11 @@ export function acceptsFactor(mode: AccessMode, kind: FactorKind): boolean {
 }
 
 /** The session if it has outlived the window at nowMs (then it must be logged as a timeout), else null. */
-export function expiredSession(session: FactorSession | null, nowMs: number, policy: FactorPolicy): FactorSession | null {
+export function expiredSession(
+  session: FactorSession | null,
+  nowMs: number,
+  policy: FactorPolicy,
+): FactorSession | null {
   return session && nowMs - session.startedMs >= policy.windowMs ? session : null;
 }
 
@@ -73,12 +82,19 @@ export function presentFactor(
 ): { session: FactorSession | null; step: FactorStep; expired: FactorSession | null } {
   const expired = expiredSession(session, nowMs, policy);
   const current = expired ? null : session;
-  if (!acceptsFactor(policy.mode, factor.kind)) return { session: current, step: { type: "not_accepted" }, expired };
+  if (!acceptsFactor(policy.mode, factor.kind))
+    return { session: current, step: { type: "not_accepted" }, expired };
   if (!isTwoFactor(policy.mode)) return { session: null, step: { type: "single" }, expired };
   if (!current || current.first === factor.kind) {
-    const started: FactorSession = { userId: factor.userId, userCode: factor.userCode, first: factor.kind, startedMs: nowMs };
+    const started: FactorSession = {
+      userId: factor.userId,
+      userCode: factor.userCode,
+      first: factor.kind,
+      startedMs: nowMs,
+    };
     return { session: started, step: { type: "first" }, expired };
   }
-  if (current.userId !== factor.userId) return { session: null, step: { type: "mismatch", first: current }, expired };
+  if (current.userId !== factor.userId)
+    return { session: null, step: { type: "mismatch", first: current }, expired };
   return { session: null, step: { type: "complete", factors: [current.first, factor.kind] }, expired };
 }

@@ -1,8 +1,8 @@
 import type { Clock } from "../../devices/types.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
-import { type SensorRequest, SensorRequestStore } from "../store/sensor-request-store.js";
 import type { Db } from "../store/open-database.js";
+import { type SensorRequest, SensorRequestStore } from "../store/sensor-request-store.js";
 import { StoreError, type User, type UserStore } from "../store/user-store.js";
 
 /** What the person at the sensor is told, per driver prompt. */
@@ -36,7 +36,8 @@ export interface FingerprintConsistency {
 
 /** Normalises a badge number as readers report it: decimal digits, no leading zeros. */
 export function normaliseBadgeNumber(number: string): string {
-  if (!/^\d{1,12}$/.test(number)) throw new StoreError("a badge number is 1 to 12 decimal digits, as the reader reports it");
+  if (!/^\d{1,12}$/.test(number))
+    throw new StoreError("a badge number is 1 to 12 decimal digits, as the reader reports it");
   return String(BigInt(number));
 }
 
@@ -69,7 +70,8 @@ export class CredentialAdmin {
 
   removeBadge(nameOrCode: string): User {
     const user = this.users.require(nameOrCode);
-    if (this.users.removeCredentials(user.id, "badge") === 0) throw new StoreError(`${user.name} has no badge`);
+    if (this.users.removeCredentials(user.id, "badge") === 0)
+      throw new StoreError(`${user.name} has no badge`);
     this.note("badge_removed", user);
     return user;
   }
@@ -78,14 +80,19 @@ export class CredentialAdmin {
   removeFingerprints(nameOrCode: string): { user: User; slots: number[] } {
     const user = this.users.require(nameOrCode);
     const slots = [...this.requests.assignedSlots()].filter(([, id]) => id === user.id).map(([slot]) => slot);
-    if (this.users.removeCredentials(user.id, "fingerprint") === 0) throw new StoreError(`${user.name} has no fingerprint`);
+    if (this.users.removeCredentials(user.id, "fingerprint") === 0)
+      throw new StoreError(`${user.name} has no fingerprint`);
     this.note("fingerprint_removed", user, { slots });
     return { user, slots };
   }
 
   requestEnrollment(nameOrCode: string, slot: number | null): { user: User; id: number } {
     const user = this.users.require(nameOrCode);
-    const id = this.requests.request("enroll", { userId: user.id, slot, actor: this.actor }, this.clock.now());
+    const id = this.requests.request(
+      "enroll",
+      { userId: user.id, slot, actor: this.actor },
+      this.clock.now(),
+    );
     return { user, id };
   }
 
@@ -105,7 +112,8 @@ export class CredentialAdmin {
       if (r.state === "done" || r.state === "failed") return r;
       const waited = o.now() - started;
       if (r.state === "requested" && waited >= (o.pickupTimeoutMs ?? 10_000)) {
-        const why = "the controller did not pick up the request: is it running, with the fingerprint sensor enabled?";
+        const why =
+          "the controller did not pick up the request: is it running, with the fingerprint sensor enabled?";
         if (this.requests.abandon(id, why, o.now())) throw new StoreError(why);
       }
       if (waited >= (o.totalTimeoutMs ?? 180_000)) throw new StoreError("gave up waiting for the controller");
@@ -128,6 +136,9 @@ export class CredentialAdmin {
   }
 
   private note(reason: string, user: User, extra: Record<string, unknown> = {}): void {
-    this.audit.append({ kind: "system", reason, userCode: user.userCode, detail: { by: this.actor, ...extra } }, this.clock.now());
+    this.audit.append(
+      { kind: "system", reason, userCode: user.userCode, detail: { by: this.actor, ...extra } },
+      this.clock.now(),
+    );
   }
 }

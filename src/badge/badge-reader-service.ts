@@ -107,7 +107,8 @@ export class BadgeReaderService {
       },
     });
     this.rdm.start();
-    if (this.backoff.succeeded(clock.now()) !== null) this.deps.onRecovered({ device: DEVICE, atMs: clock.now() });
+    if (this.backoff.succeeded(clock.now()) !== null)
+      this.deps.onRecovered({ device: DEVICE, atMs: clock.now() });
   }
 
   private failed(detail: string): void {

@@ -30,7 +30,11 @@ export const badgeSchema = z
       .default(() => ({ ...RDM6300_DEFAULTS })),
   })
   .strict()
-  .default(() => ({ reader: "auto" as const, wiegand: { ...WIEGAND_DEFAULTS }, rdm6300: { ...RDM6300_DEFAULTS } }));
+  .default(() => ({
+    reader: "auto" as const,
+    wiegand: { ...WIEGAND_DEFAULTS },
+    rdm6300: { ...RDM6300_DEFAULTS },
+  }));
 
 export type BadgeSettings = z.infer<typeof badgeSchema>;
 export type BadgeReaderKind = "none" | "wiegand" | "rdm6300";

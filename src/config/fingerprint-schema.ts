@@ -40,7 +40,10 @@ export const fingerprintSchema = z
 export type FingerprintSettings = z.infer<typeof fingerprintSchema>;
 
 /** Resolves enabled: "auto" against the hardware backend. */
-export function fingerprintEnabled(s: { fingerprint: FingerprintSettings; hardware: { backend: string } }): boolean {
+export function fingerprintEnabled(s: {
+  fingerprint: FingerprintSettings;
+  hardware: { backend: string };
+}): boolean {
   const e = s.fingerprint.enabled;
   return e === "auto" ? s.hardware.backend === "simulated" : e;
 }

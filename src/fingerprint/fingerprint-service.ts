@@ -1,6 +1,6 @@
-import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
-import type { EnrollOptions } from "../../devices/fingerprint/r503-enroll.js";
 import type { FingerprintLedMode, R503Fingerprint } from "../../devices/fingerprint/r503-driver.js";
+import type { EnrollOptions } from "../../devices/fingerprint/r503-enroll.js";
+import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { Clock } from "../../devices/types.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { Logger } from "../logger.js";
@@ -57,7 +57,8 @@ export class FingerprintService {
     if (this.running) return;
     this.running = true;
     const interrupted = this.deps.requests.failInterrupted(this.deps.clock.now());
-    if (interrupted > 0) this.deps.log.warn({ interrupted }, "sensor requests interrupted by a restart marked failed");
+    if (interrupted > 0)
+      this.deps.log.warn({ interrupted }, "sensor requests interrupted by a restart marked failed");
     // The handshake may fail (no sensor, wrong password): the driver reports the fault and retries.
     void this.deps.driver.start();
     this.scheduleTick(0);
@@ -94,7 +95,9 @@ export class FingerprintService {
   }
 
   private led(mode: FingerprintLedMode): void {
-    this.deps.driver.led(mode).catch((err) => this.deps.log.debug({ err, mode }, "sensor LED command failed"));
+    this.deps.driver
+      .led(mode)
+      .catch((err) => this.deps.log.debug({ err, mode }, "sensor LED command failed"));
   }
 
   private scheduleTick(delayMs: number): void {
@@ -117,7 +120,11 @@ export class FingerprintService {
     const request = this.deps.requests.claimNext(now);
     if (!request) return;
     if (this.deps.driver.state !== "ready") {
-      this.deps.requests.finish(request.id, { error: `fingerprint sensor is ${this.deps.driver.state}` }, now);
+      this.deps.requests.finish(
+        request.id,
+        { error: `fingerprint sensor is ${this.deps.driver.state}` },
+        now,
+      );
       return;
     }
     if (request.kind === "check") await this.check(request);
@@ -151,7 +158,11 @@ export class FingerprintService {
     const now = () => this.deps.clock.now();
     try {
       const slots = await this.deps.driver.listUsedSlots();
-      this.deps.requests.finish(request.id, { result: { sensor_slots: slots, library_size: this.deps.driver.librarySize } }, now());
+      this.deps.requests.finish(
+        request.id,
+        { result: { sensor_slots: slots, library_size: this.deps.driver.librarySize } },
+        now(),
+      );
     } catch (err) {
       this.deps.requests.finish(request.id, { error: (err as Error).message }, now());
     }
@@ -181,7 +192,11 @@ export class FingerprintService {
     }
     requests.setSlot(request.id, slot, now());
     try {
-      await driver.enroll(slot, (prompt) => requests.addPrompt(request.id, prompt, now()), this.deps.enrollOptions);
+      await driver.enroll(
+        slot,
+        (prompt) => requests.addPrompt(request.id, prompt, now()),
+        this.deps.enrollOptions,
+      );
     } catch (err) {
       return fail((err as Error).message, slot, user.userCode);
     }

@@ -54,7 +54,11 @@ const toRequest = (r: Row): SensorRequest => ({
 export class SensorRequestStore {
   constructor(private readonly db: Db) {}
 
-  request(kind: SensorRequestKind, opts: { userId?: number; slot?: number | null; actor: string }, nowMs: number): number {
+  request(
+    kind: SensorRequestKind,
+    opts: { userId?: number; slot?: number | null; actor: string },
+    nowMs: number,
+  ): number {
     const info = this.db
       .prepare(
         "INSERT INTO sensor_requests (kind, user_id, slot, actor, requested_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)",
@@ -76,7 +80,9 @@ export class SensorRequestStore {
           .prepare<[], Row>("SELECT * FROM sensor_requests WHERE state = 'requested' ORDER BY id LIMIT 1")
           .get();
         if (!row) return undefined;
-        this.db.prepare("UPDATE sensor_requests SET state = 'running', updated_ms = ? WHERE id = ?").run(nowMs, row.id);
+        this.db
+          .prepare("UPDATE sensor_requests SET state = 'running', updated_ms = ? WHERE id = ?")
+          .run(nowMs, row.id);
         return toRequest({ ...row, state: "running", updated_ms: nowMs });
       })
       .immediate();
@@ -88,7 +94,9 @@ export class SensorRequestStore {
 
   addPrompt(id: number, prompt: string, nowMs: number): void {
     this.db
-      .prepare("UPDATE sensor_requests SET prompts = json_insert(prompts, '$[#]', ?), updated_ms = ? WHERE id = ?")
+      .prepare(
+        "UPDATE sensor_requests SET prompts = json_insert(prompts, '$[#]', ?), updated_ms = ? WHERE id = ?",
+      )
       .run(prompt, nowMs, id);
   }
 
@@ -108,7 +116,9 @@ export class SensorRequestStore {
   abandon(id: number, error: string, nowMs: number): boolean {
     return (
       this.db
-        .prepare("UPDATE sensor_requests SET state = 'failed', error = ?, updated_ms = ? WHERE id = ? AND state = 'requested'")
+        .prepare(
+          "UPDATE sensor_requests SET state = 'failed', error = ?, updated_ms = ? WHERE id = ? AND state = 'requested'",
+        )
         .run(error, nowMs, id).changes === 1
     );
   }
@@ -116,7 +126,9 @@ export class SensorRequestStore {
   /** At service start: work interrupted by a restart will not resume. */
   failInterrupted(nowMs: number): number {
     return this.db
-      .prepare("UPDATE sensor_requests SET state = 'failed', error = 'controller restarted', updated_ms = ? WHERE state = 'running'")
+      .prepare(
+        "UPDATE sensor_requests SET state = 'failed', error = 'controller restarted', updated_ms = ? WHERE state = 'running'",
+      )
       .run(nowMs).changes;
   }
 
@@ -128,7 +140,9 @@ export class SensorRequestStore {
   }
 
   queueDelete(slot: number, nowMs: number): void {
-    this.db.prepare("INSERT OR IGNORE INTO pending_sensor_deletes (slot, queued_ms) VALUES (?, ?)").run(slot, nowMs);
+    this.db
+      .prepare("INSERT OR IGNORE INTO pending_sensor_deletes (slot, queued_ms) VALUES (?, ?)")
+      .run(slot, nowMs);
   }
 
   /** The slot no longer needs deleting (done, or overwritten by a new enrolment). */
@@ -139,7 +153,9 @@ export class SensorRequestStore {
   /** Every fingerprint slot the store maps to a user. */
   assignedSlots(): Map<number, number> {
     const rows = this.db
-      .prepare<[], { lookup: string; user_id: number }>("SELECT lookup, user_id FROM credentials WHERE kind = 'fingerprint'")
+      .prepare<[], { lookup: string; user_id: number }>(
+        "SELECT lookup, user_id FROM credentials WHERE kind = 'fingerprint'",
+      )
       .all();
     return new Map(rows.map((r) => [Number(r.lookup), r.user_id]));
   }

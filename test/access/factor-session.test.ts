@@ -30,18 +30,31 @@ describe("factor sessions", () => {
   it("one-factor modes decide at once and keep no session", () => {
     const r = presentFactor(null, { kind: "pin", ...alice }, 0, policy("any"));
     expect(r).toEqual({ session: null, step: { type: "single" }, expired: null });
-    expect(presentFactor(null, { kind: "pin", ...alice }, 0, policy("fingerprint_only")).step.type).toBe("not_accepted");
+    expect(presentFactor(null, { kind: "pin", ...alice }, 0, policy("fingerprint_only")).step.type).toBe(
+      "not_accepted",
+    );
   });
 
   it("two factors from the same user within the window complete, in either order", () => {
     const first = presentFactor(null, { kind: "pin", ...alice }, 1000, policy("pin_and_fingerprint"));
     expect(first.step).toEqual({ type: "first" });
     expect(first.session).toEqual({ ...alice, first: "pin", startedMs: 1000 });
-    const second = presentFactor(first.session, { kind: "fingerprint", ...alice }, 10_999, policy("pin_and_fingerprint"));
-    expect(second).toEqual({ session: null, step: { type: "complete", factors: ["pin", "fingerprint"] }, expired: null });
+    const second = presentFactor(
+      first.session,
+      { kind: "fingerprint", ...alice },
+      10_999,
+      policy("pin_and_fingerprint"),
+    );
+    expect(second).toEqual({
+      session: null,
+      step: { type: "complete", factors: ["pin", "fingerprint"] },
+      expired: null,
+    });
 
     const f = presentFactor(null, { kind: "fingerprint", ...alice }, 0, policy("pin_and_fingerprint"));
-    expect(presentFactor(f.session, { kind: "pin", ...alice }, 5, policy("pin_and_fingerprint")).step.type).toBe("complete");
+    expect(
+      presentFactor(f.session, { kind: "pin", ...alice }, 5, policy("pin_and_fingerprint")).step.type,
+    ).toBe("complete");
   });
 
   it("the other kind from someone else is a mismatch and ends the session", () => {
@@ -53,20 +66,31 @@ describe("factor sessions", () => {
 
   it("the same kind again restarts the session with the new presenter", () => {
     const first = presentFactor(null, { kind: "badge", ...alice }, 0, policy("badge_and_fingerprint"));
-    const again = presentFactor(first.session, { kind: "badge", ...bob }, 3000, policy("badge_and_fingerprint"));
+    const again = presentFactor(
+      first.session,
+      { kind: "badge", ...bob },
+      3000,
+      policy("badge_and_fingerprint"),
+    );
     expect(again.step.type).toBe("first");
     expect(again.session).toEqual({ ...bob, first: "badge", startedMs: 3000 });
     // bob's finger now completes; alice's would be a mismatch
-    expect(presentFactor(again.session, { kind: "fingerprint", ...bob }, 4000, policy("badge_and_fingerprint")).step.type).toBe(
-      "complete",
-    );
+    expect(
+      presentFactor(again.session, { kind: "fingerprint", ...bob }, 4000, policy("badge_and_fingerprint"))
+        .step.type,
+    ).toBe("complete");
   });
 
   it("a session expires exactly at the window and a late second factor starts over", () => {
     const session: FactorSession = { ...alice, first: "pin", startedMs: 0 };
     expect(expiredSession(session, 9_999, policy("pin_and_fingerprint"))).toBeNull();
     expect(expiredSession(session, 10_000, policy("pin_and_fingerprint"))).toBe(session);
-    const late = presentFactor(session, { kind: "fingerprint", ...alice }, 10_000, policy("pin_and_fingerprint"));
+    const late = presentFactor(
+      session,
+      { kind: "fingerprint", ...alice },
+      10_000,
+      policy("pin_and_fingerprint"),
+    );
     expect(late.expired).toBe(session);
     expect(late.step.type).toBe("first");
     expect(late.session?.first).toBe("fingerprint");

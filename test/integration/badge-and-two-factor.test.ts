@@ -34,7 +34,8 @@ describe("badges through the whole app", () => {
     const code = h.addUserWithPin("alice", "1234");
     giveBadge(h, code, "12345678");
     await swipe(12345678);
-    const dump = JSON.stringify(h.app.services.db.prepare("SELECT * FROM credentials").all()) +
+    const dump =
+      JSON.stringify(h.app.services.db.prepare("SELECT * FROM credentials").all()) +
       JSON.stringify(h.app.services.audit.tail(100));
     expect(dump).not.toContain("12345678");
   });
@@ -101,13 +102,21 @@ describe("two-factor modes", () => {
     giveFinger(h, code, 1);
     await h.type("1234#");
     const waiting = h.app.services.audit.last();
-    expect(waiting).toMatchObject({ reason: "awaiting_second_factor", outcome: null, credential: "pin", userCode: code });
+    expect(waiting).toMatchObject({
+      reason: "awaiting_second_factor",
+      outcome: null,
+      credential: "pin",
+      userCode: code,
+    });
     expect(h.sim.indicators().green).toBe(true); // the waiting pattern blinks green
     expect(h.sim.fingerprint.led).toMatchObject({ control: 1, colour: 3 }); // breathing purple
     expect(h.sim.door.pulseCount()).toBe(0);
     await h.clock.advance(3000);
     await touch(h, "finger-1");
-    const granted = h.app.services.audit.tail(20).filter((r) => r.kind === "access").at(-1);
+    const granted = h.app.services.audit
+      .tail(20)
+      .filter((r) => r.kind === "access")
+      .at(-1);
     expect(granted).toMatchObject({ outcome: "granted", credential: "fingerprint", userCode: code });
     expect(granted?.detail).toEqual({ factors: ["pin", "fingerprint"] });
     expect(h.sim.door.pulseCount()).toBe(1);
@@ -133,8 +142,16 @@ describe("two-factor modes", () => {
     giveFinger(h, bob, 2);
     await swipe(1001);
     await touch(h, "finger-2");
-    const mismatch = h.app.services.audit.tail(20).filter((r) => r.kind === "access").at(-1);
-    expect(mismatch).toMatchObject({ reason: "factor_mismatch", outcome: "denied", credential: "fingerprint", userCode: bob });
+    const mismatch = h.app.services.audit
+      .tail(20)
+      .filter((r) => r.kind === "access")
+      .at(-1);
+    expect(mismatch).toMatchObject({
+      reason: "factor_mismatch",
+      outcome: "denied",
+      credential: "fingerprint",
+      userCode: bob,
+    });
     expect(mismatch?.detail).toEqual({ first_credential: "badge", first_user_code: alice });
     expect(h.app.services.access.lockoutState().failures).toBe(1);
     await swipe(1001);
@@ -151,10 +168,19 @@ describe("two-factor modes", () => {
     await h.type("1234#");
     await h.clock.advance(10_000);
     await h.app.services.access.idle();
-    expect(h.app.services.audit.last()).toMatchObject({ reason: "second_factor_timeout", outcome: "denied", credential: "pin", userCode: code });
+    expect(h.app.services.audit.last()).toMatchObject({
+      reason: "second_factor_timeout",
+      outcome: "denied",
+      credential: "pin",
+      userCode: code,
+    });
     expect(h.app.services.access.pendingFactor()).toBeNull();
     await touch(h, "finger-1");
-    expect(accessRows(h).map((r) => r[0])).toEqual(["awaiting_second_factor", "second_factor_timeout", "awaiting_second_factor"]);
+    expect(accessRows(h).map((r) => r[0])).toEqual([
+      "awaiting_second_factor",
+      "second_factor_timeout",
+      "awaiting_second_factor",
+    ]);
     expect(h.sim.door.pulseCount()).toBe(0);
     expect(h.app.services.access.lockoutState().failures).toBe(0);
   });

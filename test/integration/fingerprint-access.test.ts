@@ -40,7 +40,12 @@ describe("fingerprint attempts through the whole app", () => {
     h.sim.fingerprint.preload(7, "orphan-finger");
     await touch(h, "orphan-finger");
     const row = h.app.services.audit.tail(50).find((r) => r.kind === "access");
-    expect(row).toMatchObject({ outcome: "denied", reason: "unknown_credential", credential: "fingerprint", userCode: null });
+    expect(row).toMatchObject({
+      outcome: "denied",
+      reason: "unknown_credential",
+      credential: "fingerprint",
+      userCode: null,
+    });
     expect(row?.detail).toEqual({ slot: 7 });
     expect(h.sim.door.pulseCount()).toBe(0);
   });

@@ -1,9 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openAdminContext } from "../../src/admin/cli-context.js";
 import { runCli } from "../../src/admin/cli.js";
-import { credentialAdmin, enrollThroughService, fingerprintCheck } from "../../src/admin/commands/fingerprint-command.js";
+import { openAdminContext } from "../../src/admin/cli-context.js";
+import {
+  credentialAdmin,
+  enrollThroughService,
+  fingerprintCheck,
+} from "../../src/admin/commands/fingerprint-command.js";
 import { accessRows, giveFinger, touch } from "../helpers/credentials.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 
@@ -77,9 +81,9 @@ describe("fingerprint enrolment through the CLI request channel", () => {
     h.addUserWithPin("alice", "1234");
     h.sim.fingerprint.flashFails = true;
     const { ctx, admin } = cliAdmin();
-    await expect(enrollThroughService(admin, "alice", 3, person("alice-index").out, fakeTime())).rejects.toThrow(
-      /enrolment failed: .*flash/,
-    );
+    await expect(
+      enrollThroughService(admin, "alice", 3, person("alice-index").out, fakeTime()),
+    ).rejects.toThrow(/enrolment failed: .*flash/);
     ctx.close();
     expect(h.reasons()).toContain("fingerprint_enrol_failed");
     expect(h.app.services.users.findByCredential("fingerprint", "3")).toBeUndefined();
@@ -91,7 +95,9 @@ describe("fingerprint enrolment through the CLI request channel", () => {
     giveFinger(h, bob, 3);
     h.addUserWithPin("alice", "1234");
     const { ctx, admin } = cliAdmin();
-    await expect(enrollThroughService(admin, "alice", 3, () => {}, fakeTime())).rejects.toThrow(/belongs to another user/);
+    await expect(enrollThroughService(admin, "alice", 3, () => {}, fakeTime())).rejects.toThrow(
+      /belongs to another user/,
+    );
     ctx.close();
   });
 
@@ -99,7 +105,9 @@ describe("fingerprint enrolment through the CLI request channel", () => {
     h = await startHarness({ fingerprint: { enabled: false } });
     h.addUserWithPin("alice", "1234");
     const { ctx, admin } = cliAdmin();
-    await expect(enrollThroughService(admin, "alice", 3, () => {}, fakeTime())).rejects.toThrow(/is it running/);
+    await expect(enrollThroughService(admin, "alice", 3, () => {}, fakeTime())).rejects.toThrow(
+      /is it running/,
+    );
     ctx.close();
   });
 
@@ -110,7 +118,12 @@ describe("fingerprint enrolment through the CLI request channel", () => {
     giveFinger(h, alice, 1);
     giveFinger(h, bob, 2);
     h.sim.fingerprint.preload(9, "orphan");
-    h.app.services.users.setCredential(h.app.services.users.require(bob).id, "fingerprint", "4", h.clock.now()); // nothing in slot 4
+    h.app.services.users.setCredential(
+      h.app.services.users.require(bob).id,
+      "fingerprint",
+      "4",
+      h.clock.now(),
+    ); // nothing in slot 4
     const { ctx, admin, config } = cliAdmin();
     const io = { stdout: sink(), stderr: sink(), stdin: process.stdin, env: {} };
     expect(await runCli(["fingerprint", "remove", "alice", "--config", config], io)).toBe(0);

@@ -18,7 +18,9 @@ describe("fingerprint sensor faults on the simulator", () => {
     giveFinger(h, code, 1);
     h.sim.serial.unplug(PORT);
     await h.clock.advance(100);
-    expect(systemRows("fault").map((r) => r.detail)).toEqual([{ device: "fingerprint", detail: `serial port closed: ${PORT} disconnected` }]);
+    expect(systemRows("fault").map((r) => r.detail)).toEqual([
+      { device: "fingerprint", detail: `serial port closed: ${PORT} disconnected` },
+    ]);
     expect(h.sim.door.boltReleased).toBe(false);
     expect(h.app.services.credentials.fingerprintDriver?.state).toBe("recovering");
 
@@ -48,7 +50,10 @@ describe("fingerprint sensor faults on the simulator", () => {
     h = await startHarness();
     h.sim.fingerprint.silent = true;
     await h.clock.advance(5000);
-    expect(systemRows("fault")[0]?.detail).toMatchObject({ device: "fingerprint", detail: expect.stringContaining("no answer") });
+    expect(systemRows("fault")[0]?.detail).toMatchObject({
+      device: "fingerprint",
+      detail: expect.stringContaining("no answer"),
+    });
     expect(h.sim.door.boltReleased).toBe(false);
     h.sim.fingerprint.silent = false;
     await h.clock.advance(10_000);
@@ -75,7 +80,10 @@ describe("fingerprint sensor faults on the simulator", () => {
   it("wrong module password: a fault naming it, the controller still starts and the keypad works", async () => {
     h = await startHarness({}, { beforeStart: (sim) => (sim.fingerprint.password = 0x1234) });
     h.addUserWithPin("alice", "1234");
-    expect(systemRows("fault")[0]?.detail).toEqual({ device: "fingerprint", detail: "handshake failed: wrong module password" });
+    expect(systemRows("fault")[0]?.detail).toEqual({
+      device: "fingerprint",
+      detail: "handshake failed: wrong module password",
+    });
     expect(h.reasons()).toContain("controller_started");
     await h.type("1234#");
     expect(h.sim.door.pulseCount()).toBe(1);
@@ -85,7 +93,9 @@ describe("fingerprint sensor faults on the simulator", () => {
     h = await startHarness({ badge: { reader: "rdm6300" } });
     h.sim.serial.unplug("/dev/ttyUSB0");
     await h.clock.advance(3000);
-    expect(systemRows("fault").map((r) => r.detail)).toEqual([{ device: "badge_reader", detail: expect.stringContaining("closed") }]);
+    expect(systemRows("fault").map((r) => r.detail)).toEqual([
+      { device: "badge_reader", detail: expect.stringContaining("closed") },
+    ]);
     h.sim.serial.replug("/dev/ttyUSB0");
     await h.clock.advance(10_000);
     expect(systemRows("recovered").map((r) => r.detail)).toEqual([{ device: "badge_reader" }]);

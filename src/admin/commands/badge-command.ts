@@ -8,12 +8,19 @@ doorward badge remove USER`;
 
 export async function badgeCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
   if (sub !== "add" && sub !== "remove")
     throw new UsageError(sub ? `unknown badge command '${sub}'` : "missing badge command", BADGE_USAGE);
   const expected = sub === "add" ? 2 : 1;
   if (positionals.length !== expected)
-    throw new UsageError(`badge ${sub}: expected ${sub === "add" ? "USER NUMBER" : "exactly one USER"}`, BADGE_USAGE);
+    throw new UsageError(
+      `badge ${sub}: expected ${sub === "add" ? "USER NUMBER" : "exactly one USER"}`,
+      BADGE_USAGE,
+    );
   const ctx = openAdminContext(values.config, io.env);
   try {
     const admin = credentialAdmin(ctx);

@@ -51,9 +51,14 @@ export async function fingerprintCheck(
   const sensorSlots = (done.result?.sensor_slots as number[]) ?? [];
   const c = admin.consistency(sensorSlots);
   out(`sensor holds ${sensorSlots.length} template(s) of ${done.result?.library_size} slots`);
-  for (const slot of c.unknownOnSensor) out(`slot ${slot}: on the sensor but mapped to nobody (denied if matched; remove with the sensor's tools or re-enrol into it)`);
-  for (const m of c.missingOnSensor) out(`slot ${m.slot}: mapped to ${m.userCode} but empty on the sensor (re-enrol that person)`);
-  for (const slot of c.awaitingDeletion) out(`slot ${slot}: removed, waiting for the controller to delete it`);
+  for (const slot of c.unknownOnSensor)
+    out(
+      `slot ${slot}: on the sensor but mapped to nobody (denied if matched; remove with the sensor's tools or re-enrol into it)`,
+    );
+  for (const m of c.missingOnSensor)
+    out(`slot ${m.slot}: mapped to ${m.userCode} but empty on the sensor (re-enrol that person)`);
+  for (const slot of c.awaitingDeletion)
+    out(`slot ${slot}: removed, waiting for the controller to delete it`);
   const ok = c.unknownOnSensor.length === 0 && c.missingOnSensor.length === 0;
   out(ok ? "consistent" : "inconsistent");
   return ok;
@@ -67,13 +72,20 @@ export async function fingerprintCommand(args: string[], io: CliIo): Promise<num
     options: { config: { type: "string" }, slot: { type: "string" } },
   });
   if (!sub || !["enroll", "remove", "check"].includes(sub))
-    throw new UsageError(sub ? `unknown fingerprint command '${sub}'` : "missing fingerprint command", FINGERPRINT_USAGE);
+    throw new UsageError(
+      sub ? `unknown fingerprint command '${sub}'` : "missing fingerprint command",
+      FINGERPRINT_USAGE,
+    );
   const expected = sub === "check" ? 0 : 1;
   if (positionals.length !== expected)
-    throw new UsageError(`fingerprint ${sub}: expected ${expected ? "exactly one USER" : "no arguments"}`, FINGERPRINT_USAGE);
+    throw new UsageError(
+      `fingerprint ${sub}: expected ${expected ? "exactly one USER" : "no arguments"}`,
+      FINGERPRINT_USAGE,
+    );
   let slot: number | null = null;
   if (values.slot !== undefined) {
-    if (sub !== "enroll" || !/^\d{1,5}$/.test(values.slot)) throw new UsageError("--slot: a slot number, only with enroll", FINGERPRINT_USAGE);
+    if (sub !== "enroll" || !/^\d{1,5}$/.test(values.slot))
+      throw new UsageError("--slot: a slot number, only with enroll", FINGERPRINT_USAGE);
     slot = Number(values.slot);
   }
   const out = (line: string) => io.stdout.write(`${line}\n`);
@@ -88,7 +100,9 @@ export async function fingerprintCommand(args: string[], io: CliIo): Promise<num
       }
       case "remove": {
         const { user, slots } = admin.removeFingerprints(positionals[0] as string);
-        out(`removed ${slots.length} fingerprint(s) of ${user.name} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`);
+        out(
+          `removed ${slots.length} fingerprint(s) of ${user.name} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`,
+        );
         return 0;
       }
       default:
