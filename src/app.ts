@@ -142,6 +142,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       factorPolicy: { mode: settings.access.mode, windowMs: settings.access.second_factor_window_s * 1000 },
       sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
     });
+    // `credentials` is filled in at step 5, once the readers exist; nothing reads it before start() returns.
     services = { db, users, hasher, audit, door, access } as Services;
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
