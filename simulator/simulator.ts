@@ -1,8 +1,13 @@
-import type { Clock, Level, SerialLink, SerialPortOpener, Transports } from "../devices/types.js";
+import type { Clock, Level, Transports } from "../devices/types.js";
+import { SerialTxDevice } from "./serial-tx-device.js";
 import { SimGpioChip } from "./sim-gpio.js";
 import { SimI2cBus } from "./sim-i2c.js";
+import { SimSerialOpener } from "./sim-serial.js";
 import { VirtualDoor } from "./virtual-door.js";
+import { VirtualR503 } from "./virtual-r503.js";
+import { VirtualRdm6300 } from "./virtual-rdm6300.js";
 import { VirtualTca8418 } from "./virtual-tca8418.js";
+import { VirtualWiegandReader } from "./virtual-wiegand-reader.js";
 
 /** Where the virtual parts are wired: the same numbers the controller's config uses. */
 export interface SimWiring {
@@ -14,6 +19,13 @@ export interface SimWiring {
   buzzer: { line: number; activeLow: boolean };
   keypadAddress: number;
   keypadInterruptLine: number | null;
+  /** Serial path of the VirtualR503 (default /dev/ttyAMA0). */
+  fingerprintPath?: string;
+  fingerprintPassword?: number;
+  /** GPIO lines of the Wiegand reader's D0/D1 (default 23/24). */
+  wiegand?: { d0Line: number; d1Line: number };
+  /** Serial path of the VirtualRdm6300 (default /dev/ttyUSB0). */
+  rdm6300Path?: string;
 }
 
 export const defaultSimWiring: SimWiring = {
@@ -30,19 +42,17 @@ export const defaultSimWiring: SimWiring = {
 const activeLevel = (activeLow: boolean): Level => (activeLow ? 0 : 1);
 const idleLevel = (activeLow: boolean): Level => (activeLow ? 1 : 0);
 
-/** Until a virtual serial device is plugged in, opening a port fails as it would on a Pi with nothing attached. */
-class EmptySerialOpener implements SerialPortOpener {
-  async open(path: string): Promise<SerialLink> {
-    throw new Error(`no serial device at ${path}`);
-  }
-}
-
 export interface Simulator {
   transports: Transports;
   gpio: SimGpioChip;
   i2c: SimI2cBus;
   keypad: VirtualTca8418;
   door: VirtualDoor;
+  /** Serial ports: the fingerprint sensor and the RDM6300; other paths fail to open like an empty socket. */
+  serial: SimSerialOpener;
+  fingerprint: VirtualR503;
+  wiegand: VirtualWiegandReader;
+  rdm6300: VirtualRdm6300;
   /** Presses and releases the request-to-exit button. */
   pressExit(): void;
   /** Electrical state of the indicator outputs, as a person would see and hear them. */
@@ -51,7 +61,8 @@ export interface Simulator {
 
 /**
  * All the virtual hardware of one door, wired like the real one: a TCA8418 on the I2C bus,
- * a strike relay and door contact, a REX button, LEDs and a buzzer on GPIO. An instance per
+ * a strike relay and door contact, a REX button, LEDs and a buzzer on GPIO, an R503 fingerprint
+ * sensor and an RDM6300 on serial ports, a Wiegand reader on two GPIO lines. An instance per
  * call; time comes from the injected clock.
  */
 export function createSimulator({
@@ -74,14 +85,29 @@ export function createSimulator({
     activeLevel(wiring.relay.activeLow),
     activeLevel(wiring.doorContact.activeLow),
   );
-  const lit = (w: { line: number; activeLow: boolean }) =>
-    gpio.pin(w.line).level === activeLevel(w.activeLow);
+  const serial = new SimSerialOpener(clock);
+  const fingerprint = new VirtualR503({ clock, password: wiring.fingerprintPassword ?? 0 });
+  serial.addDevice(wiring.fingerprintPath ?? "/dev/ttyAMA0", fingerprint);
+  const rdmWire = new SerialTxDevice();
+  serial.addDevice(wiring.rdm6300Path ?? "/dev/ttyUSB0", rdmWire);
+  const rdm6300 = new VirtualRdm6300({ wire: rdmWire, clock });
+  const wiegandLines = wiring.wiegand ?? { d0Line: 23, d1Line: 24 };
+  const wiegand = new VirtualWiegandReader({
+    d0: gpio.pin(wiegandLines.d0Line, 1),
+    d1: gpio.pin(wiegandLines.d1Line, 1),
+    clock,
+  });
+  const lit = (w: { line: number; activeLow: boolean }) => gpio.pin(w.line).level === activeLevel(w.activeLow);
   return {
-    transports: { gpio, i2c, serial: new EmptySerialOpener() },
+    transports: { gpio, i2c, serial },
     gpio,
     i2c,
     keypad,
     door,
+    serial,
+    fingerprint,
+    wiegand,
+    rdm6300,
     pressExit() {
       const pin = gpio.pin(wiring.rex.line);
       pin.drive(activeLevel(wiring.rex.activeLow));

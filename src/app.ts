@@ -8,6 +8,7 @@ import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types
 import { AccessService } from "./access/access-service.js";
 import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
 import type { Settings } from "./config/schema.js";
+import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
 import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
@@ -44,6 +45,7 @@ export interface Services {
   access: AccessService;
   policy: PolicyServices;
   mqtt: MqttBridge | null;
+  credentials: CredentialReaders;
 }
 
 export function databasePath(settings: Settings): string {
@@ -62,6 +64,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
   const log = logger.child({ module: "app" });
   const bus = new EventBus<DeviceEvents>((event, err) => log.error({ err, event }, "event listener failed"));
   let services: Services | null = null;
+  let credentials: CredentialReaders | null = null;
   const stopSteps: Array<() => Promise<void> | void> = [];
 
   async function openOutput(line: Settings["gpio"]["relay"]): Promise<GpioLine> {
@@ -149,8 +152,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         baseMs: settings.lockout.base_s * 1000,
         maxMs: settings.lockout.max_s * 1000,
       },
+      factorPolicy: { mode: settings.access.mode, windowMs: settings.access.second_factor_window_s * 1000 },
+      sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
     });
-    services = { db, users, hasher, audit, door, access, policy, mqtt: null };
+    // `credentials` is filled in at step 6, once the readers exist; nothing reads it before start() returns.
+    services = { db, users, hasher, audit, door, access, policy, mqtt: null } as Services;
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -196,7 +202,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     await keypad.start();
     stopSteps.push(() => keypad.stop());
 
-    // 5. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
+    // 5. Fingerprint sensor and badge reader (src/credential-readers.ts).
+    credentials = await startCredentialReaders({ settings, transports, clock, logger, bus, db, users, access, record: recordSafely });
+    services.credentials = credentials;
+    stopSteps.push(() => credentials?.stop());
+    // 6. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
     if (settings.mqtt.enabled) {
       const mqttBridge = new MqttBridge({
         settings,

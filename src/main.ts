@@ -25,7 +25,9 @@ export async function startController(
   const clock = systemClock;
   let sim: Simulator | null = null;
   let transports: Transports;
-  if (opts.simulate || settings.hardware.backend === "simulated") {
+  // --simulate overrides the file's backend, so "auto" choices (fingerprint on, Wiegand reader) follow it.
+  if (opts.simulate) settings = { ...settings, hardware: { ...settings.hardware, backend: "simulated" } };
+  if (settings.hardware.backend === "simulated") {
     const { createSimulator } = await import("../simulator/simulator.js");
     sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
     transports = sim.transports;

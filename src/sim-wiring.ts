@@ -13,5 +13,9 @@ export function simWiringFromSettings(s: Settings): SimWiring {
     buzzer: w(s.gpio.buzzer),
     keypadAddress: s.keypad.address,
     keypadInterruptLine: s.keypad.interrupt_gpio,
+    fingerprintPath: s.fingerprint.port,
+    fingerprintPassword: s.fingerprint.password,
+    wiegand: { d0Line: s.badge.wiegand.d0_line, d1Line: s.badge.wiegand.d1_line },
+    rdm6300Path: s.badge.rdm6300.port,
   };
 }

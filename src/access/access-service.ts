@@ -1,10 +1,10 @@
-import type { Indicator } from "../../devices/indicator/indicator.js";
+import type { Indicator, IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { Clock, KeypadKey } from "../../devices/types.js";
 import type { AuditEntry, AuditRecord, CredentialType } from "../audit/audit-log.js";
 import type { DoorController } from "../door/door-controller.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
-import type { UserStore } from "../store/user-store.js";
+import type { User, UserStore } from "../store/user-store.js";
 import { type Decision, type DenyReason, decide } from "./decide.js";
 import {
   initialLockout,
@@ -22,6 +22,8 @@ import {
   pressKey,
 } from "./pin-entry.js";
 import type { PolicyEngine } from "./policy-engine.js";
+import { FactorGate } from "./factor-gate.js";
+import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 
 export interface AccessServiceDeps {
   users: UserStore;
@@ -39,6 +41,10 @@ export interface AccessServiceDeps {
   policy?: PolicyEngine;
   /** Told after each grant has opened the door (first-person-in starts the unlock schedule). */
   onGranted?: (nowMs: number) => void;
+  /** Access mode and second-factor window; absent = mode "any". */
+  factorPolicy?: FactorPolicy;
+  /** Feedback on the fingerprint sensor's own LED, next to the door indicator. Must not throw. */
+  sensorFeedback?: (pattern: IndicatorPattern) => void;
 }
 
 /** Denials of a known person by policy: not guessing, so they do not count toward the keypad lockout. */
@@ -52,18 +58,35 @@ const POLICY_DENIALS = new Set<DenyReason>([
 
 const LOCKOUT_KEY = "lockout:keypad";
 
+/** Who holds a presented credential, and whether it was their duress PIN. */
+type Holder = { user: User; duress: boolean } | undefined;
+
 /**
  * Turns credentials into decisions and decisions into door actions, in the only safe order:
  * decide, commit the audit row, then drive the relay. If the row cannot be committed the door
- * does not open. Work is serialised so two attempts never interleave.
+ * does not open. Work is serialised so two attempts never interleave. Every credential kind
+ * (PIN, fingerprint, badge, either alone or as a pair) ends in the same decision path, so the
+ * records-room policy (lockdown, schedules, two-person) applies to all of them alike.
  */
 export class AccessService {
   private pin: PinEntryState = emptyPinEntry;
   private lockout: LockoutState = initialLockout;
   private cancelPinTimer: (() => void) | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private readonly factors: FactorGate;
 
-  constructor(private readonly deps: AccessServiceDeps) {}
+  constructor(private readonly deps: AccessServiceDeps) {
+    const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
+    this.factors = new FactorGate(
+      factorPolicy,
+      deps.clock,
+      (expired) => {
+        this.recordFactorTimeout(expired);
+        this.feedback("denied");
+      },
+      (task) => this.enqueue(task),
+    );
+  }
 
   start(): void {
     // Lockout survives a restart: pulling the plug must not reset the back-off.
@@ -73,6 +96,7 @@ export class AccessService {
   stop(): void {
     this.cancelPinTimer?.();
     this.cancelPinTimer = null;
+    this.factors.end();
   }
 
   lockoutState(nowMs = this.deps.clock.now()): {
@@ -87,6 +111,11 @@ export class AccessService {
     };
   }
 
+  /** The multi-factor session in progress (tests, status). */
+  pendingFactor(): FactorSession | null {
+    return this.factors.pending();
+  }
+
   /** Resolves when every queued attempt has been handled (tests, orderly stop). */
   idle(): Promise<void> {
     return this.queue;
@@ -94,6 +123,33 @@ export class AccessService {
 
   keyPressed(key: KeypadKey, atMs: number): void {
     this.enqueue(() => this.handleKey(key, atMs));
+  }
+
+  /** The sensor matched a template. A slot the store does not map to anyone is never granted. */
+  fingerMatched(slot: number): void {
+    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }));
+  }
+
+  fingerUnknown(): void {
+    this.enqueue(() => this.presented("fingerprint", null));
+  }
+
+  badgeRead(number: string): void {
+    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number)));
+  }
+
+  /** A frame that failed parity or checksum: logged as a denied attempt, never a grant, no lockout count. */
+  badgeBadRead(format: string, detail: string): void {
+    this.enqueue(() => {
+      this.deps.record({
+        kind: "access",
+        reason: "bad_read",
+        credential: "badge",
+        outcome: "denied",
+        detail: { format, problem: detail },
+      });
+      this.feedback("denied");
+    });
   }
 
   exitRequested(): void {
@@ -116,7 +172,7 @@ export class AccessService {
         outcome: "granted",
         detail,
       });
-      this.deps.indicator.show("granted");
+      this.feedback("granted");
       await this.openDoor();
     });
     return this.queue;
@@ -131,13 +187,11 @@ export class AccessService {
 
   private async handleKey(key: KeypadKey, atMs: number): Promise<void> {
     const { clock, indicator, pinPolicy } = this.deps;
-    const now = clock.now();
-    if (isLockedOut(this.lockout, now)) {
+    if (isLockedOut(this.lockout, clock.now())) {
       // The keypad refuses input while locked out; a submit is still logged as an attempt.
       this.pin = emptyPinEntry;
-      if (key === "#")
-        this.deps.record({ kind: "access", reason: "locked_out", credential: "pin", outcome: "denied" });
-      indicator.show("locked_out");
+      if (key === "#") this.recordLockedOut("pin");
+      else indicator.show("locked_out");
       return;
     }
     const { state, outcome } = pressKey(this.pin, key, atMs, pinPolicy);
@@ -161,78 +215,207 @@ export class AccessService {
         indicator.show("denied");
         return;
       case "submitted":
-        await this.attempt("pin", this.deps.hasher.hash("pin", outcome.pin));
+        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin));
         return;
     }
   }
 
-  private async attempt(credential: CredentialType & ("pin" | "badge"), lookup: string): Promise<void> {
-    const { clock, users, indicator, policy } = this.deps;
+  /**
+   * One credential from any reader. lookup null = the reader itself found no match (unknown
+   * finger). unknownDetail goes on an unknown_credential row (the sensor's slot, for
+   * `fingerprint check`).
+   */
+  private async presented(
+    kind: FactorKind,
+    lookup: string | null,
+    unknownDetail?: Record<string, unknown>,
+  ): Promise<void> {
+    if (isLockedOut(this.lockout, this.deps.clock.now())) {
+      this.recordLockedOut(kind);
+      return;
+    }
+    const holder = lookup === null ? undefined : this.findHolder(kind, lookup);
+    if (this.factors.mode === "any") {
+      await this.decideAndAct(kind, holder, holder ? undefined : unknownDetail);
+      return;
+    }
+    if (!holder) {
+      // An unknown credential also ends any session: the next factor starts over.
+      this.factors.end();
+      this.recordAndCount(kind, "unknown_credential", null, lookup === null ? undefined : unknownDetail);
+      return;
+    }
+    await this.presentFactor(kind, holder);
+  }
+
+  /** A PIN is looked up among normal and duress PINs by one query, so both take the same time. */
+  private findHolder(kind: FactorKind, lookup: string): Holder {
+    if (kind === "pin") return this.deps.users.findByPin(lookup);
+    const user = this.deps.users.findByCredential(kind, lookup);
+    return user ? { user, duress: false } : undefined;
+  }
+
+  private async presentFactor(kind: FactorKind, holder: { user: User; duress: boolean }): Promise<void> {
+    const { user } = holder;
+    const { step, expired, duress } = this.factors.present(
+      { kind, userId: user.id, userCode: user.userCode },
+      holder.duress,
+    );
+    if (expired) this.recordFactorTimeout(expired);
+    switch (step.type) {
+      case "not_accepted":
+        this.deps.record({
+          kind: "access",
+          reason: "credential_not_accepted",
+          credential: kind,
+          outcome: "denied",
+          userCode: user.userCode,
+          detail: { mode: this.factors.mode },
+        });
+        this.feedback("denied");
+        return;
+      case "single":
+        await this.decideAndAct(kind, holder);
+        return;
+      case "first": {
+        // The first factor must itself be valid now (enabled, in validity): refuse early if not.
+        const early = decide({ user }, { nowMs: this.deps.clock.now(), lockedOut: false });
+        if (early.outcome === "denied") {
+          this.factors.end();
+          this.recordAndCount(kind, early.reason, early.userCode);
+          return;
+        }
+        this.deps.record({
+          kind: "access",
+          reason: "awaiting_second_factor",
+          credential: kind,
+          outcome: null,
+          userCode: user.userCode,
+          detail: { window_s: this.factors.windowMs / 1000 },
+        });
+        this.feedback("waiting");
+        return;
+      }
+      case "mismatch":
+        this.recordAndCount(kind, "factor_mismatch", user.userCode, {
+          first_credential: step.first.first,
+          first_user_code: step.first.userCode,
+        });
+        return;
+      case "complete":
+        await this.decideAndAct(kind, { user, duress }, { factors: step.factors });
+        return;
+    }
+  }
+
+  /** The one decision path: policy context, decide, commit the row, then act on the door. */
+  private async decideAndAct(
+    credential: CredentialType,
+    holder: Holder,
+    extra?: Record<string, unknown>,
+  ): Promise<void> {
+    const { clock, policy } = this.deps;
     const now = clock.now();
-    // A PIN is looked up among normal and duress PINs by one query, so both take the same time.
-    const found =
-      credential === "pin"
-        ? users.findByPin(lookup)
-        : ((user) => (user ? { user, duress: false } : undefined))(
-            users.findByCredential(credential, lookup),
-          );
     const decision = decide(
-      { user: found?.user, duress: found?.duress === true },
+      { user: holder?.user, duress: holder?.duress === true },
       { nowMs: now, lockedOut: false, policy: policy?.context(now) },
     );
     policy?.settle(decision);
+    const second =
+      decision.outcome === "granted" && decision.secondUserCode
+        ? { second_user_code: decision.secondUserCode }
+        : {};
+    const detail = { ...extra, ...second };
     this.deps.record({
       kind: "access",
       reason: decision.reason,
       credential,
       outcome: decision.outcome === "waiting" ? null : decision.outcome,
       userCode: decision.userCode,
-      detail:
-        decision.outcome === "granted" && decision.secondUserCode
-          ? { second_user_code: decision.secondUserCode }
-          : null,
+      detail: Object.keys(detail).length ? detail : null,
     });
     try {
       await this.act(decision, credential, now);
     } finally {
       // The silent alarm is written after the door has acted, so feedback and relay timing are
       // exactly those of the same decision without duress; the access row above already committed.
-      if (found?.duress) {
-        this.deps.record({ kind: "system", reason: "duress", credential, userCode: found.user.userCode });
+      if (holder?.duress) {
+        this.deps.record({ kind: "system", reason: "duress", credential, userCode: holder.user.userCode });
       }
     }
   }
 
   private async act(decision: Decision, credential: CredentialType, now: number): Promise<void> {
-    const { indicator } = this.deps;
     if (decision.outcome === "granted") {
       this.saveLockout(recordSuccess());
-      indicator.show("granted");
+      this.feedback("granted");
       await this.openDoor();
       this.deps.onGranted?.(now);
       return;
     }
     if (decision.outcome === "waiting") {
-      indicator.show("waiting");
+      this.feedback("waiting");
       return;
     }
     if (POLICY_DENIALS.has(decision.reason)) {
-      indicator.show("denied");
+      this.feedback("denied");
       return;
     }
-    const { state, lockedForMs } = recordFailure(this.lockout, now, this.deps.lockoutPolicy);
+    this.countFailure(credential);
+  }
+
+  /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */
+  private recordAndCount(
+    kind: FactorKind,
+    reason: string,
+    userCode: string | null,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.deps.record({
+      kind: "access",
+      reason,
+      credential: kind,
+      outcome: "denied",
+      userCode,
+      detail: detail ?? null,
+    });
+    this.countFailure(kind);
+  }
+
+  private countFailure(credential: CredentialType): void {
+    const { state, lockedForMs } = recordFailure(
+      this.lockout,
+      this.deps.clock.now(),
+      this.deps.lockoutPolicy,
+    );
     this.saveLockout(state);
-    if (lockedForMs !== null) {
-      this.deps.record({
-        kind: "system",
-        reason: "lockout_started",
-        credential,
-        detail: { lockout_s: lockedForMs / 1000, lockout_number: state.lockouts },
-      });
-      indicator.show("locked_out");
-    } else {
-      indicator.show("denied");
+    if (lockedForMs === null) {
+      this.feedback("denied");
+      return;
     }
+    this.deps.record({
+      kind: "system",
+      reason: "lockout_started",
+      credential,
+      detail: { lockout_s: lockedForMs / 1000, lockout_number: state.lockouts },
+    });
+    this.feedback("locked_out");
+  }
+
+  private recordLockedOut(credential: FactorKind): void {
+    this.deps.record({ kind: "access", reason: "locked_out", credential, outcome: "denied" });
+    this.feedback("locked_out");
+  }
+
+  /** A first factor left alone: denied, but not counted toward lockout (nothing was guessed). */
+  private recordFactorTimeout(expired: FactorSession): void {
+    this.deps.record({
+      kind: "access",
+      reason: "second_factor_timeout",
+      credential: expired.first,
+      outcome: "denied",
+      userCode: expired.userCode,
+    });
   }
 
   private async openDoor(): Promise<void> {
@@ -261,5 +444,10 @@ export class AccessService {
       const expired = expirePinEntry(this.pin, this.deps.clock.now(), policy);
       if (expired) this.pin = expired;
     }, policy.interKeyTimeoutMs);
+  }
+
+  private feedback(pattern: IndicatorPattern): void {
+    this.deps.indicator.show(pattern);
+    this.deps.sensorFeedback?.(pattern);
   }
 }

@@ -2,6 +2,8 @@ import { ConfigError, type CliIo } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
 import { FLEET_USAGE, fleetCommand } from "./commands/fleet-command.js";
 import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
+import { BADGE_USAGE, badgeCommand } from "./commands/badge-command.js";
+import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
@@ -39,6 +41,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   log: { run: logCommand, usage: LOG_USAGE },
   keys: { run: keysCommand, usage: KEYS_USAGE },
   fleet: { run: fleetCommand, usage: FLEET_USAGE },
+  fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE },
+  badge: { run: badgeCommand, usage: BADGE_USAGE },
 };
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)

@@ -10,6 +10,14 @@ export const CONSOLE_HELP = `commands:
   door release     let go: the door swings shut
   door force       break the door open
   rex              press the request-to-exit button
+  finger N         place the finger whose template is in sensor slot N (an empty slot N: a new
+                   finger "finger-N", so enrolling into slot N with 'finger N' and then
+                   'finger N' again matches); it stays on the sensor until 'finger lift'
+  finger unknown   place a finger the sensor has never seen
+  finger lift      lift the finger off the sensor
+  badge NUMBER     present a badge to the configured reader (Wiegand: W26, or W34 above 16777215;
+                   RDM6300: the number as the EM4100 tag)
+  badge garbled    a Wiegand frame with bad parity (a misread)
   wait MS          let MS milliseconds pass
   status           lock, door and lockout state
   help             this list
@@ -84,6 +92,10 @@ export class SimConsole {
         await this.settle(ms);
         return true;
       }
+      case "finger":
+        return this.finger(arg);
+      case "badge":
+        return this.badge(arg);
       case "status":
         this.out(this.status());
         return true;
@@ -105,6 +117,31 @@ export class SimConsole {
       ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}`
       : `${l.failures} recent failures`;
     return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock}`;
+  }
+
+  private async finger(arg: string): Promise<true> {
+    const sensor = this.sim.fingerprint;
+    if (arg === "lift") sensor.liftFinger();
+    else if (arg === "unknown") sensor.placeFinger(`unknown-${this.clock.now()}`);
+    else if (/^\d{1,4}$/.test(arg)) sensor.placeFinger(sensor.templateAt(Number(arg)) ?? `finger-${Number(arg)}`);
+    else return this.error("finger: N (a slot number), unknown or lift");
+    await this.settle(800);
+    return true;
+  }
+
+  private async badge(arg: string): Promise<true> {
+    const reader = this.app.settings.badge.reader;
+    if (arg === "garbled") {
+      void this.sim.wiegand.presentRaw(Array.from({ length: 26 }, (_, i) => (i % 3 === 0 ? 1 : 0)));
+    } else if (/^\d{1,10}$/.test(arg) && Number(arg) <= 0xffffffff) {
+      const n = Number(arg);
+      if (reader === "rdm6300") {
+        this.sim.rdm6300.present(n.toString(16).padStart(8, "0"));
+        this.clock.setTimeout(() => this.sim.rdm6300.remove(), 600);
+      } else void this.sim.wiegand.present(n, n > 0xffffff ? "W34" : "W26");
+    } else return this.error("badge: a decimal badge number (up to 4294967295) or garbled");
+    await this.settle(300);
+    return true;
   }
 
   private error(message: string): true {

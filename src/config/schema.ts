@@ -2,6 +2,9 @@ import { z } from "zod";
 import { policySchema } from "./policy-schema.js";
 import { mqttSchema } from "./mqtt-schema.js";
 import { secretsSchema } from "./secrets-schema.js";
+import { accessSchema } from "./access-schema.js";
+import { badgeSchema } from "./badge-schema.js";
+import { fingerprintSchema } from "./fingerprint-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>
@@ -92,6 +95,9 @@ export const settingsSchema = z
     policy: policySchema,
     mqtt: mqttSchema,
     secrets: secretsSchema,
+    fingerprint: fingerprintSchema,
+    badge: badgeSchema,
+    access: accessSchema,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()

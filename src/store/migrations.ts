@@ -1,3 +1,5 @@
+import { credentialsMigration } from "./migrations/credentials.js";
+
 /**
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
  * records the last one applied. Never edit a released migration: add the next one.
@@ -55,4 +57,5 @@ export const migrations: Migration[] = [
   },
   policyMigration,
   mqttMigration,
+  credentialsMigration,
 ];

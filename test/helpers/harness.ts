@@ -24,10 +24,14 @@ export function tempDir(prefix = "doorward-"): string {
 }
 
 /** The whole controller on the simulator, on a fake clock, with its database in a temp dir. */
-export async function startHarness(overrides: Record<string, unknown> = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Record<string, unknown> = {},
+  opts: { beforeStart?: (sim: Simulator) => void } = {},
+): Promise<Harness> {
   const clock = new FakeClock();
   const settings = parseSettings({ data_dir: tempDir(), log_level: "silent", ...overrides });
   const sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
+  opts.beforeStart?.(sim);
   const app = createApp({ settings, transports: sim.transports, clock, logger: createLogger("silent") });
   await app.start();
   await clock.advance(0);

@@ -3,18 +3,25 @@ import type { Settings } from "../../config/schema.js";
 import { type RunningController, startController } from "../../main.js";
 import { AdminService, currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
+import { SensorRequestStore } from "../../store/sensor-request-store.js";
 import { SimConsole } from "../sim-console.js";
 
 export const START_USAGE = "doorward start [--config FILE] [--simulate]";
 
+/** Demo credentials: alice also has the finger in sensor slot 1 (`finger 1`) and badge 12345678. */
 const DEMO_USERS = [
-  { name: "alice", pin: "1234" },
-  { name: "bob", pin: "5678" },
+  { name: "alice", pin: "1234", slot: 1, badge: "12345678" },
+  { name: "bob", pin: "5678", slot: 2, badge: "87654321" },
 ];
 
 /** On an empty simulated controller, two people to try the door with. Never on real hardware. */
 function seedDemoUsers(running: RunningController, settings: Settings, out: (line: string) => void): void {
-  const { users, hasher, audit } = running.app.services;
+  const { users, hasher, audit, db } = running.app.services;
+  // The virtual sensor's flash does not outlive the process: refill it from the store so enrolled
+  // fingers ("finger-N" for slot N) still match after a restart of the simulator.
+  if (running.sim) {
+    for (const slot of new SensorRequestStore(db).assignedSlots().keys()) running.sim.fingerprint.preload(slot, `finger-${slot}`);
+  }
   if (users.list().length > 0) return;
   const admin = new AdminService(users, hasher, audit, running.clock, currentActor(), {
     minLength: settings.pin.min_length,
@@ -23,7 +30,14 @@ function seedDemoUsers(running: RunningController, settings: Settings, out: (lin
   for (const demo of DEMO_USERS) {
     const user = admin.addUser(demo.name);
     admin.setPin(user.userCode, demo.pin);
-    out(`demo user ${demo.name} (${user.userCode}) PIN ${demo.pin}`);
+    users.setCredential(user.id, "badge", hasher.hash("badge", demo.badge), running.clock.now());
+    let finger = "";
+    if (running.sim && running.app.services.credentials.fingerprint) {
+      running.sim.fingerprint.preload(demo.slot, `finger-${demo.slot}`);
+      users.setCredential(user.id, "fingerprint", String(demo.slot), running.clock.now());
+      finger = `, finger ${demo.slot}`;
+    }
+    out(`demo user ${demo.name} (${user.userCode}) PIN ${demo.pin}, badge ${demo.badge}${finger}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Migration } from "../migrations.js";
+import { FINGERPRINT_DELETE_TRIGGER } from "./credentials.js";
 
 /**
  * Migration 4: the records-room policy. Schedules with weekly windows, holidays, per-user roles,
@@ -7,7 +8,8 @@ import type { Migration } from "../migrations.js";
  *
  * SQLite cannot widen a CHECK constraint in place, so credentials is rebuilt: copy into a new
  * table with the wider CHECK, drop the old one, rename. Nothing references credentials (it is
- * the child of users), so the drop does not trip foreign keys; the migration runner wraps all
+ * the child of users), so the drop does not trip foreign keys; the drop also removes migration
+ * 2's trigger on credentials, so it is created again; the migration runner wraps all
  * of it in one IMMEDIATE transaction, so a crash half-way leaves version 3 and the old table.
  */
 export const policyMigration: Migration = {
@@ -30,6 +32,8 @@ export const policyMigration: Migration = {
     CREATE INDEX credentials_user ON credentials(user_id);
     -- A typed PIN is looked up among pins and duress pins in one probe of this index.
     CREATE INDEX credentials_lookup ON credentials(lookup);
+    -- Dropping the old table dropped its triggers (without firing them); migration 2's comes back.
+    ${FINGERPRINT_DELETE_TRIGGER}
 
     ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'override', 'admin'));
     ALTER TABLE users ADD COLUMN agreement_until_ms INTEGER;

@@ -1,0 +1,36 @@
+import { parseArgs } from "node:util";
+import { type CliIo, openAdminContext } from "../cli-context.js";
+import { UsageError } from "../cli-errors.js";
+import { credentialAdmin } from "./fingerprint-command.js";
+
+export const BADGE_USAGE = `doorward badge add USER NUMBER   (the decimal number the reader reports; stored only as a keyed hash)
+doorward badge remove USER`;
+
+export async function badgeCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
+  if (sub !== "add" && sub !== "remove")
+    throw new UsageError(sub ? `unknown badge command '${sub}'` : "missing badge command", BADGE_USAGE);
+  const expected = sub === "add" ? 2 : 1;
+  if (positionals.length !== expected)
+    throw new UsageError(
+      `badge ${sub}: expected ${sub === "add" ? "USER NUMBER" : "exactly one USER"}`,
+      BADGE_USAGE,
+    );
+  const ctx = openAdminContext(values.config, io.env);
+  try {
+    const admin = credentialAdmin(ctx);
+    const user =
+      sub === "add"
+        ? admin.addBadge(positionals[0] as string, positionals[1] as string)
+        : admin.removeBadge(positionals[0] as string);
+    io.stdout.write(`badge ${sub === "add" ? "set" : "removed"} for ${user.name} (${user.userCode})\n`);
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { parseArgs } from "node:util";
+import { systemClock } from "../../../devices/system-clock.js";
+import { deviceSecretPath } from "../../app.js";
+import { CredentialHasher } from "../../secrets/credential-hasher.js";
+import { loadOrCreateDeviceSecret } from "../../secrets/device-secret.js";
+import { StoreError } from "../../store/user-store.js";
+import { currentActor } from "../admin-service.js";
+import { type AdminContext, type CliIo, openAdminContext } from "../cli-context.js";
+import { UsageError } from "../cli-errors.js";
+import { CredentialAdmin, ENROLL_PROMPT_TEXT, type WaitOptions } from "../credential-admin.js";
+
+export const FINGERPRINT_USAGE = `doorward fingerprint enroll USER [--slot N]   (guides the person at the sensor; the controller must be running)
+doorward fingerprint remove USER              (the templates are deleted from the sensor by the running controller)
+doorward fingerprint check                    (compares the sensor's templates with the allowlist; exit 1 if they differ)`;
+
+export function credentialAdmin(ctx: AdminContext): CredentialAdmin {
+  const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(ctx.settings)));
+  return new CredentialAdmin(ctx.db, ctx.users, hasher, ctx.audit, systemClock, currentActor());
+}
+
+const realTime: Pick<WaitOptions, "sleep" | "now"> = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
+};
+
+/**
+ * Enrols through the running service: writes a request, then prints each prompt the service
+ * records while it drives the sensor. Exported with injectable time for the end-to-end test.
+ */
+export async function enrollThroughService(
+  admin: CredentialAdmin,
+  user: string,
+  slot: number | null,
+  out: (line: string) => void,
+  time: Pick<WaitOptions, "sleep" | "now"> = realTime,
+): Promise<number> {
+  const { user: u, id } = admin.requestEnrollment(user, slot);
+  out(`enrolling a finger for ${u.name} (${u.userCode}); waiting for the controller...`);
+  const done = await admin.waitFor(id, { ...time, onPrompt: (p) => out(ENROLL_PROMPT_TEXT[p] ?? p) });
+  if (done.state === "failed") throw new StoreError(`enrolment failed: ${done.error}`);
+  return done.result?.slot as number;
+}
+
+export async function fingerprintCheck(
+  admin: CredentialAdmin,
+  out: (line: string) => void,
+  time: Pick<WaitOptions, "sleep" | "now"> = realTime,
+): Promise<boolean> {
+  const done = await admin.waitFor(admin.requestCheck(), { ...time, onPrompt: () => {} });
+  if (done.state === "failed") throw new StoreError(`check failed: ${done.error}`);
+  const sensorSlots = (done.result?.sensor_slots as number[]) ?? [];
+  const c = admin.consistency(sensorSlots);
+  out(`sensor holds ${sensorSlots.length} template(s) of ${done.result?.library_size} slots`);
+  for (const slot of c.unknownOnSensor)
+    out(
+      `slot ${slot}: on the sensor but mapped to nobody (denied if matched; remove with the sensor's tools or re-enrol into it)`,
+    );
+  for (const m of c.missingOnSensor)
+    out(`slot ${m.slot}: mapped to ${m.userCode} but empty on the sensor (re-enrol that person)`);
+  for (const slot of c.awaitingDeletion)
+    out(`slot ${slot}: removed, waiting for the controller to delete it`);
+  const ok = c.unknownOnSensor.length === 0 && c.missingOnSensor.length === 0;
+  out(ok ? "consistent" : "inconsistent");
+  return ok;
+}
+
+export async function fingerprintCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" }, slot: { type: "string" } },
+  });
+  if (!sub || !["enroll", "remove", "check"].includes(sub))
+    throw new UsageError(
+      sub ? `unknown fingerprint command '${sub}'` : "missing fingerprint command",
+      FINGERPRINT_USAGE,
+    );
+  const expected = sub === "check" ? 0 : 1;
+  if (positionals.length !== expected)
+    throw new UsageError(
+      `fingerprint ${sub}: expected ${expected ? "exactly one USER" : "no arguments"}`,
+      FINGERPRINT_USAGE,
+    );
+  let slot: number | null = null;
+  if (values.slot !== undefined) {
+    if (sub !== "enroll" || !/^\d{1,5}$/.test(values.slot))
+      throw new UsageError("--slot: a slot number, only with enroll", FINGERPRINT_USAGE);
+    slot = Number(values.slot);
+  }
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const ctx = openAdminContext(values.config, io.env);
+  try {
+    const admin = credentialAdmin(ctx);
+    switch (sub) {
+      case "enroll": {
+        const stored = await enrollThroughService(admin, positionals[0] as string, slot, out);
+        out(`enrolled into slot ${stored}`);
+        return 0;
+      }
+      case "remove": {
+        const { user, slots } = admin.removeFingerprints(positionals[0] as string);
+        out(
+          `removed ${slots.length} fingerprint(s) of ${user.name} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`,
+        );
+        return 0;
+      }
+      default:
+        return (await fingerprintCheck(admin, out)) ? 0 : 1;
+    }
+  } finally {
+    ctx.close();
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+const WIEGAND_DEFAULTS = { d0_line: 23, d1_line: 24, frame_gap_ms: 25 };
+const RDM6300_DEFAULTS = { port: "/dev/ttyUSB0", repeat_window_ms: 1500 };
+
+/**
+ * The badge reader. reader: "auto" (the default) is a Wiegand reader in simulation (the
+ * simulator always wires one, so `badge 12345678` works out of the box) and none on real
+ * hardware; "none", "wiegand" or "rdm6300" choose explicitly.
+ * Wiegand lines are opened as plain inputs: no active-low (the bus idles high, a bit is a low
+ * pulse) and no debounce (pulses last 20–100 µs; debouncing would swallow them).
+ */
+export const badgeSchema = z
+  .object({
+    reader: z.enum(["auto", "none", "wiegand", "rdm6300"]).default("auto"),
+    wiegand: z
+      .object({
+        d0_line: z.number().int().min(0).max(1023).default(WIEGAND_DEFAULTS.d0_line),
+        d1_line: z.number().int().min(0).max(1023).default(WIEGAND_DEFAULTS.d1_line),
+        frame_gap_ms: z.number().int().min(5).max(200).default(WIEGAND_DEFAULTS.frame_gap_ms),
+      })
+      .strict()
+      .default(() => ({ ...WIEGAND_DEFAULTS })),
+    rdm6300: z
+      .object({
+        port: z.string().min(1).default(RDM6300_DEFAULTS.port),
+        repeat_window_ms: z.number().int().min(100).max(10_000).default(RDM6300_DEFAULTS.repeat_window_ms),
+      })
+      .strict()
+      .default(() => ({ ...RDM6300_DEFAULTS })),
+  })
+  .strict()
+  .default(() => ({
+    reader: "auto" as const,
+    wiegand: { ...WIEGAND_DEFAULTS },
+    rdm6300: { ...RDM6300_DEFAULTS },
+  }));
+
+export type BadgeSettings = z.infer<typeof badgeSchema>;
+export type BadgeReaderKind = "none" | "wiegand" | "rdm6300";
+
+/** Resolves reader: "auto" against the hardware backend. */
+export function badgeReaderKind(s: { badge: BadgeSettings; hardware: { backend: string } }): BadgeReaderKind {
+  const r = s.badge.reader;
+  if (r !== "auto") return r;
+  return s.hardware.backend === "simulated" ? "wiegand" : "none";
+}
