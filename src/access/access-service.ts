@@ -72,6 +72,22 @@ export class AccessService {
     });
   }
 
+  /**
+   * An admin's "unlock once" (web, CLI): the audit row naming who asked is committed first,
+   * then the pulse, in the same queue as every attempt so it never interleaves with one.
+   * Rejects (door left locked) if the row cannot be written or the door is in fault.
+   */
+  remoteUnlock(by: string): Promise<AuditRecord> {
+    let recorded: AuditRecord | null = null;
+    const task = this.queue.then(async () => {
+      recorded = this.deps.record({ kind: "access", reason: "remote_unlock", credential: "remote", outcome: "granted", detail: { by } });
+      this.deps.indicator.show("granted");
+      await this.openDoor();
+    });
+    this.queue = task.catch((err) => this.deps.onError("remote_unlock", err));
+    return task.then(() => recorded as AuditRecord);
+  }
+
   private enqueue(task: () => Promise<void> | void): void {
     this.queue = this.queue.then(task).catch((err) => {
       this.deps.onError("access", err);

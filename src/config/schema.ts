@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { webSettingsShape } from "./web-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>
@@ -81,6 +82,7 @@ export const settingsSchema = z
       })
       .strict()
       .default({ max_failures: 5, base_s: 30, max_s: 900 }),
+    ...webSettingsShape,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()

@@ -1,3 +1,5 @@
+import { adminAccountsMigration } from "./migrations/admin-accounts.js";
+
 /**
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
  * records the last one applied. Never edit a released migration: add the next one.
@@ -50,4 +52,5 @@ export const migrations: Migration[] = [
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  adminAccountsMigration,
 ];
