@@ -26,9 +26,12 @@ export const recordJson = (r: AuditRecord): unknown => JSON.parse(toJsonLine(r))
 
 /** The live streams open now, so stop() can end them (an SSE response never ends by itself). */
 export class EventStreams {
-  readonly open = new Set<ServerResponse>();
+  readonly open = new Map<ServerResponse, () => void>();
   closeAll(): void {
-    for (const res of this.open) res.end();
+    for (const [res, unsubscribe] of [...this.open]) {
+      unsubscribe();
+      res.end();
+    }
     this.open.clear();
   }
 }
@@ -103,7 +106,9 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
       "cache-control": "no-store",
       "x-accel-buffering": "no",
     });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) => {
+      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
     res.write("retry: 3000\n\n");
     send("status", door.status());
     const offAudit = audit.onAppend((r) => send("audit", recordJson(r)));
@@ -111,17 +116,18 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     // A comment line now and then keeps proxies and phones from dropping an idle stream.
     let cancelBeat = () => {};
     const beat = () => {
+      if (res.writableEnded) return;
       res.write(": keep-alive\n\n");
       cancelBeat = clock.setTimeout(beat, 20_000);
     };
     cancelBeat = clock.setTimeout(beat, 20_000);
-    streams.open.add(res);
     const close = () => {
       offAudit();
       offDoor();
       cancelBeat();
       streams.open.delete(res);
     };
+    streams.open.set(res, close);
     req.once("close", close);
     res.once("close", close);
     return undefined;
