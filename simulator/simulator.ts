@@ -43,6 +43,8 @@ export interface Simulator {
   i2c: SimI2cBus;
   keypad: VirtualTca8418;
   door: VirtualDoor;
+  /** Which pins the parts sit on (the panel watches them to animate the LEDs, buzzer and bolt). */
+  wiring: SimWiring;
   /** Presses and releases the request-to-exit button. */
   pressExit(): void;
   /** Electrical state of the indicator outputs, as a person would see and hear them. */
@@ -75,6 +77,7 @@ export function createSimulator({ clock, wiring = defaultSimWiring }: { clock: C
     i2c,
     keypad,
     door,
+    wiring,
     pressExit() {
       const pin = gpio.pin(wiring.rex.line);
       pin.drive(activeLevel(wiring.rex.activeLow));
