@@ -4,6 +4,7 @@ import { type RunningController, startController } from "../../main.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { SimConsole } from "../sim-console.js";
 import { AdminService, currentActor } from "../admin-service.js";
+import { startWebServices } from "./start-web-services.js";
 
 export const START_USAGE = "doorward start [--config FILE] [--simulate]";
 
@@ -35,9 +36,11 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   const settings = resolveSettings(values.config, io.env);
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const running = await startController(settings, { simulate: values.simulate === true });
+  // Web: the admin HTTPS page, and the simulator panel on simulated hardware.
+  const web = await startWebServices(running, out);
   let stopping: Promise<void> | null = null;
   const stop = () => {
-    stopping ??= running.app.stop();
+    stopping ??= web.stop().then(() => running.app.stop());
     return stopping;
   };
   process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
