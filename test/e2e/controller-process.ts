@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface ControllerProcess {
+  pid: number;
   adminUrl: string;
   panelUrl: string;
   output(): string;
@@ -17,9 +18,9 @@ export function addAdmin(config: string, name: string, password: string): void {
   if (r.status !== 0) throw new Error(`admin add failed: ${r.stderr}`);
 }
 
-export function writeConfig(dir: string, extra = ""): string {
+export function writeConfig(dir: string, sections = "web: {port: 0}\nsimulator_panel: {port: 0}\n"): string {
   const path = join(dir, "config.yaml");
-  writeFileSync(path, `data_dir: ${join(dir, "data")}\nlog_level: warn\nweb: {port: 0}\nsimulator_panel: {port: 0}\n${extra}`);
+  writeFileSync(path, `data_dir: ${join(dir, "data")}\nlog_level: warn\n${sections}`);
   return path;
 }
 
@@ -36,15 +37,17 @@ export async function startControllerProcess(config: string): Promise<Controller
     const check = () => {
       const admin = /admin page: (https:\/\/\S+)/.exec(out)?.[1];
       const panel = /simulator panel: (http:\/\/\S+)/.exec(out)?.[1];
-      if (admin && panel && out.includes("ready and locked (")) {
+      // The URLs are printed before the "ready" line, so whatever is missing then is not coming.
+      if (out.includes("ready and locked (")) {
         clearTimeout(timer);
-        resolve({ admin, panel });
+        resolve({ admin: admin ?? "", panel: panel ?? "" });
       }
     };
     child.stdout.on("data", check);
     child.once("exit", (code) => reject(new Error(`controller exited ${code}:\n${out}`)));
   });
   return {
+    pid: child.pid as number,
     adminUrl: urls.admin,
     panelUrl: urls.panel,
     output: () => out,
