@@ -100,6 +100,10 @@ export class AdminHttpServer {
     return (this.server?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  routes(): string[] {
+    return this.router.list();
+  }
+
   /** Bytes of the page's first load (for the figures). */
   pageWeightBytes(): number {
     return this.assets.transferBytes();

@@ -60,6 +60,11 @@ export class Router {
     return this;
   }
 
+  /** Every route as "METHOD /path/{param}" (the OpenAPI document is checked against this). */
+  list(): string[] {
+    return this.routes.map((r) => `${r.method} /${r.parts.map((p) => (p.startsWith(":") ? `{${p.slice(1)}}` : p)).join("/")}`);
+  }
+
   match(method: string, path: string): Match {
     const segments = path.split("/").filter(Boolean);
     let pathMatched = false;
