@@ -16,7 +16,12 @@ export interface PanelState {
   door_open: boolean;
   leds: { green: boolean; red: boolean };
   buzzer: boolean;
-  devices: Array<{ id: string; label: string; actions: Array<{ id: string; label: string }>; state: Record<string, unknown> }>;
+  devices: Array<{
+    id: string;
+    label: string;
+    actions: Array<{ id: string; label: string }>;
+    state: Record<string, unknown>;
+  }>;
 }
 
 const FILES: Record<string, { file: string; type: string }> = {
@@ -58,7 +63,8 @@ export class SimPanelServer {
 
   /** Adds more virtual hardware to the panel (see PanelDevice). */
   addDevice(device: PanelDevice): void {
-    if (!/^[a-z0-9_-]+$/.test(device.id) || this.devices.has(device.id)) throw new Error(`bad or duplicate panel device id '${device.id}'`);
+    if (!/^[a-z0-9_-]+$/.test(device.id) || this.devices.has(device.id))
+      throw new Error(`bad or duplicate panel device id '${device.id}'`);
     this.devices.set(device.id, device);
     this.unwatch.push(device.onChange(() => this.changed()));
     this.changed();
@@ -71,7 +77,12 @@ export class SimPanelServer {
       door_open: this.sim.door.isOpen,
       leds: { green: ind.green, red: ind.red },
       buzzer: ind.buzzer,
-      devices: [...this.devices.values()].map((d) => ({ id: d.id, label: d.label, actions: d.actions(), state: d.state() })),
+      devices: [...this.devices.values()].map((d) => ({
+        id: d.id,
+        label: d.label,
+        actions: d.actions(),
+        state: d.state(),
+      })),
     };
   }
 
@@ -96,10 +107,11 @@ export class SimPanelServer {
     this.streams.clear();
     const server = this.server;
     this.server = null;
-    if (server) await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
   }
 
   /** Coalesces a burst of pin changes into one state message. */
@@ -117,7 +129,8 @@ export class SimPanelServer {
     res.setHeader("content-security-policy", "default-src 'self'; frame-ancestors 'none'");
     try {
       const hostName = (req.headers.host ?? "").replace(/:\d+$/, "");
-      if (!["localhost", "127.0.0.1", "[::1]"].includes(hostName)) throw new PanelError(403, "the panel answers on localhost only");
+      if (!["localhost", "127.0.0.1", "[::1]"].includes(hostName))
+        throw new PanelError(403, "the panel answers on localhost only");
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       const file = FILES[path];
       if (req.method === "GET" && file) {
@@ -140,14 +153,16 @@ export class SimPanelServer {
   private async act(path: string, body: Record<string, unknown>): Promise<void> {
     if (path === "/sim/keypad") {
       const keys = body.keys;
-      if (typeof keys !== "string" || !KEYS.test(keys)) throw new PanelError(400, "keys are 0-9, * and #", "keys");
+      if (typeof keys !== "string" || !KEYS.test(keys))
+        throw new PanelError(400, "keys are 0-9, * and #", "keys");
       for (const key of keys) this.sim.keypad.press(key as KeypadKey);
       return;
     }
     if (path === "/sim/rex") return this.sim.pressExit();
     if (path === "/sim/door") {
       if (body.action === "push") {
-        if (!this.sim.door.push()) throw new PanelError(409, "the door is locked: it does not move", "action");
+        if (!this.sim.door.push())
+          throw new PanelError(409, "the door is locked: it does not move", "action");
       } else if (body.action === "release") this.sim.door.release();
       else if (body.action === "force") this.sim.door.force();
       else throw new PanelError(400, "action is push, release or force", "action");

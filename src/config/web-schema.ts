@@ -9,7 +9,12 @@ export const webSchema = z
     /** PEM files; both or neither. Without them a self-signed pair is generated into data_dir. */
     cert_file: z.string().min(1).nullable().default(null),
     key_file: z.string().min(1).nullable().default(null),
-    session_idle_min: z.number().int().min(1).max(24 * 60).default(30),
+    session_idle_min: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     login: z
       .object({
         /** Consecutive wrong passwords before the account is locked. */

@@ -14,7 +14,10 @@ const BIN = join(import.meta.dirname, "../../bin/doorward.js");
 
 /** Runs `doorward admin add` with the password on stdin, as an installer would. */
 export function addAdmin(config: string, name: string, password: string): void {
-  const r = spawnSync(process.execPath, [BIN, "admin", "add", name, "--config", config], { input: `${password}\n`, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, "admin", "add", name, "--config", config], {
+    input: `${password}\n`,
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`admin add failed: ${r.stderr}`);
 }
 
@@ -26,9 +29,13 @@ export function writeConfig(dir: string, sections = "web: {port: 0}\nsimulator_p
 
 /** `doorward start --simulate` as a real process; resolves once both URLs are printed. */
 export async function startControllerProcess(config: string): Promise<ControllerProcess> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, "start", "--simulate", "--config", config], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [BIN, "start", "--simulate", "--config", config],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));

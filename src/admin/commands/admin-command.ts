@@ -2,11 +2,11 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import { StoreError } from "../../store/user-store.js";
+import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { AdminAccountStore } from "../http/admin-account-store.js";
 import { hashPassword } from "../http/password-hasher.js";
-import { currentActor } from "../admin-service.js";
 
 export const ADMIN_USAGE = `doorward admin add NAME       (web admin account; the password is read from a hidden prompt, or the first line of stdin)
 doorward admin passwd NAME
@@ -35,7 +35,8 @@ async function readNewPassword(io: CliIo): Promise<string> {
   const reader = lineReader(io);
   try {
     const password = await reader.next("New password: ");
-    if (password.length < MIN_PASSWORD) throw new UsageError(`a password has at least ${MIN_PASSWORD} characters; nothing changed`);
+    if (password.length < MIN_PASSWORD)
+      throw new UsageError(`a password has at least ${MIN_PASSWORD} characters; nothing changed`);
     if (io.stdin.isTTY && (await reader.next("Repeat password: ")) !== password) {
       throw new UsageError("the two passwords differ; nothing changed");
     }
@@ -47,16 +48,24 @@ async function readNewPassword(io: CliIo): Promise<string> {
 
 export async function adminCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
   if (!sub || !["add", "passwd", "list", "remove", "unlock"].includes(sub)) {
     throw new UsageError(sub ? `unknown admin command '${sub}'` : "missing admin command", ADMIN_USAGE);
   }
-  if (sub !== "list" && positionals.length !== 1) throw new UsageError(`admin ${sub}: expected exactly one NAME`, ADMIN_USAGE);
+  if (sub !== "list" && positionals.length !== 1)
+    throw new UsageError(`admin ${sub}: expected exactly one NAME`, ADMIN_USAGE);
   const name = positionals[0] as string;
   const ctx = openAdminContext(values.config, io.env);
   const accounts = new AdminAccountStore(ctx.db);
   const note = (reason: string) =>
-    ctx.audit.append({ kind: "system", reason, detail: { by: currentActor(), admin: `web:${name}` } }, systemClock.now());
+    ctx.audit.append(
+      { kind: "system", reason, detail: { by: currentActor(), admin: `web:${name}` } },
+      systemClock.now(),
+    );
   const out = (line: string) => io.stdout.write(`${line}\n`);
   try {
     switch (sub) {
@@ -75,8 +84,19 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
         return 0;
       case "list":
         for (const a of accounts.list()) {
-          const locked = a.lockedUntilMs && a.lockedUntilMs > systemClock.now() ? `locked until ${new Date(a.lockedUntilMs).toISOString()}` : "";
-          out([a.name, a.lastLoginMs ? `last login ${new Date(a.lastLoginMs).toISOString()}` : "never logged in", locked].join("\t").trim());
+          const locked =
+            a.lockedUntilMs && a.lockedUntilMs > systemClock.now()
+              ? `locked until ${new Date(a.lockedUntilMs).toISOString()}`
+              : "";
+          out(
+            [
+              a.name,
+              a.lastLoginMs ? `last login ${new Date(a.lastLoginMs).toISOString()}` : "never logged in",
+              locked,
+            ]
+              .join("\t")
+              .trim(),
+          );
         }
         return 0;
       case "remove":

@@ -1,6 +1,6 @@
 import type { RunningController } from "../../main.js";
-import type { AdminHttpServer } from "../http/admin-http-server.js";
 import { AdminAccountStore } from "../http/admin-account-store.js";
+import type { AdminHttpServer } from "../http/admin-http-server.js";
 import { createAdminHttpServer } from "../http/create-admin-http-server.js";
 import { recordJson } from "../http/log-routes.js";
 
@@ -13,7 +13,10 @@ export interface WebServices {
  * Starts the admin HTTPS server and, on simulated hardware, the simulator panel. Either one
  * failing (a port in use) is printed and logged but never stops the door controller.
  */
-export async function startWebServices(running: RunningController, out: (line: string) => void): Promise<WebServices> {
+export async function startWebServices(
+  running: RunningController,
+  out: (line: string) => void,
+): Promise<WebServices> {
   const { app, sim, clock, logger } = running;
   const { settings } = app;
   const stops: Array<() => Promise<void>> = [];
@@ -25,8 +28,11 @@ export async function startWebServices(running: RunningController, out: (line: s
       const { url, fingerprint256, generated } = await server.start();
       admin = server;
       stops.push(() => server.stop());
-      out(`admin page: ${url}  (certificate SHA-256 ${fingerprint256}${generated ? ", self-signed, generated now" : ""})`);
-      if (new AdminAccountStore(app.services.db).list().length === 0) out("admin page: no admin accounts yet; add one with: doorward admin add NAME");
+      out(
+        `admin page: ${url}  (certificate SHA-256 ${fingerprint256}${generated ? ", self-signed, generated now" : ""})`,
+      );
+      if (new AdminAccountStore(app.services.db).list().length === 0)
+        out("admin page: no admin accounts yet; add one with: doorward admin add NAME");
     } catch (err) {
       logger.error({ err }, "admin web server did not start");
       out(`admin page: not started: ${(err as Error).message}`);
@@ -38,7 +44,10 @@ export async function startWebServices(running: RunningController, out: (line: s
     const { audit } = app.services;
     const panel = new SimPanelServer(
       sim,
-      { recent: () => audit.tail(30).map(recordJson), subscribe: (listener) => audit.onAppend((r) => listener(recordJson(r))) },
+      {
+        recent: () => audit.tail(30).map(recordJson),
+        subscribe: (listener) => audit.onAppend((r) => listener(recordJson(r))),
+      },
       { port: settings.simulator_panel.port },
     );
     try {

@@ -38,9 +38,12 @@ export class AdminAccountStore {
   constructor(private readonly db: Db) {}
 
   add(name: string, passwordHash: string, nowMs: number): AdminAccount {
-    if (!ADMIN_NAME_PATTERN.test(name)) throw new StoreError("an admin name is 1-32 lowercase letters, digits, '.', '_' or '-'");
+    if (!ADMIN_NAME_PATTERN.test(name))
+      throw new StoreError("an admin name is 1-32 lowercase letters, digits, '.', '_' or '-'");
     if (this.find(name)) throw new StoreError(`admin '${name}' already exists`);
-    this.db.prepare("INSERT INTO admin_accounts (name, password_hash, created_ms) VALUES (?, ?, ?)").run(name, passwordHash, nowMs);
+    this.db
+      .prepare("INSERT INTO admin_accounts (name, password_hash, created_ms) VALUES (?, ?, ?)")
+      .run(name, passwordHash, nowMs);
     return this.find(name) as AdminAccount;
   }
 
@@ -59,7 +62,9 @@ export class AdminAccountStore {
 
   setPassword(name: string, passwordHash: string): void {
     const changed = this.db
-      .prepare("UPDATE admin_accounts SET password_hash = ?, failed_logins = 0, locked_until_ms = NULL WHERE name = ?")
+      .prepare(
+        "UPDATE admin_accounts SET password_hash = ?, failed_logins = 0, locked_until_ms = NULL WHERE name = ?",
+      )
       .run(passwordHash, name).changes;
     if (!changed) throw new StoreError(`no such admin: '${name}'`);
   }
@@ -82,11 +87,15 @@ export class AdminAccountStore {
 
   recordSuccess(id: number, nowMs: number): void {
     this.db
-      .prepare("UPDATE admin_accounts SET failed_logins = 0, locked_until_ms = NULL, last_login_ms = ? WHERE id = ?")
+      .prepare(
+        "UPDATE admin_accounts SET failed_logins = 0, locked_until_ms = NULL, last_login_ms = ? WHERE id = ?",
+      )
       .run(nowMs, id);
   }
 
   unlock(name: string): void {
-    this.db.prepare("UPDATE admin_accounts SET failed_logins = 0, locked_until_ms = NULL WHERE name = ?").run(name);
+    this.db
+      .prepare("UPDATE admin_accounts SET failed_logins = 0, locked_until_ms = NULL WHERE name = ?")
+      .run(name);
   }
 }

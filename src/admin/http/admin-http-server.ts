@@ -80,10 +80,17 @@ export class AdminHttpServer {
   /** Listens; resolves with the URL and the certificate's SHA-256 fingerprint. */
   async start(): Promise<{ url: string; fingerprint256: string; generated: boolean }> {
     const web = this.deps.settings.web;
-    this.tls = await loadOrCreateCertificate({ certFile: web.cert_file, keyFile: web.key_file, dataDir: this.deps.settings.data_dir });
-    const server = createServer({ cert: this.tls.cert, key: this.tls.key, minVersion: "TLSv1.2" }, (req, res) => {
-      void this.handle(req, res);
+    this.tls = await loadOrCreateCertificate({
+      certFile: web.cert_file,
+      keyFile: web.key_file,
+      dataDir: this.deps.settings.data_dir,
     });
+    const server = createServer(
+      { cert: this.tls.cert, key: this.tls.key, minVersion: "TLSv1.2" },
+      (req, res) => {
+        void this.handle(req, res);
+      },
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -92,7 +99,10 @@ export class AdminHttpServer {
     const { port } = server.address() as AddressInfo;
     const host = web.bind.includes(":") ? `[${web.bind}]` : web.bind;
     const url = `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/`;
-    this.log.info({ url, fingerprint256: this.tls.fingerprint256, generated: this.tls.generated }, "admin web server listening");
+    this.log.info(
+      { url, fingerprint256: this.tls.fingerprint256, generated: this.tls.generated },
+      "admin web server listening",
+    );
     return { url, fingerprint256: this.tls.fingerprint256, generated: this.tls.generated };
   }
 
@@ -145,7 +155,8 @@ export class AdminHttpServer {
       }
       // Defence in depth beside SameSite: a browser's cross-site request names its origin.
       const origin = req.headers.origin;
-      if (changes && origin && new URL(origin).host !== req.headers.host) throw new HttpError(403, "cross-origin request refused", "origin");
+      if (changes && origin && new URL(origin).host !== req.headers.host)
+        throw new HttpError(403, "cross-origin request refused", "origin");
       const ctx: RequestContext = {
         req,
         res,
@@ -157,7 +168,10 @@ export class AdminHttpServer {
       };
       const reply = await match.route.handler(ctx);
       if (!reply) return;
-      res.writeHead(reply.status ?? 200, { "content-type": "application/json; charset=utf-8", ...reply.headers });
+      res.writeHead(reply.status ?? 200, {
+        "content-type": "application/json; charset=utf-8",
+        ...reply.headers,
+      });
       res.end(JSON.stringify(reply.json ?? null));
     } catch (err) {
       this.fail(res, err);
@@ -166,7 +180,10 @@ export class AdminHttpServer {
 
   private fail(res: ServerResponse, err: unknown): void {
     let status = 500;
-    let body: { error: string; field: string | null } = { error: "internal error; see the controller log", field: null };
+    let body: { error: string; field: string | null } = {
+      error: "internal error; see the controller log",
+      field: null,
+    };
     if (err instanceof HttpError) {
       status = err.status;
       body = { error: err.message, field: err.field };

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { HttpError, type Router, validate } from "./router.js";
 import { type WebDeps, webActor } from "./web-deps.js";
 
-const confirmed = z.object({ confirm: z.literal(true, "confirm must be true: the page asks before it acts") }).strict();
+const confirmed = z
+  .object({ confirm: z.literal(true, "confirm must be true: the page asks before it acts") })
+  .strict();
 
 /** Status, the door controls and log verification. */
 export function addDoorRoutes(router: Router, deps: WebDeps): void {
@@ -38,7 +40,15 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
 
   router.add("POST", "/api/door/lock", async ({ body, session }) => {
     validate(confirmed, body);
-    audit.append({ kind: "door", reason: "remote_lock", credential: "remote", detail: { by: webActor(session?.admin ?? "?") } }, clock.now());
+    audit.append(
+      {
+        kind: "door",
+        reason: "remote_lock",
+        credential: "remote",
+        detail: { by: webActor(session?.admin ?? "?") },
+      },
+      clock.now(),
+    );
     await door.lock();
     return { json: { ok: true, door: door.status() } };
   });

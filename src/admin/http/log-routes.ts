@@ -15,7 +15,10 @@ const filterSchema = z
     until: time.optional(),
     user: z.string().min(1).max(100).optional(),
     outcome: z.enum(["granted", "denied"]).optional(),
-    reason: z.string().regex(/^[a-z0-9_]{1,64}$/, "a reason code such as unknown_credential").optional(),
+    reason: z
+      .string()
+      .regex(/^[a-z0-9_]{1,64}$/, "a reason code such as unknown_credential")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(200),
     format: z.enum(["csv", "json"]).default("json"),
   })
@@ -45,7 +48,8 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     const sinceMs = f.since ? Date.parse(f.since) : undefined;
     // A bare date as `until` means the whole of that day.
     const untilMs = f.until ? Date.parse(f.until) + (f.until.length === 10 ? DAY_MS - 1 : 0) : undefined;
-    if (sinceMs !== undefined && untilMs !== undefined && untilMs < sinceMs) throw new HttpError(400, "must not be before since", "until");
+    if (sinceMs !== undefined && untilMs !== undefined && untilMs < sinceMs)
+      throw new HttpError(400, "must not be before since", "until");
     let userCode: string | undefined;
     if (f.user) {
       const user = users.find(f.user);

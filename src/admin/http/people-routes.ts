@@ -12,7 +12,11 @@ function storeCall<T>(field: string, fn: () => T): T {
     return fn();
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    const status = err.message.startsWith("no such") ? 404 : /already exists|not available/.test(err.message) ? 409 : 400;
+    const status = err.message.startsWith("no such")
+      ? 404
+      : /already exists|not available/.test(err.message)
+        ? 409
+        : 400;
     throw new HttpError(status, err.message, field);
   }
 }
@@ -41,7 +45,8 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
   /** A PIN someone else holds is refused before anything changes, without saying whose it is. */
   const assertPinFree = (pin: string, ownerId: number | null) => {
     const holder = users.findByCredential("pin", hasher.hash("pin", pin));
-    if (holder && holder.id !== ownerId) throw new HttpError(409, "this PIN is not available; choose another", "pin");
+    if (holder && holder.id !== ownerId)
+      throw new HttpError(409, "this PIN is not available; choose another", "pin");
   };
 
   router.add("GET", "/api/users", () => ({ json: { users: adminServiceFor(deps, "-").list() } }));
@@ -52,7 +57,10 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
     if (input.pin) assertPinFree(input.pin, null);
     const admin = adminServiceFor(deps, session?.admin ?? "?");
     const user = storeCall("name", () =>
-      admin.addUser(input.name, { validFromMs: toMs(input.valid_from), validUntilMs: toMs(input.valid_until) }),
+      admin.addUser(input.name, {
+        validFromMs: toMs(input.valid_from),
+        validUntilMs: toMs(input.valid_until),
+      }),
     );
     if (input.pin) storeCall("pin", () => admin.setPin(user.userCode, input.pin as string));
     return { status: 201, json: admin.show(user.userCode) };
@@ -71,7 +79,9 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
   }
 
   router.add("DELETE", "/api/users/:user", ({ params, session }) => {
-    const user = storeCall("user", () => adminServiceFor(deps, session?.admin ?? "?").remove(params.user as string));
+    const user = storeCall("user", () =>
+      adminServiceFor(deps, session?.admin ?? "?").remove(params.user as string),
+    );
     return { json: { removed: user.userCode } };
   });
 

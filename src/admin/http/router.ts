@@ -56,13 +56,20 @@ export class Router {
   private readonly routes: Route[] = [];
 
   add(method: Method, pattern: string, handler: Handler, options: RouteOptions = {}): this {
-    this.routes.push({ method, parts: pattern.split("/").filter(Boolean), handler, options: { auth: options.auth ?? "session" } });
+    this.routes.push({
+      method,
+      parts: pattern.split("/").filter(Boolean),
+      handler,
+      options: { auth: options.auth ?? "session" },
+    });
     return this;
   }
 
   /** Every route as "METHOD /path/{param}" (the OpenAPI document is checked against this). */
   list(): string[] {
-    return this.routes.map((r) => `${r.method} /${r.parts.map((p) => (p.startsWith(":") ? `{${p.slice(1)}}` : p)).join("/")}`);
+    return this.routes.map(
+      (r) => `${r.method} /${r.parts.map((p) => (p.startsWith(":") ? `{${p.slice(1)}}` : p)).join("/")}`,
+    );
   }
 
   match(method: string, path: string): Match {

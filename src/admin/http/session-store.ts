@@ -64,7 +64,8 @@ export class SessionStore {
 
   private prune(now: number): void {
     for (const [id, s] of this.sessions) {
-      if (now - s.lastSeenMs > this.idleMs || now - s.createdMs > SessionStore.MAX_AGE_MS) this.sessions.delete(id);
+      if (now - s.lastSeenMs > this.idleMs || now - s.createdMs > SessionStore.MAX_AGE_MS)
+        this.sessions.delete(id);
     }
   }
 }

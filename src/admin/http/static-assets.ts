@@ -41,12 +41,18 @@ export class StaticAssets {
   serve(req: IncomingMessage, res: ServerResponse, path: string): boolean {
     const asset = this.assets.get(path === "/" ? "/index.html" : path);
     if (!asset || (req.method !== "GET" && req.method !== "HEAD")) return false;
-    const headers: Record<string, string> = { "content-type": asset.type, etag: asset.etag, "cache-control": "no-cache", vary: "accept-encoding" };
+    const headers: Record<string, string> = {
+      "content-type": asset.type,
+      etag: asset.etag,
+      "cache-control": "no-cache",
+      vary: "accept-encoding",
+    };
     if (req.headers["if-none-match"] === asset.etag) {
       res.writeHead(304, headers).end();
       return true;
     }
-    const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) && asset.gzip.length < asset.raw.length;
+    const gzip =
+      /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) && asset.gzip.length < asset.raw.length;
     const body = gzip ? asset.gzip : asset.raw;
     if (gzip) headers["content-encoding"] = "gzip";
     headers["content-length"] = String(body.length);

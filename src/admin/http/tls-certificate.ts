@@ -35,7 +35,13 @@ export async function loadOrCreateCertificate(opts: {
   const keyPath = join(opts.dataDir, "web-key.pem");
   if (existsSync(certPath) && existsSync(keyPath)) {
     const cert = readFileSync(certPath, "utf8");
-    return { cert, key: readFileSync(keyPath, "utf8"), fingerprint256: fingerprintOf(cert), generated: false, source: certPath };
+    return {
+      cert,
+      key: readFileSync(keyPath, "utf8"),
+      fingerprint256: fingerprintOf(cert),
+      generated: false,
+      source: certPath,
+    };
   }
   const { generate } = await import("selfsigned");
   const host = hostname();
@@ -64,5 +70,11 @@ export async function loadOrCreateCertificate(opts: {
   mkdirSync(opts.dataDir, { recursive: true });
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
   writeFileSync(certPath, pems.cert, { mode: 0o644 });
-  return { cert: pems.cert, key: pems.private, fingerprint256: fingerprintOf(pems.cert), generated: true, source: certPath };
+  return {
+    cert: pems.cert,
+    key: pems.private,
+    fingerprint256: fingerprintOf(pems.cert),
+    generated: true,
+    source: certPath,
+  };
 }

@@ -73,7 +73,10 @@ describe("admin API: people, log, door", () => {
     expect((await c.request("POST", "/api/users/alice/enable")).status).toBe(200);
     expect((await c.request("PUT", "/api/users/alice/pin", { pin: "2468" })).status).toBe(200);
     expect((await c.request("DELETE", "/api/users/alice")).status).toBe(200);
-    const by = w.app.services.audit.tail(20).filter((r) => r.detail?.by === "web:ada").map((r) => r.reason);
+    const by = w.app.services.audit
+      .tail(20)
+      .filter((r) => r.detail?.by === "web:ada")
+      .map((r) => r.reason);
     expect(by).toEqual(expect.arrayContaining(["user_disabled", "user_enabled", "pin_set", "user_removed"]));
     const users = (await (await c.request("GET", "/api/users")).json()) as { users: unknown[] };
     expect(users.users).toEqual([]);
@@ -84,9 +87,13 @@ describe("admin API: people, log, door", () => {
     const code = w.addUserWithPin("alice", "1234");
     await w.type("1234#");
     await w.type("9999#");
-    const denied = (await (await c.request("GET", "/api/log?outcome=denied")).json()) as { events: Array<{ reason: string }> };
+    const denied = (await (await c.request("GET", "/api/log?outcome=denied")).json()) as {
+      events: Array<{ reason: string }>;
+    };
     expect(denied.events.map((e) => e.reason)).toEqual(["unknown_credential"]);
-    const mine = (await (await c.request("GET", "/api/log?user=alice&reason=granted")).json()) as { total: number };
+    const mine = (await (await c.request("GET", "/api/log?user=alice&reason=granted")).json()) as {
+      total: number;
+    };
     expect(mine.total).toBe(1);
     const csv = await c.request("GET", "/api/log/export?format=csv&outcome=granted");
     expect(csv.headers.get("content-type")).toContain("text/csv");
@@ -95,8 +102,12 @@ describe("admin API: people, log, door", () => {
     expect(lines[0]).toBe("ts,seq,door,kind,credential,outcome,reason,user_code,detail,hash");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`,granted,granted,${code},`);
-    const json = (await (await c.request("GET", "/api/log/export?format=json")).json()) as Array<{ reason: string }>;
-    expect(json.map((r) => r.reason)).toEqual(expect.arrayContaining(["granted", "unknown_credential", "admin_login"]));
+    const json = (await (await c.request("GET", "/api/log/export?format=json")).json()) as Array<{
+      reason: string;
+    }>;
+    expect(json.map((r) => r.reason)).toEqual(
+      expect.arrayContaining(["granted", "unknown_credential", "admin_login"]),
+    );
     expect(JSON.stringify(json)).not.toContain("alice");
   });
 

@@ -27,7 +27,10 @@ describe("admin API: authentication", () => {
     const res = await new ApiClient(w.base).login("ada", "wrong");
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: "wrong name or password", field: "password" });
-    expect(w.app.services.audit.last()).toMatchObject({ reason: "admin_login_failed", detail: { by: "web:ada" } });
+    expect(w.app.services.audit.last()).toMatchObject({
+      reason: "admin_login_failed",
+      detail: { by: "web:ada" },
+    });
   });
 
   it("an unknown name gets the same answer, and the typed name is not logged", async () => {

@@ -38,7 +38,12 @@ export class ApiClient {
   csrf = "";
   constructor(private readonly base: string) {}
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const res = await fetch(this.base + path, {
       method,
       headers: {

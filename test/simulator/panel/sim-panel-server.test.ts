@@ -17,14 +17,21 @@ async function start(): Promise<void> {
   const { audit } = h.app.services;
   panel = new SimPanelServer(
     h.sim,
-    { recent: () => audit.tail(5).map((r) => ({ reason: r.reason })), subscribe: (l) => audit.onAppend((r) => l({ reason: r.reason })) },
+    {
+      recent: () => audit.tail(5).map((r) => ({ reason: r.reason })),
+      subscribe: (l) => audit.onAppend((r) => l({ reason: r.reason })),
+    },
     { port: 0 },
   );
   base = (await panel.start()).url.replace(/\/$/, "");
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(base + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  fetch(base + path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe("simulator panel server", () => {
   it("typing a PIN on the panel keypad drives the virtual TCA8418 and the controller opens the door", async () => {
@@ -34,7 +41,10 @@ describe("simulator panel server", () => {
     await h.clock.advance(50);
     await h.app.services.access.idle();
     expect(h.sim.door.boltReleased).toBe(true);
-    const pushed = (await (await post("/sim/door", { action: "push" })).json()) as { door_open: boolean; bolt_released: boolean };
+    const pushed = (await (await post("/sim/door", { action: "push" })).json()) as {
+      door_open: boolean;
+      bolt_released: boolean;
+    };
     expect(pushed).toMatchObject({ door_open: true, bolt_released: true });
   });
 
@@ -49,7 +59,11 @@ describe("simulator panel server", () => {
   it("rejects bad keys, non-JSON posts and foreign Host headers", async () => {
     await start();
     expect((await post("/sim/keypad", { keys: "12a" })).status).toBe(400);
-    const form = await fetch(`${base}/sim/rex`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "x=1" });
+    const form = await fetch(`${base}/sim/rex`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "x=1",
+    });
     expect(form.status).toBe(415);
     // fetch will not send a foreign Host header; a DNS-rebinding page's request would.
     const status = await new Promise<number>((resolve, reject) => {
@@ -100,8 +114,17 @@ describe("simulator panel server", () => {
       },
     };
     panel.addDevice(finger);
-    const state = (await (await post("/sim/device/fingerprint", { action: "place:1" })).json()) as { devices: unknown[] };
-    expect(state.devices).toEqual([{ id: "fingerprint", label: "Fingerprint sensor", actions: [{ id: "place:1", label: "Place finger 1" }], state: { placed: 1 } }]);
+    const state = (await (await post("/sim/device/fingerprint", { action: "place:1" })).json()) as {
+      devices: unknown[];
+    };
+    expect(state.devices).toEqual([
+      {
+        id: "fingerprint",
+        label: "Fingerprint sensor",
+        actions: [{ id: "place:1", label: "Place finger 1" }],
+        state: { placed: 1 },
+      },
+    ]);
     expect((await post("/sim/device/fingerprint", { action: "nope" })).status).toBe(400);
     expect((await post("/sim/device/badge", { action: "x" })).status).toBe(404);
   });

@@ -1,6 +1,5 @@
 // doorward admin page: plain JS, no build step, no external requests. Every value from the
 // server is inserted as text, never as HTML.
-"use strict";
 const $ = (id) => document.getElementById(id);
 let csrf = "";
 let people = new Map(); // user_code -> name, to show names beside codes in the log
@@ -12,7 +11,8 @@ function el(tag, attrs, ...children) {
     if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v);
   }
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
+  for (const c of children)
+    e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
   return e;
 }
 
@@ -20,10 +20,19 @@ async function api(method, path, body) {
   const headers = {};
   if (method !== "GET") headers["x-csrf-token"] = csrf;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
   const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
   if (res.status === 401 && path !== "/api/login") showLogin();
-  if (!res.ok) throw Object.assign(new Error((data && data.error) || res.statusText), { field: data && data.field, status: res.status });
+  if (!res.ok)
+    throw Object.assign(new Error((data && data.error) || res.statusText), {
+      field: data && data.field,
+      status: res.status,
+    });
   return data;
 }
 
@@ -115,12 +124,23 @@ async function loadStatus() {
   $("door-id").textContent = s.door_id;
   renderStatus(s.door);
   const k = s.keypad_lockout;
-  $("st-keypad").textContent = k.locked_out ? `locked out until ${fmtTime(k.until)}` : `${k.failures} recent failures`;
+  $("st-keypad").textContent = k.locked_out
+    ? `locked out until ${fmtTime(k.until)}`
+    : `${k.failures} recent failures`;
 }
 
 function addFeed(ev) {
-  const li = el("li", {}, el("time", { datetime: ev.ts }, new Date(ev.ts).toLocaleTimeString()), " ", describe(ev), " ",
-    el("strong", { class: ev.outcome === "denied" ? "bad" : "ok" }, ev.outcome || ""), " ", who(ev.user_code));
+  const li = el(
+    "li",
+    {},
+    el("time", { datetime: ev.ts }, new Date(ev.ts).toLocaleTimeString()),
+    " ",
+    describe(ev),
+    " ",
+    el("strong", { class: ev.outcome === "denied" ? "bad" : "ok" }, ev.outcome || ""),
+    " ",
+    who(ev.user_code),
+  );
   li.dataset.reason = ev.reason;
   const feed = $("feed");
   feed.prepend(li);
@@ -162,7 +182,9 @@ $("lock").addEventListener("click", async () => {
 });
 $("verify").addEventListener("click", async () => {
   const r = await api("GET", "/api/log/verify");
-  $("st-verify").firstChild.textContent = r.ok ? `intact (${r.checked} rows) ` : `TAMPERED at row ${r.firstBad.seq}: ${r.firstBad.problem} `;
+  $("st-verify").firstChild.textContent = r.ok
+    ? `intact (${r.checked} rows) `
+    : `TAMPERED at row ${r.firstBad.seq}: ${r.firstBad.problem} `;
   $("st-verify").className = r.ok ? "ok" : "bad";
 });
 
@@ -171,17 +193,41 @@ async function loadPeople() {
   const { users } = await api("GET", "/api/users");
   people = new Map(users.map((u) => [u.user_code, u.name]));
   const rows = $("people-rows");
-  rows.replaceChildren(...users.map((u) => {
-    const act = (label, fn) => el("button", { type: "button", class: "alt", "aria-label": `${label} ${u.name}`, onclick: fn }, label);
-    return el("tr", {},
-      el("td", { "data-h": "Name" }, u.name), el("td", { "data-h": "Code" }, u.user_code),
-      el("td", { "data-h": "Credentials" }, u.credentials.join(", ") || "none"),
-      el("td", { "data-h": "Status", class: u.enabled ? "ok" : "bad" }, u.enabled ? "enabled" : "disabled", u.valid_until ? ` until ${u.valid_until.slice(0, 10)}` : ""),
-      el("td", {},
-        act("Set PIN", () => setPin(u)),
-        act(u.enabled ? "Disable" : "Enable", () => change("POST", `/api/users/${u.user_code}/${u.enabled ? "disable" : "enable"}`)),
-        act("Remove", async () => { if (await confirmAction(`Remove ${u.name}? Their log entries stay under ${u.user_code}.`)) change("DELETE", `/api/users/${u.user_code}`); })));
-  }));
+  rows.replaceChildren(
+    ...users.map((u) => {
+      const act = (label, fn) =>
+        el(
+          "button",
+          { type: "button", class: "alt", "aria-label": `${label} ${u.name}`, onclick: fn },
+          label,
+        );
+      return el(
+        "tr",
+        {},
+        el("td", { "data-h": "Name" }, u.name),
+        el("td", { "data-h": "Code" }, u.user_code),
+        el("td", { "data-h": "Credentials" }, u.credentials.join(", ") || "none"),
+        el(
+          "td",
+          { "data-h": "Status", class: u.enabled ? "ok" : "bad" },
+          u.enabled ? "enabled" : "disabled",
+          u.valid_until ? ` until ${u.valid_until.slice(0, 10)}` : "",
+        ),
+        el(
+          "td",
+          {},
+          act("Set PIN", () => setPin(u)),
+          act(u.enabled ? "Disable" : "Enable", () =>
+            change("POST", `/api/users/${u.user_code}/${u.enabled ? "disable" : "enable"}`),
+          ),
+          act("Remove", async () => {
+            if (await confirmAction(`Remove ${u.name}? Their log entries stay under ${u.user_code}.`))
+              change("DELETE", `/api/users/${u.user_code}`);
+          }),
+        ),
+      );
+    }),
+  );
 }
 async function change(method, path, body) {
   try {
@@ -229,25 +275,43 @@ function setPin(u) {
 // ---- log ----
 function logQuery() {
   const q = new URLSearchParams();
-  for (const input of $("log-form").querySelectorAll("input,select")) if (input.value.trim()) q.set(input.name, input.value.trim());
+  for (const input of $("log-form").querySelectorAll("input,select"))
+    if (input.value.trim()) q.set(input.name, input.value.trim());
   return q;
 }
 async function loadLog() {
   const q = logQuery();
-  for (const fmt of ["csv", "json"]) { q.set("format", fmt); $(`export-${fmt}`).href = `/api/log/export?${q}`; }
+  for (const fmt of ["csv", "json"]) {
+    q.set("format", fmt);
+    $(`export-${fmt}`).href = `/api/log/export?${q}`;
+  }
   q.delete("format");
   try {
     const { total, events: evs } = await api("GET", `/api/log?${q}`);
     showError("log-error", null, $("log-form"));
-    $("log-count").textContent = `${total} entries${total > evs.length ? `, newest ${evs.length} shown` : ""}`;
-    $("log-rows").replaceChildren(...evs.map((ev) => el("tr", {},
-      el("td", { "data-h": "#" }, ev.seq), el("td", { class: "t", "data-h": "Time" }, fmtTime(ev.ts)),
-      el("td", { "data-h": "Event" }, describe(ev)), el("td", { "data-h": "Outcome", class: ev.outcome === "denied" ? "bad" : "ok" }, ev.outcome || ""),
-      el("td", { "data-h": "Person" }, who(ev.user_code)), el("td", { "data-h": "Detail" }, ev.detail ? JSON.stringify(ev.detail) : ""))));
+    $("log-count").textContent =
+      `${total} entries${total > evs.length ? `, newest ${evs.length} shown` : ""}`;
+    $("log-rows").replaceChildren(
+      ...evs.map((ev) =>
+        el(
+          "tr",
+          {},
+          el("td", { "data-h": "#" }, ev.seq),
+          el("td", { class: "t", "data-h": "Time" }, fmtTime(ev.ts)),
+          el("td", { "data-h": "Event" }, describe(ev)),
+          el("td", { "data-h": "Outcome", class: ev.outcome === "denied" ? "bad" : "ok" }, ev.outcome || ""),
+          el("td", { "data-h": "Person" }, who(ev.user_code)),
+          el("td", { "data-h": "Detail" }, ev.detail ? JSON.stringify(ev.detail) : ""),
+        ),
+      ),
+    );
   } catch (err) {
     showError("log-error", err, $("log-form"));
   }
 }
-$("log-form").addEventListener("submit", (e) => { e.preventDefault(); loadLog(); });
+$("log-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  loadLog();
+});
 
 start();
