@@ -53,6 +53,8 @@ export interface Simulator {
   fingerprint: VirtualR503;
   wiegand: VirtualWiegandReader;
   rdm6300: VirtualRdm6300;
+  /** Which pins the parts sit on (the panel watches them to animate the LEDs, buzzer and bolt). */
+  wiring: SimWiring;
   /** Presses and releases the request-to-exit button. */
   pressExit(): void;
   /** Electrical state of the indicator outputs, as a person would see and hear them. */
@@ -97,7 +99,8 @@ export function createSimulator({
     d1: gpio.pin(wiegandLines.d1Line, 1),
     clock,
   });
-  const lit = (w: { line: number; activeLow: boolean }) => gpio.pin(w.line).level === activeLevel(w.activeLow);
+  const lit = (w: { line: number; activeLow: boolean }) =>
+    gpio.pin(w.line).level === activeLevel(w.activeLow);
   return {
     transports: { gpio, i2c, serial },
     gpio,
@@ -108,6 +111,7 @@ export function createSimulator({
     fingerprint,
     wiegand,
     rdm6300,
+    wiring,
     pressExit() {
       const pin = gpio.pin(wiring.rex.line);
       pin.drive(activeLevel(wiring.rex.activeLow));

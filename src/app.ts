@@ -203,7 +203,17 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     stopSteps.push(() => keypad.stop());
 
     // 5. Fingerprint sensor and badge reader (src/credential-readers.ts).
-    credentials = await startCredentialReaders({ settings, transports, clock, logger, bus, db, users, access, record: recordSafely });
+    credentials = await startCredentialReaders({
+      settings,
+      transports,
+      clock,
+      logger,
+      bus,
+      db,
+      users,
+      access,
+      record: recordSafely,
+    });
     services.credentials = credentials;
     stopSteps.push(() => credentials?.stop());
     // 6. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
@@ -216,7 +226,10 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         clock,
         logger,
         credentialKey: loadCredentialKey(settings),
-        actions: { unlock: (detail) => access.remoteUnlock(detail), lock: () => door.lock() },
+        actions: {
+          unlock: async (detail) => void (await access.remoteUnlock(detail)),
+          lock: () => door.lock(),
+        },
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;

@@ -160,12 +160,15 @@ export class AccessService {
   }
 
   /**
-   * A verified remote request (signed MQTT command, Home Assistant with its code): recorded as
-   * a grant with credential `remote`, committed, then the door opens, in the same queue as a PIN.
+   * A verified remote request (signed MQTT command, Home Assistant with its code, an admin's
+   * "unlock once" on the web page): the audit row with credential `remote` and who asked is
+   * committed first, then the pulse, in the same queue as every attempt so it never interleaves
+   * with one. Rejects (door left locked) if the row cannot be written or the door is in fault.
    */
-  remoteUnlock(detail: Record<string, unknown>): Promise<void> {
-    this.enqueue(async () => {
-      this.deps.record({
+  remoteUnlock(detail: Record<string, unknown>): Promise<AuditRecord> {
+    let recorded: AuditRecord | null = null;
+    const task = this.queue.then(async () => {
+      recorded = this.deps.record({
         kind: "access",
         reason: "remote_unlock",
         credential: "remote",
@@ -175,7 +178,11 @@ export class AccessService {
       this.feedback("granted");
       await this.openDoor();
     });
-    return this.queue;
+    this.queue = task.catch((err) => {
+      this.deps.onError("remote_unlock", err);
+      this.deps.indicator.show("fault");
+    });
+    return task.then(() => recorded as AuditRecord);
   }
 
   private enqueue(task: () => Promise<void> | void): void {

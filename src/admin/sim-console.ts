@@ -123,7 +123,8 @@ export class SimConsole {
     const sensor = this.sim.fingerprint;
     if (arg === "lift") sensor.liftFinger();
     else if (arg === "unknown") sensor.placeFinger(`unknown-${this.clock.now()}`);
-    else if (/^\d{1,4}$/.test(arg)) sensor.placeFinger(sensor.templateAt(Number(arg)) ?? `finger-${Number(arg)}`);
+    else if (/^\d{1,4}$/.test(arg))
+      sensor.placeFinger(sensor.templateAt(Number(arg)) ?? `finger-${Number(arg)}`);
     else return this.error("finger: N (a slot number), unknown or lift");
     await this.settle(800);
     return true;

@@ -5,6 +5,7 @@ import { secretsSchema } from "./secrets-schema.js";
 import { accessSchema } from "./access-schema.js";
 import { badgeSchema } from "./badge-schema.js";
 import { fingerprintSchema } from "./fingerprint-schema.js";
+import { webSettingsShape } from "./web-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>
@@ -98,6 +99,7 @@ export const settingsSchema = z
     fingerprint: fingerprintSchema,
     badge: badgeSchema,
     access: accessSchema,
+    ...webSettingsShape,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()

@@ -1,4 +1,5 @@
 import { credentialsMigration } from "./migrations/credentials.js";
+import { adminAccountsMigration } from "./migrations/admin-accounts.js";
 
 /**
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
@@ -58,4 +59,5 @@ export const migrations: Migration[] = [
   policyMigration,
   mqttMigration,
   credentialsMigration,
+  adminAccountsMigration,
 ];

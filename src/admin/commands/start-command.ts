@@ -5,6 +5,7 @@ import { AdminService, currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { SensorRequestStore } from "../../store/sensor-request-store.js";
 import { SimConsole } from "../sim-console.js";
+import { startWebServices } from "./start-web-services.js";
 
 export const START_USAGE = "doorward start [--config FILE] [--simulate]";
 
@@ -20,7 +21,8 @@ function seedDemoUsers(running: RunningController, settings: Settings, out: (lin
   // The virtual sensor's flash does not outlive the process: refill it from the store so enrolled
   // fingers ("finger-N" for slot N) still match after a restart of the simulator.
   if (running.sim) {
-    for (const slot of new SensorRequestStore(db).assignedSlots().keys()) running.sim.fingerprint.preload(slot, `finger-${slot}`);
+    for (const slot of new SensorRequestStore(db).assignedSlots().keys())
+      running.sim.fingerprint.preload(slot, `finger-${slot}`);
   }
   if (users.list().length > 0) return;
   const admin = new AdminService(users, hasher, audit, running.clock, currentActor(), {
@@ -49,9 +51,11 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   const settings = resolveSettings(values.config, io.env);
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const running = await startController(settings, { simulate: values.simulate === true });
+  // Web: the admin HTTPS page, and the simulator panel on simulated hardware.
+  const web = await startWebServices(running, out);
   let stopping: Promise<void> | null = null;
   const stop = () => {
-    stopping ??= running.app.stop();
+    stopping ??= web.stop().then(() => running.app.stop());
     return stopping;
   };
   process.once("SIGTERM", () => void stop().then(() => process.exit(0)));

@@ -1,0 +1,117 @@
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { systemClock } from "../../../devices/system-clock.js";
+import { StoreError } from "../../store/user-store.js";
+import { currentActor } from "../admin-service.js";
+import { type CliIo, openAdminContext } from "../cli-context.js";
+import { UsageError } from "../cli-errors.js";
+import { AdminAccountStore } from "../http/admin-account-store.js";
+import { hashPassword } from "../http/password-hasher.js";
+
+export const ADMIN_USAGE = `doorward admin add NAME       (web admin account; the password is read from a hidden prompt, or the first line of stdin)
+doorward admin passwd NAME
+doorward admin list
+doorward admin remove NAME
+doorward admin unlock NAME    (clear a login lock-out)`;
+
+const MIN_PASSWORD = 10;
+
+/** Reads lines from stdin once (a pipe may carry both the password and its repeat). */
+function lineReader(io: CliIo): { next(prompt: string): Promise<string>; close(): void } {
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  const iterator = rl[Symbol.asyncIterator]();
+  return {
+    async next(prompt) {
+      if (io.stdin.isTTY) io.stderr.write(prompt);
+      const { value, done } = await iterator.next();
+      if (io.stdin.isTTY) io.stderr.write("\n");
+      return done ? "" : String(value);
+    },
+    close: () => rl.close(),
+  };
+}
+
+async function readNewPassword(io: CliIo): Promise<string> {
+  const reader = lineReader(io);
+  try {
+    const password = await reader.next("New password: ");
+    if (password.length < MIN_PASSWORD)
+      throw new UsageError(`a password has at least ${MIN_PASSWORD} characters; nothing changed`);
+    if (io.stdin.isTTY && (await reader.next("Repeat password: ")) !== password) {
+      throw new UsageError("the two passwords differ; nothing changed");
+    }
+    return password;
+  } finally {
+    reader.close();
+  }
+}
+
+export async function adminCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
+  if (!sub || !["add", "passwd", "list", "remove", "unlock"].includes(sub)) {
+    throw new UsageError(sub ? `unknown admin command '${sub}'` : "missing admin command", ADMIN_USAGE);
+  }
+  if (sub !== "list" && positionals.length !== 1)
+    throw new UsageError(`admin ${sub}: expected exactly one NAME`, ADMIN_USAGE);
+  const name = positionals[0] as string;
+  const ctx = openAdminContext(values.config, io.env);
+  const accounts = new AdminAccountStore(ctx.db);
+  const note = (reason: string) =>
+    ctx.audit.append(
+      { kind: "system", reason, detail: { by: currentActor(), admin: `web:${name}` } },
+      systemClock.now(),
+    );
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  try {
+    switch (sub) {
+      case "add": {
+        if (accounts.find(name)) throw new StoreError(`admin '${name}' already exists`);
+        accounts.add(name, await hashPassword(await readNewPassword(io)), systemClock.now());
+        note("admin_added");
+        out(`admin ${name} added; log in at https://<this device>:${ctx.settings.web.port}/`);
+        return 0;
+      }
+      case "passwd":
+        if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
+        accounts.setPassword(name, await hashPassword(await readNewPassword(io)));
+        note("admin_password_changed");
+        out(`password changed for ${name} (sessions end when the service restarts)`);
+        return 0;
+      case "list":
+        for (const a of accounts.list()) {
+          const locked =
+            a.lockedUntilMs && a.lockedUntilMs > systemClock.now()
+              ? `locked until ${new Date(a.lockedUntilMs).toISOString()}`
+              : "";
+          out(
+            [
+              a.name,
+              a.lastLoginMs ? `last login ${new Date(a.lastLoginMs).toISOString()}` : "never logged in",
+              locked,
+            ]
+              .join("\t")
+              .trim(),
+          );
+        }
+        return 0;
+      case "remove":
+        if (!accounts.remove(name)) throw new StoreError(`no such admin: '${name}'`);
+        note("admin_removed");
+        out(`admin ${name} removed`);
+        return 0;
+      default:
+        if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
+        accounts.unlock(name);
+        note("admin_unlocked");
+        out(`admin ${name} may log in again`);
+        return 0;
+    }
+  } finally {
+    ctx.close();
+  }
+}

@@ -1,0 +1,68 @@
+import type { RunningController } from "../../main.js";
+import { AdminAccountStore } from "../http/admin-account-store.js";
+import type { AdminHttpServer } from "../http/admin-http-server.js";
+import { createAdminHttpServer } from "../http/create-admin-http-server.js";
+import { recordJson } from "../http/log-routes.js";
+
+export interface WebServices {
+  admin: AdminHttpServer | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the admin HTTPS server and, on simulated hardware, the simulator panel. Either one
+ * failing (a port in use) is printed and logged but never stops the door controller.
+ */
+export async function startWebServices(
+  running: RunningController,
+  out: (line: string) => void,
+): Promise<WebServices> {
+  const { app, sim, clock, logger } = running;
+  const { settings } = app;
+  const stops: Array<() => Promise<void>> = [];
+  let admin: AdminHttpServer | null = null;
+
+  if (settings.web.enabled) {
+    const server = createAdminHttpServer(app, clock, logger);
+    try {
+      const { url, fingerprint256, generated } = await server.start();
+      admin = server;
+      stops.push(() => server.stop());
+      out(
+        `admin page: ${url}  (certificate SHA-256 ${fingerprint256}${generated ? ", self-signed, generated now" : ""})`,
+      );
+      if (new AdminAccountStore(app.services.db).list().length === 0)
+        out("admin page: no admin accounts yet; add one with: doorward admin add NAME");
+    } catch (err) {
+      logger.error({ err }, "admin web server did not start");
+      out(`admin page: not started: ${(err as Error).message}`);
+    }
+  }
+
+  if (sim && settings.simulator_panel.enabled) {
+    const { SimPanelServer } = await import("../../../simulator/panel/sim-panel-server.js");
+    const { audit } = app.services;
+    const panel = new SimPanelServer(
+      sim,
+      {
+        recent: () => audit.tail(30).map(recordJson),
+        subscribe: (listener) => audit.onAppend((r) => listener(recordJson(r))),
+      },
+      { port: settings.simulator_panel.port },
+    );
+    try {
+      const { url } = await panel.start();
+      stops.push(() => panel.stop());
+      out(`simulator panel: ${url}`);
+    } catch (err) {
+      out(`simulator panel: not started: ${(err as Error).message}`);
+    }
+  }
+
+  return {
+    admin,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => {});
+    },
+  };
+}

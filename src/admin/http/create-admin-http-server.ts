@@ -1,0 +1,26 @@
+import type { Clock } from "../../../devices/types.js";
+import type { App } from "../../app.js";
+import type { Logger } from "../../logger.js";
+import { AdminAccountStore } from "./admin-account-store.js";
+import { AdminHttpServer } from "./admin-http-server.js";
+import { LoginRateLimiter } from "./login-rate-limiter.js";
+import { SessionStore } from "./session-store.js";
+
+/** The admin web server over a started app's services (call after app.start()). */
+export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): AdminHttpServer {
+  const { settings } = app;
+  const { users, hasher, audit, door, access, db } = app.services;
+  return new AdminHttpServer({
+    settings,
+    clock,
+    logger,
+    users,
+    hasher,
+    audit,
+    door,
+    access,
+    accounts: new AdminAccountStore(db),
+    sessions: new SessionStore(clock, settings.web.session_idle_min * 60_000),
+    limiter: new LoginRateLimiter(clock, settings.web.login.per_minute),
+  });
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { StoreError } from "../../store/user-store.js";
+import { HttpError, type Router, validate } from "./router.js";
+import { adminServiceFor, type WebDeps } from "./web-deps.js";
+
+const isoTime = z.iso.datetime({ offset: true }).or(z.iso.date());
+const toMs = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+
+/** A store refusal as an HTTP answer: unknown → 404, taken → 409, otherwise 400; always naming the field. */
+function storeCall<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    const status = err.message.startsWith("no such")
+      ? 404
+      : /already exists|not available/.test(err.message)
+        ? 409
+        : 400;
+    throw new HttpError(status, err.message, field);
+  }
+}
+
+/** People: list, add (optionally with a PIN), disable, enable, remove, set PIN. Every change goes through AdminService. */
+export function addPeopleRoutes(router: Router, deps: WebDeps): void {
+  const { settings, users, hasher } = deps;
+  const pinSchema = z
+    .string()
+    .regex(/^[0-9]+$/, "a PIN is digits only")
+    .min(settings.pin.min_length, `a PIN has at least ${settings.pin.min_length} digits`)
+    .max(settings.pin.max_length, `a PIN has at most ${settings.pin.max_length} digits`);
+  const newUser = z
+    .object({
+      name: z.string().trim().min(1, "enter a name").max(100, "at most 100 characters"),
+      pin: pinSchema.optional(),
+      valid_from: isoTime.nullable().optional(),
+      valid_until: isoTime.nullable().optional(),
+    })
+    .strict()
+    .refine((u) => !u.valid_from || !u.valid_until || Date.parse(u.valid_from) < Date.parse(u.valid_until), {
+      message: "must be after valid_from",
+      path: ["valid_until"],
+    });
+
+  /** A PIN someone else holds is refused before anything changes, without saying whose it is. */
+  const assertPinFree = (pin: string, ownerId: number | null) => {
+    const holder = users.findByCredential("pin", hasher.hash("pin", pin));
+    if (holder && holder.id !== ownerId)
+      throw new HttpError(409, "this PIN is not available; choose another", "pin");
+  };
+
+  router.add("GET", "/api/users", () => ({ json: { users: adminServiceFor(deps, "-").list() } }));
+
+  router.add("POST", "/api/users", ({ body, session }) => {
+    const input = validate(newUser, body);
+    if (users.find(input.name)) throw new HttpError(409, `'${input.name}' already exists`, "name");
+    if (input.pin) assertPinFree(input.pin, null);
+    const admin = adminServiceFor(deps, session?.admin ?? "?");
+    const user = storeCall("name", () =>
+      admin.addUser(input.name, {
+        validFromMs: toMs(input.valid_from),
+        validUntilMs: toMs(input.valid_until),
+      }),
+    );
+    if (input.pin) storeCall("pin", () => admin.setPin(user.userCode, input.pin as string));
+    return { status: 201, json: admin.show(user.userCode) };
+  });
+
+  router.add("GET", "/api/users/:user", ({ params }) => ({
+    json: storeCall("user", () => adminServiceFor(deps, "-").show(params.user as string)),
+  }));
+
+  for (const action of ["disable", "enable"] as const) {
+    router.add("POST", `/api/users/:user/${action}`, ({ params, session }) => {
+      const admin = adminServiceFor(deps, session?.admin ?? "?");
+      const user = storeCall("user", () => admin.setEnabled(params.user as string, action === "enable"));
+      return { json: admin.show(user.userCode) };
+    });
+  }
+
+  router.add("DELETE", "/api/users/:user", ({ params, session }) => {
+    const user = storeCall("user", () =>
+      adminServiceFor(deps, session?.admin ?? "?").remove(params.user as string),
+    );
+    return { json: { removed: user.userCode } };
+  });
+
+  router.add("PUT", "/api/users/:user/pin", ({ params, body, session }) => {
+    const { pin } = validate(z.object({ pin: pinSchema }).strict(), body);
+    const target = storeCall("user", () => users.require(params.user as string));
+    assertPinFree(pin, target.id);
+    const admin = adminServiceFor(deps, session?.admin ?? "?");
+    storeCall("pin", () => admin.setPin(target.userCode, pin));
+    return { json: admin.show(target.userCode) };
+  });
+}

@@ -1,0 +1,38 @@
+import type { Clock } from "../../../devices/types.js";
+import type { AccessService } from "../../access/access-service.js";
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { Settings } from "../../config/schema.js";
+import type { DoorController } from "../../door/door-controller.js";
+import type { Logger } from "../../logger.js";
+import type { CredentialHasher } from "../../secrets/credential-hasher.js";
+import type { UserStore } from "../../store/user-store.js";
+import { AdminService } from "../admin-service.js";
+import type { AdminAccountStore } from "./admin-account-store.js";
+import type { LoginRateLimiter } from "./login-rate-limiter.js";
+import type { SessionStore } from "./session-store.js";
+
+/** Everything the admin HTTP API works through: the same services the CLI and the door use. */
+export interface WebDeps {
+  settings: Settings;
+  clock: Clock;
+  logger: Logger;
+  users: UserStore;
+  hasher: CredentialHasher;
+  audit: AuditLog;
+  door: DoorController;
+  access: AccessService;
+  accounts: AdminAccountStore;
+  sessions: SessionStore;
+  limiter: LoginRateLimiter;
+}
+
+/** The actor written into `detail.by` for a web admin. */
+export const webActor = (admin: string) => `web:${admin}`;
+
+/** AdminService acting as this admin, so every change it makes is an audit event naming them. */
+export function adminServiceFor(deps: WebDeps, admin: string): AdminService {
+  return new AdminService(deps.users, deps.hasher, deps.audit, deps.clock, webActor(admin), {
+    minLength: deps.settings.pin.min_length,
+    maxLength: deps.settings.pin.max_length,
+  });
+}

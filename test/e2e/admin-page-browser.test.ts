@@ -1,0 +1,168 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  addAdmin,
+  type ControllerProcess,
+  startControllerProcess,
+  writeConfig,
+} from "./controller-process.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium)
+  console.warn(
+    `browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
+  );
+const DOCS = join(import.meta.dirname, "../../docs");
+
+type Browser = import("playwright-core").Browser;
+type Page = import("playwright-core").Page;
+
+describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { timeout: 60_000 }, () => {
+  let controller: ControllerProcess;
+  let browser: Browser;
+  let admin: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "doorward-e2e-"));
+    const config = writeConfig(dir);
+    addAdmin(config, "ada", "correct horse battery");
+    addAdmin(config, "lockme", "another long password");
+    controller = await startControllerProcess(config);
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      // launch() always gives Chromium a fresh temporary profile (it refuses --user-data-dir).
+    });
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      acceptDownloads: true,
+      viewport: { width: 1100, height: 800 },
+    });
+    admin = await context.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await controller?.stop();
+  });
+
+  it("refuses a wrong password, then logs in", async () => {
+    await admin.goto(controller.adminUrl);
+    await admin.getByLabel("Admin name").fill("ada");
+    await admin.getByLabel("Password").fill("wrong password");
+    await admin.getByRole("button", { name: "Log in" }).click();
+    await expect.poll(() => admin.locator("#login-error").textContent()).toBe("wrong name or password");
+    await admin.getByLabel("Password").fill("");
+    await admin.screenshot({ path: join(DOCS, "web-login.png") });
+    await admin.getByLabel("Password").fill("correct horse battery");
+    await admin.getByRole("button", { name: "Log in" }).click();
+    await admin.locator("#status").waitFor({ state: "visible" });
+    await expect.poll(() => admin.locator("#st-lock").textContent()).toBe("locked");
+  });
+
+  it("locks an account after repeated wrong passwords", async () => {
+    const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+    await page.goto(controller.adminUrl);
+    await page.getByLabel("Admin name").fill("lockme");
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel("Password").fill(`wrong ${i}`);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await expect.poll(() => page.locator("#login-error").textContent()).toBe("wrong name or password");
+      await page.locator("#login-error").evaluate((e) => (e.textContent = ""));
+    }
+    await page.getByLabel("Password").fill("another long password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect
+      .poll(() => page.locator("#login-error").textContent())
+      .toMatch(/locked after repeated wrong passwords/);
+    await page.close();
+  });
+
+  it("adds a person with a PIN; typing it on the simulator panel opens the door and the event appears in both feeds", async () => {
+    await admin.getByRole("link", { name: "People" }).click();
+    await admin.getByLabel("Name", { exact: true }).fill("Grace");
+    await admin.getByLabel("PIN (optional)").fill("4711");
+    await admin.getByRole("button", { name: "Add person" }).click();
+    await admin.getByRole("cell", { name: "Grace", exact: true }).waitFor();
+    await admin.screenshot({ path: join(DOCS, "web-people.png"), fullPage: true });
+
+    const panel = await browser.newPage();
+    await panel.goto(controller.panelUrl);
+    for (const key of ["4", "7", "1", "1"])
+      await panel
+        .getByRole("group", { name: "Keypad" })
+        .getByRole("button", { name: key, exact: true })
+        .click();
+    await panel.getByRole("button", { name: "hash (enter)" }).click();
+    await expect.poll(() => panel.locator("#bolt-text").textContent()).toBe("released");
+    await panel.locator('#feed li[data-reason="granted"]').first().waitFor();
+    await panel.getByRole("button", { name: "Push door" }).click();
+    await expect.poll(() => panel.locator("#door").getAttribute("aria-label")).toBe("door open");
+    await panel.locator('#feed li[data-reason="door_opened"]').first().waitFor();
+    await panel.waitForTimeout(500); // let the door's swing animation finish for the picture
+    await panel.screenshot({ path: join(DOCS, "simulator-panel.png") });
+    await panel.getByRole("button", { name: "Let go" }).click();
+    await panel.close();
+
+    await admin.getByRole("link", { name: "Status" }).click();
+    const granted = admin.locator('#feed li[data-reason="granted"]').first();
+    await granted.waitFor();
+    expect(await granted.textContent()).toContain("Grace");
+    await admin.screenshot({ path: join(DOCS, "web-status.png"), fullPage: true });
+  });
+
+  it("unlocks once only after a confirmation", async () => {
+    await admin.getByRole("button", { name: "Unlock once…" }).click();
+    await admin.getByRole("button", { name: "Cancel" }).click();
+    await admin.getByRole("button", { name: "Unlock once…" }).click();
+    await admin.getByRole("button", { name: "Confirm" }).click();
+    await admin.locator('#feed li[data-reason="remote_unlock"]').first().waitFor();
+    expect(await admin.locator('#feed li[data-reason="remote_unlock"]').count()).toBe(1);
+    expect(await admin.locator('#feed li[data-reason="remote_unlock"]').first().textContent()).toContain(
+      "web:ada",
+    );
+  });
+
+  it("filters the log and exports it as CSV", async () => {
+    await admin.getByRole("link", { name: "Log" }).click();
+    await admin.getByLabel("Outcome").selectOption("granted");
+    await admin.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => admin.locator("#log-rows tr").count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: join(DOCS, "web-log.png"), fullPage: true });
+    const [download] = await Promise.all([
+      admin.waitForEvent("download"),
+      admin.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^doorward-log-.*\.csv$/);
+    const csv = readFileSync(await download.path(), "utf8")
+      .trim()
+      .split("\r\n");
+    expect(csv[0]).toBe("ts,seq,door,kind,credential,outcome,reason,user_code,detail,hash");
+    expect(csv.slice(1).every((line) => line.includes(",granted,"))).toBe(true);
+    expect(csv.some((line) => line.includes(",remote_unlock,"))).toBe(true);
+    expect(csv.join("\n")).not.toContain("Grace");
+  });
+
+  it("fits a phone screen", async () => {
+    await admin.setViewportSize({ width: 390, height: 844 });
+    await admin.getByRole("link", { name: "People" }).click();
+    await admin.locator("#people-rows td", { hasText: "Grace" }).first().waitFor();
+    const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await admin.screenshot({ path: join(DOCS, "web-people-phone.png") });
+  });
+});

@@ -1,0 +1,70 @@
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ControllerProcess {
+  pid: number;
+  adminUrl: string;
+  panelUrl: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const BIN = join(import.meta.dirname, "../../bin/doorward.js");
+
+/** Runs `doorward admin add` with the password on stdin, as an installer would. */
+export function addAdmin(config: string, name: string, password: string): void {
+  const r = spawnSync(process.execPath, [BIN, "admin", "add", name, "--config", config], {
+    input: `${password}\n`,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`admin add failed: ${r.stderr}`);
+}
+
+export function writeConfig(dir: string, sections = "web: {port: 0}\nsimulator_panel: {port: 0}\n"): string {
+  const path = join(dir, "config.yaml");
+  writeFileSync(path, `data_dir: ${join(dir, "data")}\nlog_level: warn\n${sections}`);
+  return path;
+}
+
+/** `doorward start --simulate` as a real process; resolves once both URLs are printed. */
+export async function startControllerProcess(config: string): Promise<ControllerProcess> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [BIN, "start", "--simulate", "--config", config],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const urls = await new Promise<{ admin: string; panel: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`controller did not print its URLs:\n${out}`)), 15_000);
+    const check = () => {
+      const admin = /admin page: (https:\/\/\S+)/.exec(out)?.[1];
+      const panel = /simulator panel: (http:\/\/\S+)/.exec(out)?.[1];
+      // The URLs are printed before the "ready" line, so whatever is missing then is not coming.
+      if (out.includes("ready and locked (")) {
+        clearTimeout(timer);
+        resolve({ admin: admin ?? "", panel: panel ?? "" });
+      }
+    };
+    child.stdout.on("data", check);
+    child.once("exit", (code) => reject(new Error(`controller exited ${code}:\n${out}`)));
+  });
+  return {
+    pid: child.pid as number,
+    adminUrl: urls.admin,
+    panelUrl: urls.panel,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.stdin.end("quit\n");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
