@@ -16,6 +16,8 @@ import { loadOrCreateDeviceSecret } from "./secrets/device-secret.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
+import { DeviceHealth } from "./supervision/device-health.js";
+import { DeviceSupervisor } from "./supervision/device-supervisor.js";
 
 export interface AppDeps {
   settings: Settings;
@@ -31,6 +33,11 @@ export interface App {
   readonly bus: EventBus<DeviceEvents>;
   /** Available after start(). */
   readonly services: Services;
+  /**
+   * Drives the relay locked at once, for exit handlers: synchronously where the output allows it
+   * (returns true), else an async write is started and false returned. Safe before start().
+   */
+  emergencyLock(): boolean;
 }
 
 export interface Services {
@@ -40,6 +47,8 @@ export interface Services {
   audit: AuditLog;
   door: DoorController;
   access: AccessService;
+  /** ok / degraded / failed per device, for `status` and MQTT state. */
+  health: DeviceHealth;
 }
 
 export function databasePath(settings: Settings): string {
@@ -58,6 +67,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
   const log = logger.child({ module: "app" });
   const bus = new EventBus<DeviceEvents>((event, err) => log.error({ err, event }, "event listener failed"));
   let services: Services | null = null;
+  let lockRelay: GpioLockRelay | null = null;
+  const health = new DeviceHealth(clock);
   const stopSteps: Array<() => Promise<void> | void> = [];
 
   async function openOutput(line: Settings["gpio"]["relay"]): Promise<GpioLine> {
@@ -82,6 +93,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const relay = new GpioLockRelay(relayLine, clock, settings.door.max_unlock_ms, (err) =>
       log.error({ err }, "relay failed to relock"),
     );
+    lockRelay = relay;
     await relay.lock();
 
     // 2. Durable state. A database that cannot open stops start-up with the door locked.
@@ -141,7 +153,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         maxMs: settings.lockout.max_s * 1000,
       },
     });
-    services = { db, users, hasher, audit, door, access };
+    services = { db, users, hasher, audit, door, access, health };
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -150,10 +162,12 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     });
 
     // 3. Inputs: the contact's first reading tells whether the door is already open.
-    const contact = new BinaryInput(await openInput(g.door_contact), (open, atMs) =>
+    const contactLine = await openInput(g.door_contact);
+    const rexLine = await openInput(g.rex);
+    const contact = new BinaryInput(contactLine, (open, atMs) =>
       bus.emit("doorContactChanged", { open, atMs }),
     );
-    const rex = new BinaryInput(await openInput(g.rex), (pressed, atMs) => {
+    const rex = new BinaryInput(rexLine, (pressed, atMs) => {
       if (pressed) bus.emit("exitRequested", { atMs });
     });
     await door.start(await contact.start());
@@ -179,6 +193,18 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
 
     access.start();
     stopSteps.push(() => access.stop());
+
+    // Supervision: health per device, relay and inputs read back every second, door fault policy.
+    const supervisor = new DeviceSupervisor({
+      bus,
+      clock,
+      health,
+      door,
+      probedLines: { lock: relayLine, door_contact: contactLine, rex: rexLine },
+      otherDevices: ["keypad"],
+    });
+    supervisor.start();
+    stopSteps.push(() => supervisor.stop());
 
     // 4. Credential readers last: by now every attempt has somewhere safe to go.
     const keypad = createKeypad();
@@ -216,9 +242,24 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     }
   }
 
+  function emergencyLock(): boolean {
+    if (!lockRelay) return false;
+    if (lockRelay.lockSync) {
+      try {
+        lockRelay.lockSync();
+        return true;
+      } catch (err) {
+        log.error({ err }, "synchronous relock failed");
+      }
+    }
+    lockRelay.lock().catch((err) => log.error({ err }, "emergency relock failed"));
+    return false;
+  }
+
   return {
     start,
     stop,
+    emergencyLock,
     settings,
     bus,
     get services(): Services {

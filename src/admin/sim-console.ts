@@ -11,7 +11,7 @@ export const CONSOLE_HELP = `commands:
   door force       break the door open
   rex              press the request-to-exit button
   wait MS          let MS milliseconds pass
-  status           lock, door and lockout state
+  status           lock, door, lockout state and device health (ok/degraded/failed)
   help             this list
   quit             stop the controller (the lock is driven locked)`;
 
@@ -104,7 +104,10 @@ export class SimConsole {
     const lock = l.lockedOut
       ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}`
       : `${l.failures} recent failures`;
-    return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock}`;
+    const devices = Object.entries(this.app.services.health.snapshot())
+      .map(([name, e]) => `${name}:${e.state}`)
+      .join(",");
+    return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock} health=${devices}`;
   }
 
   private error(message: string): true {
