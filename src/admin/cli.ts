@@ -1,6 +1,7 @@
 import { StoreError } from "../store/user-store.js";
 import { type CliIo, ConfigError } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
+import { DOCTOR_USAGE, doctorCommand } from "./commands/doctor-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   user: { run: userCommand, usage: USER_USAGE },
   pin: { run: pinCommand, usage: PIN_USAGE },
   log: { run: logCommand, usage: LOG_USAGE },
+  doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
 };
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)
