@@ -36,11 +36,25 @@ export interface DoctorProbes {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const pass = (name: string, detail: string): CheckResult => ({ name, status: "pass", detail });
-const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: "fail", detail, fix });
-const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: "warn", detail, fix });
+const fail = (name: string, detail: string, fix: string): CheckResult => ({
+  name,
+  status: "fail",
+  detail,
+  fix,
+});
+const warn = (name: string, detail: string, fix: string): CheckResult => ({
+  name,
+  status: "warn",
+  detail,
+  fix,
+});
 
 /** Runs a check; a probe that throws becomes a fail, never a stack trace. */
-export async function safely(name: string, fix: string, check: () => Promise<CheckResult>): Promise<CheckResult> {
+export async function safely(
+  name: string,
+  fix: string,
+  check: () => Promise<CheckResult>,
+): Promise<CheckResult> {
   try {
     return await check();
   } catch (err) {
@@ -54,7 +68,13 @@ export async function checkGpio(b: BackendChoice, p: DoctorProbes): Promise<Chec
   if (b.gpio === "johnny-five") {
     const port = b.firmataPort ?? "(hardware.firmata_port unset)";
     if (!(await p.exists(port)))
-      return [fail(name, `${port} does not exist`, "plug in the Firmata board (Arduino) and check hardware.firmata_port")];
+      return [
+        fail(
+          name,
+          `${port} does not exist`,
+          "plug in the Firmata board (Arduino) and check hardware.firmata_port",
+        ),
+      ];
     if (!(await p.readWritable(port)))
       return [fail(name, `no read/write permission on ${port}`, "add the service user to the dialout group")];
     return [pass(name, `${port} present`)];
@@ -70,7 +90,11 @@ export async function checkGpio(b: BackendChoice, p: DoctorProbes): Promise<Chec
     ];
   if (!(await p.readWritable("/sys/class/gpio/export")))
     return [
-      fail(name, `${base.label} found, but /sys/class/gpio/export is not writable`, "add the service user to the gpio group"),
+      fail(
+        name,
+        `${base.label} found, but /sys/class/gpio/export is not writable`,
+        "add the service user to the gpio group",
+      ),
     ];
   return [pass(name, `${base.label}, BCM 0 = sysfs ${base.base}`)];
 }
@@ -85,7 +109,11 @@ export async function checkI2c(
   const node = `/dev/i2c-${keypad.i2c_bus}`;
   if (!(await p.exists(node)))
     return [
-      fail(name, `${node} does not exist`, "enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt (or raspi-config), then reboot"),
+      fail(
+        name,
+        `${node} does not exist`,
+        "enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt (or raspi-config), then reboot",
+      ),
     ];
   if (!(await p.readWritable(node)))
     return [fail(name, `no read/write permission on ${node}`, "add the service user to the i2c group")];
@@ -93,11 +121,15 @@ export async function checkI2c(
   const addr = `0x${keypad.address.toString(16)}`;
   const keypadName = `keypad ${keypad.driver} at ${addr}`;
   results.push(
-    await safely(keypadName, `check the keypad's wiring and 3.3 V supply; i2cdetect -y ${keypad.i2c_bus} should show ${addr}`, async () => {
-      // TCA8418 KEY_LCK_EC (0x03); a PCF8574 answers any read with its port byte.
-      const value = await p.i2cReadRegister(keypad.i2c_bus, keypad.address, 0x03);
-      return pass(keypadName, `answered (register 0x03 = 0x${value.toString(16).padStart(2, "0")})`);
-    }),
+    await safely(
+      keypadName,
+      `check the keypad's wiring and 3.3 V supply; i2cdetect -y ${keypad.i2c_bus} should show ${addr}`,
+      async () => {
+        // TCA8418 KEY_LCK_EC (0x03); a PCF8574 answers any read with its port byte.
+        const value = await p.i2cReadRegister(keypad.i2c_bus, keypad.address, 0x03);
+        return pass(keypadName, `answered (register 0x03 = 0x${value.toString(16).padStart(2, "0")})`);
+      },
+    ),
   );
   return results;
 }
@@ -112,16 +144,34 @@ export async function checkFingerprint(
   if (b.serial === "simulated") return [pass(name, "simulated: nothing to check")];
   if (!(await p.exists(fingerprint.port)))
     return [
-      fail(name, `${fingerprint.port} does not exist`, "enable the UART (enable_uart=1, console removed from cmdline.txt) or plug in the USB adapter; see hardware/99-doorward.rules"),
+      fail(
+        name,
+        `${fingerprint.port} does not exist`,
+        "enable the UART (enable_uart=1, console removed from cmdline.txt) or plug in the USB adapter; see hardware/99-doorward.rules",
+      ),
     ];
   if (!(await p.readWritable(fingerprint.port)))
-    return [fail(name, `no read/write permission on ${fingerprint.port}`, "add the service user to the dialout group")];
+    return [
+      fail(
+        name,
+        `no read/write permission on ${fingerprint.port}`,
+        "add the service user to the dialout group",
+      ),
+    ];
   return [
-    await safely(name, `check TX/RX (crossed), 3.3 V supply and the baud rate (${fingerprint.baud})`, async () => {
-      const code = await p.fingerprintVerifyPassword(fingerprint.port, fingerprint.baud);
-      if (code === 0) return pass(name, "answered VfyPwd: password accepted");
-      return fail(name, `VfyPwd answered with code 0x${code.toString(16)}`, "the module has a non-default password; reset it or configure it");
-    }),
+    await safely(
+      name,
+      `check TX/RX (crossed), 3.3 V supply and the baud rate (${fingerprint.baud})`,
+      async () => {
+        const code = await p.fingerprintVerifyPassword(fingerprint.port, fingerprint.baud);
+        if (code === 0) return pass(name, "answered VfyPwd: password accepted");
+        return fail(
+          name,
+          `VfyPwd answered with code 0x${code.toString(16)}`,
+          "the module has a non-default password; reset it or configure it",
+        );
+      },
+    ),
   ];
 }
 
@@ -155,30 +205,55 @@ export async function checkGroups(required: string[], p: DoctorProbes): Promise<
 export const DISK_FAIL_BYTES = 50 * 1024 * 1024;
 export const DISK_WARN_BYTES = 500 * 1024 * 1024;
 
-export async function checkDatabase(dataDir: string, dbPath: string, p: DoctorProbes): Promise<CheckResult[]> {
+export async function checkDatabase(
+  dataDir: string,
+  dbPath: string,
+  p: DoctorProbes,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   results.push(
-    await safely(`data_dir ${dataDir} writable`, `create it and give it to the service user: sudo install -d -o doorward -g doorward ${dataDir}`, async () => {
-      await p.writeProbeFile(dataDir);
-      return pass(`data_dir ${dataDir} writable`, "a file could be created and removed");
-    }),
+    await safely(
+      `data_dir ${dataDir} writable`,
+      `create it and give it to the service user: sudo install -d -o doorward -g doorward ${dataDir}`,
+      async () => {
+        await p.writeProbeFile(dataDir);
+        return pass(`data_dir ${dataDir} writable`, "a file could be created and removed");
+      },
+    ),
   );
   results.push(
-    await safely("database integrity", "stop the service and restore doorward.db from a backup; doorward log verify names edited rows", async () => {
-      const integrity = await p.databaseIntegrity(dbPath);
-      if (integrity === null) return pass("database integrity", `${dbPath} not created yet (created at first start)`);
-      if (integrity === "ok") return pass("database integrity", "PRAGMA integrity_check: ok");
-      return fail("database integrity", `PRAGMA integrity_check: ${integrity.split("\n")[0]}`, "stop the service and restore doorward.db from a backup");
-    }),
+    await safely(
+      "database integrity",
+      "stop the service and restore doorward.db from a backup; doorward log verify names edited rows",
+      async () => {
+        const integrity = await p.databaseIntegrity(dbPath);
+        if (integrity === null)
+          return pass("database integrity", `${dbPath} not created yet (created at first start)`);
+        if (integrity === "ok") return pass("database integrity", "PRAGMA integrity_check: ok");
+        return fail(
+          "database integrity",
+          `PRAGMA integrity_check: ${integrity.split("\n")[0]}`,
+          "stop the service and restore doorward.db from a backup",
+        );
+      },
+    ),
   );
   results.push(
     await safely("free disk", "free space on the data_dir filesystem", async () => {
       const free = await p.freeBytes(dataDir);
       const mb = Math.floor(free / (1024 * 1024));
       if (free < DISK_FAIL_BYTES)
-        return fail("free disk", `${mb} MB free on ${dataDir}`, `free space (at least ${DISK_FAIL_BYTES / 1048576} MB): the door stays locked when the log cannot be written`);
+        return fail(
+          "free disk",
+          `${mb} MB free on ${dataDir}`,
+          `free space (at least ${DISK_FAIL_BYTES / 1048576} MB): the door stays locked when the log cannot be written`,
+        );
       if (free < DISK_WARN_BYTES)
-        return warn("free disk", `${mb} MB free on ${dataDir}`, `free space; below ${DISK_FAIL_BYTES / 1048576} MB attempts are refused`);
+        return warn(
+          "free disk",
+          `${mb} MB free on ${dataDir}`,
+          `free space; below ${DISK_FAIL_BYTES / 1048576} MB attempts are refused`,
+        );
       return pass("free disk", `${mb} MB free on ${dataDir}`);
     }),
   );
@@ -190,8 +265,20 @@ export async function checkClock(p: DoctorProbes): Promise<CheckResult[]> {
   const synced = await p.clockSynchronized().catch(() => null);
   if (synced === true) return [pass(name, "NTPSynchronized=yes")];
   if (synced === false)
-    return [fail(name, "NTPSynchronized=no: audit timestamps may be wrong", "check the network and `timedatectl set-ntp true`; a Pi 4 has no RTC, fit one if the door is offline")];
-  return [warn(name, "unknown (timedatectl not available)", "make sure the clock is synchronised: audit timestamps depend on it")];
+    return [
+      fail(
+        name,
+        "NTPSynchronized=no: audit timestamps may be wrong",
+        "check the network and `timedatectl set-ntp true`; a Pi 4 has no RTC, fit one if the door is offline",
+      ),
+    ];
+  return [
+    warn(
+      name,
+      "unknown (timedatectl not available)",
+      "make sure the clock is synchronised: audit timestamps depend on it",
+    ),
+  ];
 }
 
 /** A table a person can read in a terminal or a support ticket. */

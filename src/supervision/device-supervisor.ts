@@ -41,7 +41,8 @@ export class DeviceSupervisor {
       health.onChange((device, entry, previous) => {
         const source = DOOR_CRITICAL[device];
         if (!source) return;
-        if (entry.state === "failed") door.enterFault(`${device}: ${entry.detail}`, source, { record: false });
+        if (entry.state === "failed")
+          door.enterFault(`${device}: ${entry.detail}`, source, { record: false });
         else if (previous === "failed") door.clearFault(source);
       }),
     );

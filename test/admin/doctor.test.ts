@@ -81,7 +81,9 @@ describe("doorward doctor", () => {
   });
 
   it("the fingerprint port is checked with VfyPwd when configured", async () => {
-    const s = { ...piSettings(), fingerprint: { port: "/dev/ttyAMA0", baud: 57600 } } as ReturnType<typeof piSettings>;
+    const s = { ...piSettings(), fingerprint: { port: "/dev/ttyAMA0", baud: 57600 } } as ReturnType<
+      typeof piSettings
+    >;
     const seen: string[] = [];
     const ok = await runDoctor(
       s,
@@ -123,7 +125,8 @@ describe("doorward doctor", () => {
     expect((await checkClock(p))[0]?.status).toBe("fail");
     expect((await checkClock(healthyPi({ clockSynchronized: async () => null })))[0]?.status).toBe("warn");
     expect(
-      (await checkDatabase("/d", "/d/x.db", healthyPi({ freeBytes: async () => 300 * 1024 * 1024 })))[2]?.status,
+      (await checkDatabase("/d", "/d/x.db", healthyPi({ freeBytes: async () => 300 * 1024 * 1024 })))[2]
+        ?.status,
     ).toBe("warn");
     const table = formatReport(db);
     expect(table).toMatch(/^CHECK\s+RESULT\s+DETAIL/);
@@ -133,7 +136,10 @@ describe("doorward doctor", () => {
   it("on this machine (no Pi hardware): a readable table and a non-zero exit, never a stack trace", async () => {
     const dir = tempDir();
     const config = join(dir, "config.yaml");
-    writeFileSync(config, `hardware:\n  backend: pi\n  i2c: i2c-bus\nkeypad:\n  i2c_bus: 19\ndata_dir: ${dir}/data\n`);
+    writeFileSync(
+      config,
+      `hardware:\n  backend: pi\n  i2c: i2c-bus\nkeypad:\n  i2c_bus: 19\ndata_dir: ${dir}/data\n`,
+    );
     mkdirSync(join(dir, "data"));
     const { code, out, err } = await run(["doctor", "--config", config]);
     expect(code).toBe(1);

@@ -62,7 +62,10 @@ describe("device supervision (fake time)", () => {
     h.sim.pressExit();
     await h.clock.advance(300);
     await h.app.services.access.idle();
-    expect(rows("exit_request").at(-1)).toMatchObject({ outcome: "denied", detail: { problem: "door_fault" } });
+    expect(rows("exit_request").at(-1)).toMatchObject({
+      outcome: "denied",
+      detail: { problem: "door_fault" },
+    });
     expect(h.sim.door.pulseCount()).toBe(0);
 
     h.sim.gpio.pin(17).failure = null;

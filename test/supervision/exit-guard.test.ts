@@ -109,10 +109,14 @@ describe("exit guard in a real child process", () => {
   const run = (how: string) => {
     const dir = tempDir();
     try {
-      return spawnSync(process.execPath, ["--import", "tsx", "test/fixtures/crash-after-start.ts", dir, how], {
-        encoding: "utf8",
-        timeout: 20_000,
-      });
+      return spawnSync(
+        process.execPath,
+        ["--import", "tsx", "test/fixtures/crash-after-start.ts", dir, how],
+        {
+          encoding: "utf8",
+          timeout: 20_000,
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -122,12 +126,16 @@ describe("exit guard in a real child process", () => {
     ["throw", 1],
     ["reject", 1],
     ["sigterm", 0],
-  ])("%s: the relay's last written level is locked (0), exit code %i", (how, code) => {
-    const child = run(how);
-    const lines = child.stdout.trim().split("\n");
-    expect(lines, child.stderr).toContain("released=true");
-    expect(lines).toContain("emergency sync=true");
-    expect(lines.filter((l) => l.startsWith("relay=")).at(-1)).toBe("relay=0");
-    expect(child.status, child.stderr).toBe(code);
-  }, 30_000);
+  ])(
+    "%s: the relay's last written level is locked (0), exit code %i",
+    (how, code) => {
+      const child = run(how);
+      const lines = child.stdout.trim().split("\n");
+      expect(lines, child.stderr).toContain("released=true");
+      expect(lines).toContain("emergency sync=true");
+      expect(lines.filter((l) => l.startsWith("relay=")).at(-1)).toBe("relay=0");
+      expect(child.status, child.stderr).toBe(code);
+    },
+    30_000,
+  );
 });

@@ -19,12 +19,15 @@ import {
 } from "../../doctor/checks.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 
-export const DOCTOR_USAGE = "doorward doctor [--config FILE]   # checks devices, permissions, database, clock";
+export const DOCTOR_USAGE =
+  "doorward doctor [--config FILE]   # checks devices, permissions, database, clock";
 
 /** The fingerprint section, when another part of the config defines one. */
 function fingerprintOf(settings: Settings): { port: string; baud: number } | null {
   const fp = (settings as { fingerprint?: { port?: unknown; baud?: unknown } }).fingerprint;
-  return fp && typeof fp.port === "string" ? { port: fp.port, baud: typeof fp.baud === "number" ? fp.baud : 57600 } : null;
+  return fp && typeof fp.port === "string"
+    ? { port: fp.port, baud: typeof fp.baud === "number" ? fp.baud : 57600 }
+    : null;
 }
 
 /** Every check for one configuration; each failure is a row, never an exception. */
@@ -37,7 +40,9 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     ...(await group("gpio", "see hardware/WIRING.md", () => checkGpio(b, probes))),
     ...(await group("i2c", "see hardware/WIRING.md", () => checkI2c(b, settings.keypad, probes))),
     ...(await group("fingerprint", "see hardware/WIRING.md", () => checkFingerprint(b, fingerprint, probes))),
-    ...(await group("groups", "run `id`", () => checkGroups(requiredGroups(b, fingerprint !== null), probes))),
+    ...(await group("groups", "run `id`", () =>
+      checkGroups(requiredGroups(b, fingerprint !== null), probes),
+    )),
     ...(await group("database", "check data_dir", () =>
       checkDatabase(settings.data_dir, databasePath(settings), probes),
     )),

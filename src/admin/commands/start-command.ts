@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import type { Settings } from "../../config/schema.js";
 import { allSimulated } from "../../config/hardware-schema.js";
+import type { Settings } from "../../config/schema.js";
 import { type RunningController, startController } from "../../main.js";
 import { superviseService } from "../../supervision/service-supervision.js";
 import { AdminService, currentActor } from "../admin-service.js";
