@@ -21,6 +21,12 @@ export interface GpioLine {
   /** Calls onEdge on every (debounced) level change of an input. Returns an unsubscribe. */
   watch(onEdge: (level: Level, atMs: number) => void): () => void;
   close(): Promise<void>;
+  /**
+   * Optional: drives an output synchronously, for the last thing a crashing process does (an
+   * async write queued from an exit handler never runs). Only backends that can offer it (sysfs
+   * via onoff's writeSync, the simulator) define it. Throws like write() rejects.
+   */
+  writeSync?(level: Level): void;
 }
 
 export interface GpioLineOptions {

@@ -70,6 +70,11 @@ class SimGpioLine implements GpioLine {
   }
 
   async write(level: Level): Promise<void> {
+    this.writeSync(level);
+  }
+
+  /** The simulator can always write at once, like sysfs: exit-handler tests rely on it. */
+  writeSync(level: Level): void {
     this.check();
     if (this.dir !== "out") throw new Error(`GPIO ${this.pin.offset} is an input`);
     this.pin.set(this.toLogical(level));

@@ -19,6 +19,8 @@ import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
 import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
+import { DeviceHealth } from "./supervision/device-health.js";
+import { DeviceSupervisor } from "./supervision/device-supervisor.js";
 
 export interface AppDeps {
   settings: Settings;
@@ -34,6 +36,11 @@ export interface App {
   readonly bus: EventBus<DeviceEvents>;
   /** Available after start(). */
   readonly services: Services;
+  /**
+   * Drives the relay locked at once, for exit handlers: synchronously where the output allows it
+   * (returns true), else an async write is started and false returned. Safe before start().
+   */
+  emergencyLock(): boolean;
 }
 
 export interface Services {
@@ -46,6 +53,8 @@ export interface Services {
   policy: PolicyServices;
   mqtt: MqttBridge | null;
   credentials: CredentialReaders;
+  /** ok / degraded / failed per device, for `status` and MQTT state. */
+  health: DeviceHealth;
 }
 
 export function databasePath(settings: Settings): string {
@@ -65,6 +74,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
   const bus = new EventBus<DeviceEvents>((event, err) => log.error({ err, event }, "event listener failed"));
   let services: Services | null = null;
   let credentials: CredentialReaders | null = null;
+  let lockRelay: GpioLockRelay | null = null;
+  const health = new DeviceHealth(clock);
   const stopSteps: Array<() => Promise<void> | void> = [];
 
   async function openOutput(line: Settings["gpio"]["relay"]): Promise<GpioLine> {
@@ -89,6 +100,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const relay = new GpioLockRelay(relayLine, clock, settings.door.max_unlock_ms, (err) =>
       log.error({ err }, "relay failed to relock"),
     );
+    lockRelay = relay;
     await relay.lock();
 
     // 2. Durable state. A database that cannot open stops start-up with the door locked.
@@ -156,7 +168,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
     });
     // `credentials` is filled in at step 6, once the readers exist; nothing reads it before start() returns.
-    services = { db, users, hasher, audit, door, access, policy, mqtt: null } as Services;
+    services = { db, users, hasher, audit, door, access, policy, mqtt: null, health } as Services;
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -165,10 +177,12 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     });
 
     // 3. Inputs: the contact's first reading tells whether the door is already open.
-    const contact = new BinaryInput(await openInput(g.door_contact), (open, atMs) =>
+    const contactLine = await openInput(g.door_contact);
+    const rexLine = await openInput(g.rex);
+    const contact = new BinaryInput(contactLine, (open, atMs) =>
       bus.emit("doorContactChanged", { open, atMs }),
     );
-    const rex = new BinaryInput(await openInput(g.rex), (pressed, atMs) => {
+    const rex = new BinaryInput(rexLine, (pressed, atMs) => {
       if (pressed) bus.emit("exitRequested", { atMs });
     });
     await door.start(await contact.start());
@@ -196,6 +210,18 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     stopSteps.push(() => access.stop());
     await policy.start();
     stopSteps.push(() => policy.stop());
+
+    // Supervision: health per device, relay and inputs read back every second, door fault policy.
+    const supervisor = new DeviceSupervisor({
+      bus,
+      clock,
+      health,
+      door,
+      probedLines: { lock: relayLine, door_contact: contactLine, rex: rexLine },
+      otherDevices: ["keypad"],
+    });
+    supervisor.start();
+    stopSteps.push(() => supervisor.stop());
 
     // 4. Credential readers last: by now every attempt has somewhere safe to go.
     const keypad = createKeypad();
@@ -267,9 +293,24 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     }
   }
 
+  function emergencyLock(): boolean {
+    if (!lockRelay) return false;
+    if (lockRelay.lockSync) {
+      try {
+        lockRelay.lockSync();
+        return true;
+      } catch (err) {
+        log.error({ err }, "synchronous relock failed");
+      }
+    }
+    lockRelay.lock().catch((err) => log.error({ err }, "emergency relock failed"));
+    return false;
+  }
+
   return {
     start,
     stop,
+    emergencyLock,
     settings,
     bus,
     get services(): Services {

@@ -10,6 +10,11 @@ export interface LockRelay {
    */
   pulse(ms: number): Promise<void>;
   readonly released: boolean;
+  /**
+   * Drives the relay locked synchronously, for exit handlers (uncaught exception, SIGTERM). Present
+   * only when the output supports a synchronous write. Throws if the output cannot be driven.
+   */
+  readonly lockSync?: () => void;
 }
 
 /**
@@ -19,13 +24,24 @@ export interface LockRelay {
 export class GpioLockRelay implements LockRelay {
   private cancelRelock: (() => void) | null = null;
   private isReleased = false;
+  readonly lockSync?: () => void;
 
   constructor(
     private readonly line: GpioLine,
     private readonly clock: Clock,
     private readonly maxOnMs: number,
     private readonly onRelockFailed: (err: Error) => void = () => {},
-  ) {}
+  ) {
+    const writeSync = line.writeSync?.bind(line);
+    if (writeSync) {
+      this.lockSync = () => {
+        this.cancelRelock?.();
+        this.cancelRelock = null;
+        this.isReleased = false;
+        writeSync(0);
+      };
+    }
+  }
 
   get released(): boolean {
     return this.isReleased;

@@ -6,6 +6,8 @@ import { type GpioBase, requireGpioBase } from "./sysfs-gpio-base.js";
 export interface OnoffGpioLike {
   read(): Promise<Level>;
   write(value: Level): Promise<void>;
+  /** onoff's synchronous write (one sysfs write(2)); optional so older fakes still fit. */
+  writeSync?(value: Level): void;
   watch(callback: (err: Error | null | undefined, value: Level) => void): void;
   unwatchAll(): void;
   unexport(): void;
@@ -67,6 +69,14 @@ class OnoffGpioLine implements GpioLine {
     this.check();
     if (this.dir !== "out") throw new Error(`GPIO ${this.offset} is an input`);
     await this.gpio.write(level);
+  }
+
+  /** Synchronous, for exit handlers: the sysfs value file outlives the process. */
+  writeSync(level: Level): void {
+    this.check();
+    if (this.dir !== "out") throw new Error(`GPIO ${this.offset} is an input`);
+    if (!this.gpio.writeSync) throw new Error(`GPIO ${this.offset}: no synchronous write`);
+    this.gpio.writeSync(level);
   }
 
   watch(onEdge: (level: Level, atMs: number) => void): () => void {

@@ -154,8 +154,22 @@ export class AccessService {
 
   exitRequested(): void {
     this.enqueue(async () => {
+      const { door } = this.deps;
+      // In fault REX still works while the relay answers (only the contact failed); otherwise
+      // the refusal is logged and egress relies on the mechanical handle (hardware/WIRING.md).
+      if (!door.canUnlock({ forExit: true })) {
+        this.deps.record({
+          kind: "door",
+          reason: "exit_request",
+          credential: "rex",
+          outcome: "denied",
+          detail: { problem: "door_fault" },
+        });
+        this.deps.indicator.show("fault");
+        return;
+      }
       this.deps.record({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
-      await this.openDoor();
+      await door.unlock({ forExit: true });
     });
   }
 
@@ -327,6 +341,23 @@ export class AccessService {
       { user: holder?.user, duress: holder?.duress === true },
       { nowMs: now, lockedOut: false, policy: policy?.context(now) },
     );
+    if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
+      // A valid credential while the lock or contact has failed: say so rather than log a grant
+      // for a door that will not move. Not a failure of the person: no lockout count. A duress
+      // PIN still raises its alarm.
+      this.deps.record({
+        kind: "access",
+        reason: "door_fault",
+        credential,
+        outcome: "denied",
+        userCode: decision.userCode,
+      });
+      if (holder?.duress) {
+        this.deps.record({ kind: "system", reason: "duress", credential, userCode: holder.user.userCode });
+      }
+      this.feedback("fault");
+      return;
+    }
     policy?.settle(decision);
     const second =
       decision.outcome === "granted" && decision.secondUserCode

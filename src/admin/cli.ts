@@ -5,6 +5,7 @@ import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
 import { BADGE_USAGE, badgeCommand } from "./commands/badge-command.js";
 import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-command.js";
 import { ADMIN_USAGE, adminCommand } from "./commands/admin-command.js";
+import { DOCTOR_USAGE, doctorCommand } from "./commands/doctor-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { START_USAGE, startCommand } from "./commands/start-command.js";
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE },
   badge: { run: badgeCommand, usage: BADGE_USAGE },
   admin: { run: adminCommand, usage: ADMIN_USAGE },
+  doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
 };
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)

@@ -19,7 +19,7 @@ export const CONSOLE_HELP = `commands:
                    RDM6300: the number as the EM4100 tag)
   badge garbled    a Wiegand frame with bad parity (a misread)
   wait MS          let MS milliseconds pass
-  status           lock, door and lockout state
+  status           lock, door, lockout state and device health (ok/degraded/failed)
   help             this list
   quit             stop the controller (the lock is driven locked)`;
 
@@ -116,7 +116,10 @@ export class SimConsole {
     const lock = l.lockedOut
       ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}`
       : `${l.failures} recent failures`;
-    return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock}`;
+    const devices = Object.entries(this.app.services.health.snapshot())
+      .map(([name, e]) => `${name}:${e.state}`)
+      .join(",");
+    return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock} health=${devices}`;
   }
 
   private async finger(arg: string): Promise<true> {

@@ -6,6 +6,7 @@ import { accessSchema } from "./access-schema.js";
 import { badgeSchema } from "./badge-schema.js";
 import { fingerprintSchema } from "./fingerprint-schema.js";
 import { webSettingsShape } from "./web-schema.js";
+import { hardwareSchema } from "./hardware-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>
@@ -34,10 +35,7 @@ export const settingsSchema = z
       .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lowercase letters, digits, '-' or '_'")
       .default("records-room"),
     data_dir: z.string().min(1).default("./data"),
-    hardware: z
-      .object({ backend: z.enum(["simulated", "pi"]).default("simulated") })
-      .strict()
-      .default({ backend: "simulated" }),
+    hardware: hardwareSchema,
     door: z
       .object({
         unlock_ms: z.number().int().min(500).max(60_000).default(5000),

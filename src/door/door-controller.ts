@@ -24,6 +24,9 @@ const HOLD_REARM_MARGIN_MS = 1000;
 
 export type DoorListener = (status: DoorStatus) => void;
 
+/** What a fault is about: the lock output itself, or the door contact (the lock still answers). */
+export type DoorFaultSource = "lock" | "door_contact";
+
 /**
  * The door's state machine: driven by unlock requests and the door contact; drives the relay.
  * Door events are written to the audit log (through `record`, which commits before returning)
@@ -33,6 +36,8 @@ export class DoorController {
   private phase: DoorPhase = "locked";
   private doorOpen: boolean | null = null;
   private faultDetail: string | null = null;
+  /** Every device currently keeping the door in fault, with why. */
+  private readonly faultSources = new Map<DoorFaultSource, string>();
   private relockedAtMs = Number.NEGATIVE_INFINITY;
   private cancelPulseEnd: (() => void) | null = null;
   private cancelHeldOpen: (() => void) | null = null;
@@ -68,9 +73,18 @@ export class DoorController {
     this.setPhase(doorOpen ? "open" : "locked");
   }
 
+  /**
+   * Whether unlock() would drive the relay. In fault nothing unlocks, except a request to exit
+   * when only the door contact failed: the relay still answers, and people must be able to leave.
+   */
+  canUnlock(opts: { forExit?: boolean } = {}): boolean {
+    if (this.phase !== "fault") return true;
+    return opts.forExit === true && !this.faultSources.has("lock") && this.faultSources.size > 0;
+  }
+
   /** Releases the lock for one pulse. The caller has already recorded why. */
-  async unlock(): Promise<void> {
-    if (this.phase === "fault") throw new Error(`door is in fault: ${this.faultDetail}`);
+  async unlock(opts: { forExit?: boolean } = {}): Promise<void> {
+    if (!this.canUnlock(opts)) throw new Error(`door is in fault: ${this.faultDetail}`);
     if (this.heldFor !== null) return; // already released, and a pulse end must not relock it
     this.cancelPulseEnd?.();
     this.cancelPulseEnd = this.clock.setTimeout(() => this.endPulse(), this.timing.unlockMs);
@@ -81,7 +95,9 @@ export class DoorController {
       this.enterFault(`lock output failed: ${(err as Error).message}`);
       throw err;
     }
-    if (!this.doorOpen) this.setPhase("unlocked");
+    // A REX pulse during a contact fault leaves the phase at fault: the contact is still unknown.
+    if (this.phase === "fault") this.emit();
+    else if (!this.doorOpen) this.setPhase("unlocked");
   }
 
   /** Why the lock is being held released ("emergency_unlock", "unlock_schedule"), or null. */
@@ -151,23 +167,31 @@ export class DoorController {
     else this.doorClosed();
   }
 
-  /** A device the door depends on failed: stay locked and refuse unlocks until recovered. */
-  enterFault(detail: string): void {
+  /**
+   * A device the door depends on failed: stay locked and refuse unlocks until it recovers. A held
+   * release (emergency, unlock schedule) ends too. `record: false` when the fault was already
+   * written to the audit log by whoever reported it.
+   */
+  enterFault(detail: string, source: DoorFaultSource = "lock", opts: { record?: boolean } = {}): void {
     this.heldFor = null;
     this.cancelHoldRearm?.();
     this.cancelHoldRearm = null;
-    if (this.phase !== "fault")
-      this.record({ kind: "system", reason: "fault", detail: { device: "lock", detail } });
-    this.faultDetail = detail;
+    if (!this.faultSources.has(source) && opts.record !== false)
+      this.record({ kind: "system", reason: "fault", detail: { device: source, detail } });
+    this.faultSources.set(source, detail);
+    this.faultDetail = [...this.faultSources.values()].join("; ");
     this.cancelPulseEnd?.();
     this.cancelPulseEnd = null;
     this.relay.lock().catch(() => {});
     this.setPhase("fault");
   }
 
-  clearFault(): void {
-    if (this.phase !== "fault") return;
-    this.faultDetail = null;
+  /** The source recovered (all sources when none is named); the door leaves fault when none remain. */
+  clearFault(source?: DoorFaultSource): void {
+    if (source) this.faultSources.delete(source);
+    else this.faultSources.clear();
+    this.faultDetail = this.faultSources.size ? [...this.faultSources.values()].join("; ") : null;
+    if (this.phase !== "fault" || this.faultSources.size > 0) return;
     this.setPhase(this.doorOpen ? "open" : "locked");
   }
 

@@ -78,8 +78,8 @@ describe("doorward user / pin", () => {
   });
 
   it("every change is itself an audit event naming who made it, with no secret in it", async () => {
-    await cli(["user", "add", "ada", "--config", config]);
-    await cli(["pin", "set", "ada", "--config", config], { stdin: "918273\n" });
+    await cli(["user", "add", "quinn", "--config", config]);
+    await cli(["pin", "set", "quinn", "--config", config], { stdin: "918273\n" });
     const log = await cli(["log", "export", "--format", "json", "--config", config]);
     const rows = log.stdout
       .trim()
@@ -88,6 +88,6 @@ describe("doorward user / pin", () => {
     expect(rows.map((r) => r.reason)).toEqual(["user_added", "pin_set"]);
     expect(rows[0].detail.by).toMatch(/^os:/);
     expect(log.stdout).not.toContain("918273");
-    expect(log.stdout).not.toContain("ada");
+    expect(log.stdout).not.toContain("quinn");
   });
 });

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
+import { allSimulated } from "../../config/hardware-schema.js";
 import type { Settings } from "../../config/schema.js";
 import { type RunningController, startController } from "../../main.js";
+import { superviseService } from "../../supervision/service-supervision.js";
 import { AdminService, currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { SensorRequestStore } from "../../store/sensor-request-store.js";
@@ -58,20 +60,29 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
     stopping ??= web.stop().then(() => running.app.stop());
     return stopping;
   };
-  process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
-  process.once("SIGINT", () => void stop().then(() => process.exit(0)));
-
-  out(
-    `doorward ${settings.door_id}: ready and locked (${running.sim ? "simulated hardware" : "hardware"}, data in ${settings.data_dir})`,
-  );
+  // Crash, SIGTERM, SIGINT: relay locked first (synchronously where possible), then the orderly
+  // stop, then exit (1 for a crash). READY=1 / WATCHDOG=1 when run by systemd.
+  const supervision = superviseService({
+    app: running.app,
+    clock: running.clock,
+    log: running.logger,
+    stop,
+    env: io.env,
+  });
+  const simulatedOnly = allSimulated(running.backends);
+  const ready = `doorward ${settings.door_id}: ready and locked (${simulatedOnly ? "simulated hardware" : `gpio=${running.backends.gpio} i2c=${running.backends.i2c} serial=${running.backends.serial}`}, data in ${settings.data_dir})`;
+  out(ready);
+  await supervision.ready(ready);
   if (!running.sim) {
     await new Promise<void>(() => {}); // runs until a signal stops it
     return 0;
   }
-  seedDemoUsers(running, settings, out);
+  // Demo people only when nothing real is attached: never on a door.
+  if (simulatedOnly) seedDemoUsers(running, settings, out);
   const console = new SimConsole(running.app, running.sim, running.clock, out);
   console.attach();
   await console.run(io.stdin, io.stdin.isTTY === true);
+  supervision.close();
   await stop();
   out("stopped; lock driven locked");
   return 0;

@@ -1,0 +1,162 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/admin/cli.js";
+import { runDoctor } from "../../src/admin/commands/doctor-command.js";
+import { parseSettings } from "../../src/config/load-settings.js";
+import {
+  checkClock,
+  checkDatabase,
+  checkGroups,
+  type DoctorProbes,
+  exitCodeFor,
+  formatReport,
+} from "../../src/doctor/checks.js";
+import { tempDir } from "../helpers/harness.js";
+
+/** A Pi where everything is in order; tests break one thing at a time. */
+function healthyPi(over: Partial<DoctorProbes> = {}): DoctorProbes {
+  return {
+    exists: async () => true,
+    readWritable: async () => true,
+    gpioBase: async () => ({ base: 512, label: "pinctrl-bcm2711" }),
+    user: async () => ({ name: "doorward", groups: ["doorward", "gpio", "i2c", "dialout"] }),
+    i2cReadRegister: async () => 0,
+    fingerprintVerifyPassword: async () => 0,
+    writeProbeFile: async () => {},
+    databaseIntegrity: async () => "ok",
+    freeBytes: async () => 10 * 1024 ** 3,
+    clockSynchronized: async () => true,
+    ...over,
+  };
+}
+
+const piSettings = (extra: Record<string, unknown> = {}) =>
+  parseSettings({ hardware: { backend: "pi" }, data_dir: "/var/lib/doorward", ...extra });
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c) => (out += c));
+  stderr.on("data", (c) => (err += c));
+  const code = await runCli(argv, { stdout, stderr, stdin: new PassThrough(), env });
+  return { code, out, err };
+}
+
+describe("doorward doctor", () => {
+  it("all pass on a healthy Pi: exit 0", async () => {
+    const results = await runDoctor(piSettings(), healthyPi());
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ["gpio (onoff)", "pass"],
+      ["i2c bus 1 (i2c-bus)", "pass"],
+      ["keypad tca8418 at 0x34", "pass"],
+      ["groups gpio, i2c", "pass"],
+      ["data_dir /var/lib/doorward writable", "pass"],
+      ["database integrity", "pass"],
+      ["free disk", "pass"],
+      ["clock synchronised", "pass"],
+    ]);
+    expect(exitCodeFor(results)).toBe(0);
+  });
+
+  it("a keypad that NACKs fails with a fix; a probe that throws is a row, not an exception", async () => {
+    const results = await runDoctor(
+      piSettings(),
+      healthyPi({
+        i2cReadRegister: async () => {
+          throw new Error("I2C bus 1, 0x34: Remote I/O error (no ACK: the device is absent or unpowered)");
+        },
+        gpioBase: async () => {
+          throw new Error("sysfs exploded");
+        },
+      }),
+    );
+    const keypad = results.find((r) => r.name.startsWith("keypad"));
+    expect(keypad).toMatchObject({ status: "fail", fix: expect.stringContaining("i2cdetect -y 1") });
+    expect(results[0]).toMatchObject({ status: "fail", detail: "sysfs exploded" });
+    expect(exitCodeFor(results)).toBe(1);
+  });
+
+  it("the fingerprint port is checked with VfyPwd when configured", async () => {
+    const s = piSettings({ fingerprint: { enabled: true, port: "/dev/ttyAMA0", baud: 57600 } });
+    const seen: string[] = [];
+    const ok = await runDoctor(
+      s,
+      healthyPi({
+        fingerprintVerifyPassword: async (port, baud) => (seen.push(`${port}@${baud}`), 0),
+      }),
+    );
+    expect(seen).toEqual(["/dev/ttyAMA0@57600"]);
+    expect(ok.find((r) => r.name.startsWith("fingerprint"))?.status).toBe("pass");
+    expect(ok.find((r) => r.name.startsWith("groups"))?.name).toBe("groups gpio, i2c, dialout");
+    const silent = await runDoctor(
+      s,
+      healthyPi({
+        fingerprintVerifyPassword: async () => {
+          throw new Error("no ack within 1000 ms");
+        },
+      }),
+    );
+    expect(silent.find((r) => r.name.startsWith("fingerprint"))).toMatchObject({
+      status: "fail",
+      fix: expect.stringMatching(/TX\/RX/),
+    });
+  });
+
+  it("groups, database, disk and clock each fail or warn with a fix", async () => {
+    const p = healthyPi({
+      user: async () => ({ name: "pi", groups: ["pi", "gpio"] }),
+      databaseIntegrity: async () => "*** in database main ***\nPage 7 is never used",
+      freeBytes: async () => 10 * 1024 * 1024,
+      clockSynchronized: async () => false,
+    });
+    expect((await checkGroups(["gpio", "i2c"], p))[0]).toMatchObject({
+      status: "fail",
+      detail: "pi is not in i2c",
+      fix: expect.stringContaining("usermod -a -G i2c pi"),
+    });
+    const db = await checkDatabase("/d", "/d/doorward.db", p);
+    expect(db.map((r) => r.status)).toEqual(["pass", "fail", "fail"]);
+    expect((await checkClock(p))[0]?.status).toBe("fail");
+    expect((await checkClock(healthyPi({ clockSynchronized: async () => null })))[0]?.status).toBe("warn");
+    expect(
+      (await checkDatabase("/d", "/d/x.db", healthyPi({ freeBytes: async () => 300 * 1024 * 1024 })))[2]
+        ?.status,
+    ).toBe("warn");
+    const table = formatReport(db);
+    expect(table).toMatch(/^CHECK\s+RESULT\s+DETAIL/);
+    expect(table).toContain("fix: stop the service and restore doorward.db");
+  });
+
+  it("on this machine (no Pi hardware): a readable table and a non-zero exit, never a stack trace", async () => {
+    const dir = tempDir();
+    const config = join(dir, "config.yaml");
+    writeFileSync(
+      config,
+      `hardware:\n  backend: pi\n  i2c: i2c-bus\nkeypad:\n  i2c_bus: 19\ndata_dir: ${dir}/data\n`,
+    );
+    mkdirSync(join(dir, "data"));
+    const { code, out, err } = await run(["doctor", "--config", config]);
+    expect(code).toBe(1);
+    expect(err).toBe("");
+    expect(out).toMatch(/^CHECK\s+RESULT\s+DETAIL/);
+    expect(out).toMatch(/gpio \(onoff\)\s+FAIL/);
+    expect(out).toContain("/dev/i2c-19 does not exist");
+    expect(out).toMatch(/data_dir .* writable\s+PASS/);
+    expect(out).toMatch(/\d+ passed, \d+ warning\(s\), [1-9]\d* failed/);
+    expect(out).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack frames
+  }, 20_000);
+
+  it("an invalid config is a failed row too (exit 1), not a crash", async () => {
+    const dir = tempDir();
+    const config = join(dir, "config.yaml");
+    writeFileSync(config, "hardware:\n  gpio: arduino\n");
+    const { code, out } = await run(["doctor", "--config", config]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/config\s+FAIL\s+invalid configuration/);
+    expect(out).toContain("hardware.gpio");
+  });
+});
