@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadSettingsFile } from "../../src/config/load-settings.js";
 
 interface ExampleLine {
   line: number;
@@ -15,9 +16,9 @@ interface ExampleConfig {
     relay: ExampleLine;
     door_contact: ExampleLine;
     rex: ExampleLine;
-    led_green: number;
-    led_red: number;
-    buzzer: number;
+    led_green: ExampleLine;
+    led_red: ExampleLine;
+    buzzer: ExampleLine;
   };
   lockout: { base_s: number; max_s: number };
   pin: { min_length: number; max_length: number };
@@ -36,6 +37,13 @@ function bootPinStates(): Map<number, string> {
 }
 
 describe("hardware/config.example.yaml", () => {
+  it("is accepted by the real config schema (install.sh copies it into place)", () => {
+    const settings = loadSettingsFile("hardware/config.example.yaml");
+    expect(settings.hardware.backend).toBe("pi");
+    expect(settings.gpio.led_green.line).toBe(24);
+    expect(settings.fingerprint.enabled).toBe(true);
+  });
+
   it("has every key the schema is being written against", () => {
     expect(example).toMatchObject({
       door_id: expect.any(String),
@@ -60,9 +68,9 @@ describe("hardware/config.example.yaml", () => {
           debounce_ms: expect.any(Number),
         },
         rex: { line: expect.any(Number), active_low: expect.any(Boolean), debounce_ms: expect.any(Number) },
-        led_green: expect.any(Number),
-        led_red: expect.any(Number),
-        buzzer: expect.any(Number),
+        led_green: { line: expect.any(Number) },
+        led_red: { line: expect.any(Number) },
+        buzzer: { line: expect.any(Number) },
       },
       fingerprint: { port: expect.any(String), baud: 57600 },
       lockout: { max_failures: expect.any(Number), base_s: expect.any(Number), max_s: expect.any(Number) },
@@ -83,9 +91,9 @@ describe("hardware/config.example.yaml", () => {
       g.relay.line,
       g.door_contact.line,
       g.rex.line,
-      g.led_green,
-      g.led_red,
-      g.buzzer,
+      g.led_green.line,
+      g.led_red.line,
+      g.buzzer.line,
       example.keypad.interrupt_gpio,
     ];
     expect(new Set(lines).size).toBe(lines.length);
@@ -95,7 +103,7 @@ describe("hardware/config.example.yaml", () => {
   it("agrees with the boot pin states: outputs held low, switch inputs pulled up", () => {
     const states = bootPinStates();
     const g = example.gpio;
-    for (const out of [g.relay.line, g.led_green, g.led_red, g.buzzer]) expect(states.get(out)).toBe("op,dl");
+    for (const out of [g.relay.line, g.led_green.line, g.led_red.line, g.buzzer.line]) expect(states.get(out)).toBe("op,dl");
     for (const input of [g.door_contact.line, g.rex.line, example.keypad.interrupt_gpio]) {
       expect(states.get(input)).toBe("ip,pu");
     }
