@@ -129,7 +129,7 @@ describe("hardware/install.sh", () => {
 
   it("never overwrites an existing config and enables the service", () => {
     expect(script).toMatch(/if \[\[ ! -f "\$CONF_DIR\/config\.yaml" \]\]/);
-    expect(script).toMatch(/npm ci --omit=dev/);
+    expect(script).toMatch(/npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev/);
     expect(script).toMatch(/systemctl enable doorward\.service/);
     expect(script).toMatch(/RuntimeWatchdogSec=14s/);
   });
