@@ -122,7 +122,11 @@ function measureStartup(dataDir: string): Record<string, number | string> {
   const run = (args: string[]) => {
     const child = spawnSync(process.execPath, args, { encoding: "utf8" });
     if (child.status !== 0) throw new Error(`startup child failed: ${child.stderr}`);
-    return JSON.parse(child.stdout.trim().split("\n").pop() as string) as { readyMs: number; totalMs: number; rssMb: number };
+    return JSON.parse(child.stdout.trim().split("\n").pop() as string) as {
+      readyMs: number;
+      totalMs: number;
+      rssMb: number;
+    };
   };
   const viaTsx = run(["--import", "tsx", join(import.meta.dirname, "startup-child.ts"), dataDir]);
   const compiledChild = join(import.meta.dirname, "..", "dist", "bench", "startup-child.js");

@@ -5,10 +5,9 @@
  * converts to local time (Europe/Berlin) and checks schedules, agreement and mode.
  * Run alone: `node --import tsx bench/policy.ts`.
  */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
 import { decide } from "../src/access/decide.js";
 import { PolicyEngine } from "../src/access/policy-engine.js";
 import { parseSettings } from "../src/config/load-settings.js";

@@ -13,12 +13,12 @@ import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
 import { MqttBridge } from "./mqtt/mqtt-bridge.js";
+import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
-import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
 import { DeviceHealth } from "./supervision/device-health.js";
 import { DeviceSupervisor } from "./supervision/device-supervisor.js";
 

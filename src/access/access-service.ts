@@ -6,6 +6,8 @@ import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { User, UserStore } from "../store/user-store.js";
 import { type Decision, type DenyReason, decide } from "./decide.js";
+import { FactorGate } from "./factor-gate.js";
+import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 import {
   initialLockout,
   isLockedOut,
@@ -22,8 +24,6 @@ import {
   pressKey,
 } from "./pin-entry.js";
 import type { PolicyEngine } from "./policy-engine.js";
-import { FactorGate } from "./factor-gate.js";
-import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 
 export interface AccessServiceDeps {
   users: UserStore;

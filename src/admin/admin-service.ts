@@ -15,6 +15,14 @@ export interface UserSummary {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** A PIN an admin sets must be one the keypad can submit: digits only, within the configured lengths. */
+export function requirePinFormat(pin: string, policy: { minLength: number; maxLength: number }): void {
+  const { minLength, maxLength } = policy;
+  if (!/^[0-9]+$/.test(pin) || pin.length < minLength || pin.length > maxLength) {
+    throw new StoreError(`a PIN is ${minLength} to ${maxLength} digits`);
+  }
+}
+
 /** The operating-system account making a change, so the log answers "who did this". */
 export function currentActor(): string {
   try {
@@ -71,10 +79,7 @@ export class AdminService {
 
   setPin(nameOrCode: string, pin: string): User {
     const user = this.users.require(nameOrCode);
-    const { minLength, maxLength } = this.pinPolicy;
-    if (!/^[0-9]+$/.test(pin) || pin.length < minLength || pin.length > maxLength) {
-      throw new StoreError(`a PIN is ${minLength} to ${maxLength} digits`);
-    }
+    requirePinFormat(pin, this.pinPolicy);
     this.users.setCredential(user.id, "pin", this.hasher.hash("pin", pin), this.clock.now());
     this.note("pin_set", user);
     return user;

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { systemClock } from "../../devices/system-clock.js";
+import { databasePath } from "../app.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { ConfigError, loadSettingsFile, parseSettings } from "../config/load-settings.js";
 import type { Settings } from "../config/schema.js";
-import { databasePath } from "../app.js";
 import { CredentialHasher } from "../secrets/credential-hasher.js";
 import { loadCredentialKey } from "../secrets/credential-key.js";
 import { type Db, openDatabase } from "../store/open-database.js";

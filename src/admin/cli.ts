@@ -1,15 +1,14 @@
-import { ConfigError, type CliIo } from "./cli-context.js";
+import { StoreError } from "../store/user-store.js";
+import { type CliIo, ConfigError } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
+import { ADMIN_USAGE, adminCommand } from "./commands/admin-command.js";
+import { BADGE_USAGE, badgeCommand } from "./commands/badge-command.js";
+import { DOCTOR_USAGE, doctorCommand } from "./commands/doctor-command.js";
+import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-command.js";
 import { FLEET_USAGE, fleetCommand } from "./commands/fleet-command.js";
 import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
-import { BADGE_USAGE, badgeCommand } from "./commands/badge-command.js";
-import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-command.js";
-import { ADMIN_USAGE, adminCommand } from "./commands/admin-command.js";
-import { DOCTOR_USAGE, doctorCommand } from "./commands/doctor-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
-import { START_USAGE, startCommand } from "./commands/start-command.js";
-import { USER_USAGE, userCommand } from "./commands/user-commands.js";
 import {
   DOOR_USAGE,
   DURESS_USAGE,
@@ -24,7 +23,8 @@ import {
   SCHEDULE_USAGE,
   scheduleCommand,
 } from "./commands/schedule-commands.js";
-import { StoreError } from "../store/user-store.js";
+import { START_USAGE, startCommand } from "./commands/start-command.js";
+import { USER_USAGE, userCommand } from "./commands/user-commands.js";
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 

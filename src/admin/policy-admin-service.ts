@@ -5,7 +5,8 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { Db } from "../store/open-database.js";
 import { type ModeRecord, PolicyStore } from "../store/policy-store.js";
-import { StoreError, type User, type UserRole, type UserStore } from "../store/user-store.js";
+import type { User, UserRole, UserStore } from "../store/user-store.js";
+import { requirePinFormat } from "./admin-service.js";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -80,10 +81,7 @@ export class PolicyAdminService {
   /** A second PIN that opens like the normal one and raises a silent alarm. */
   setDuressPin(nameOrCode: string, pin: string): User {
     const user = this.users.require(nameOrCode);
-    const { minLength, maxLength } = this.pinPolicy;
-    if (!/^[0-9]+$/.test(pin) || pin.length < minLength || pin.length > maxLength) {
-      throw new StoreError(`a PIN is ${minLength} to ${maxLength} digits`);
-    }
+    requirePinFormat(pin, this.pinPolicy);
     // Same hash domain as PINs: one lookup finds either, and a value can never be both.
     this.users.setCredential(user.id, "duress", this.hasher.hash("pin", pin), this.clock.now());
     this.note("duress_pin_set", user);

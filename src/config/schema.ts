@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { policySchema } from "./policy-schema.js";
-import { mqttSchema } from "./mqtt-schema.js";
-import { secretsSchema } from "./secrets-schema.js";
 import { accessSchema } from "./access-schema.js";
 import { badgeSchema } from "./badge-schema.js";
 import { fingerprintSchema } from "./fingerprint-schema.js";
-import { webSettingsShape } from "./web-schema.js";
 import { hardwareSchema } from "./hardware-schema.js";
+import { mqttSchema } from "./mqtt-schema.js";
+import { policySchema } from "./policy-schema.js";
+import { secretsSchema } from "./secrets-schema.js";
+import { webSettingsShape } from "./web-schema.js";
 
 /** A GPIO line in config: a BCM line number plus its electrical sense. */
 const gpioLine = (defaults: { line: number; active_low?: boolean; debounce_ms?: number }) =>

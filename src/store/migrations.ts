@@ -1,12 +1,11 @@
-import { credentialsMigration } from "./migrations/credentials.js";
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
-
+import { credentialsMigration } from "./migrations/credentials.js";
+import { mqttMigration } from "./migrations/mqtt.js";
 /**
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
  * records the last one applied. Never edit a released migration: add the next one.
  */
 import { policyMigration } from "./migrations/policy.js";
-import { mqttMigration } from "./migrations/mqtt.js";
 
 export interface Migration {
   version: number;

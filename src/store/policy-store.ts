@@ -1,5 +1,5 @@
-import { compileSchedule, type CompiledSchedule, type ScheduleWindow } from "../access/schedule.js";
 import type { DoorMode } from "../access/decide.js";
+import { type CompiledSchedule, compileSchedule, type ScheduleWindow } from "../access/schedule.js";
 import type { Db } from "./open-database.js";
 import { StoreError, type UserRole } from "./user-store.js";
 

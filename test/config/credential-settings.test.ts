@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { badgeReaderKind } from "../../src/config/badge-schema.js";
 import { fingerprintEnabled } from "../../src/config/fingerprint-schema.js";
-import { ConfigError, parseSettings } from "../../src/config/load-settings.js";
+import { type ConfigError, parseSettings } from "../../src/config/load-settings.js";
 
 describe("fingerprint, badge and access settings", () => {
   it("defaults: sensor on /dev/ttyAMA0 at 57600, mode any, 10 s window; auto resolves by backend", () => {

@@ -103,7 +103,8 @@ describe("hardware/config.example.yaml", () => {
   it("agrees with the boot pin states: outputs held low, switch inputs pulled up", () => {
     const states = bootPinStates();
     const g = example.gpio;
-    for (const out of [g.relay.line, g.led_green.line, g.led_red.line, g.buzzer.line]) expect(states.get(out)).toBe("op,dl");
+    for (const out of [g.relay.line, g.led_green.line, g.led_red.line, g.buzzer.line])
+      expect(states.get(out)).toBe("op,dl");
     for (const input of [g.door_contact.line, g.rex.line, example.keypad.interrupt_gpio]) {
       expect(states.get(input)).toBe("ip,pu");
     }

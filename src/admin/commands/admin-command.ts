@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import { StoreError } from "../../store/user-store.js";
@@ -7,6 +6,7 @@ import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { AdminAccountStore } from "../http/admin-account-store.js";
 import { hashPassword } from "../http/password-hasher.js";
+import { readNewSecret } from "../secret-input.js";
 
 export const ADMIN_USAGE = `doorward admin add NAME       (web admin account; the password is read from a hidden prompt, or the first line of stdin)
 doorward admin passwd NAME
@@ -16,34 +16,11 @@ doorward admin unlock NAME    (clear a login lock-out)`;
 
 const MIN_PASSWORD = 10;
 
-/** Reads lines from stdin once (a pipe may carry both the password and its repeat). */
-function lineReader(io: CliIo): { next(prompt: string): Promise<string>; close(): void } {
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  const iterator = rl[Symbol.asyncIterator]();
-  return {
-    async next(prompt) {
-      if (io.stdin.isTTY) io.stderr.write(prompt);
-      const { value, done } = await iterator.next();
-      if (io.stdin.isTTY) io.stderr.write("\n");
-      return done ? "" : String(value);
-    },
-    close: () => rl.close(),
-  };
-}
-
 async function readNewPassword(io: CliIo): Promise<string> {
-  const reader = lineReader(io);
-  try {
-    const password = await reader.next("New password: ");
-    if (password.length < MIN_PASSWORD)
-      throw new UsageError(`a password has at least ${MIN_PASSWORD} characters; nothing changed`);
-    if (io.stdin.isTTY && (await reader.next("Repeat password: ")) !== password) {
-      throw new UsageError("the two passwords differ; nothing changed");
-    }
-    return password;
-  } finally {
-    reader.close();
-  }
+  const password = await readNewSecret(io, "password");
+  if (password.length < MIN_PASSWORD)
+    throw new UsageError(`a password has at least ${MIN_PASSWORD} characters; nothing changed`);
+  return password;
 }
 
 export async function adminCommand(args: string[], io: CliIo): Promise<number> {

@@ -25,7 +25,9 @@ export const DOCTOR_USAGE =
 
 /** The fingerprint sensor to check, when one is enabled. */
 function fingerprintOf(settings: Settings): { port: string; baud: number } | null {
-  return fingerprintEnabled(settings) ? { port: settings.fingerprint.port, baud: settings.fingerprint.baud } : null;
+  return fingerprintEnabled(settings)
+    ? { port: settings.fingerprint.port, baud: settings.fingerprint.baud }
+    : null;
 }
 
 /** Every check for one configuration; each failure is a row, never an exception. */

@@ -5,7 +5,7 @@ import type { UserRole } from "../../store/user-store.js";
 import type { CliIo } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
-import { readSecretLine } from "./pin-command.js";
+import { readNewSecret } from "../secret-input.js";
 import { openPolicyContext } from "./policy-context.js";
 
 export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
@@ -98,11 +98,7 @@ export async function duressCommand(args: string[], io: CliIo): Promise<number> 
   const ctx = openPolicyContext(values.config, io.env);
   try {
     ctx.users.require(positionals[0] as string);
-    const pin = await readSecretLine(io, "Duress PIN: ");
-    if (io.stdin.isTTY) {
-      const again = await readSecretLine(io, "Repeat duress PIN: ");
-      if (again !== pin) throw new UsageError("the two PINs differ; nothing changed");
-    }
+    const pin = (await readNewSecret(io, "duress PIN")).trim();
     const user = ctx.policy.setDuressPin(positionals[0] as string, pin);
     io.stdout.write(`duress PIN set for ${user.name} (${user.userCode})\n`);
     return 0;

@@ -1,11 +1,11 @@
-import { PolicyAdminService } from "../policy-admin-service.js";
-import { type AdminContext, openAdminContext } from "../cli-context.js";
-import { currentActor } from "../admin-service.js";
 import { systemClock } from "../../../devices/system-clock.js";
+import { deviceSecretPath } from "../../app.js";
 import { CredentialHasher } from "../../secrets/credential-hasher.js";
 import { loadOrCreateDeviceSecret } from "../../secrets/device-secret.js";
-import { deviceSecretPath } from "../../app.js";
+import { currentActor } from "../admin-service.js";
+import { type AdminContext, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
+import { PolicyAdminService } from "../policy-admin-service.js";
 
 /** The admin context plus the policy admin, on the same database the service uses. */
 export function openPolicyContext(

@@ -2,10 +2,10 @@ import { parseArgs } from "node:util";
 import { allSimulated } from "../../config/hardware-schema.js";
 import type { Settings } from "../../config/schema.js";
 import { type RunningController, startController } from "../../main.js";
+import { SensorRequestStore } from "../../store/sensor-request-store.js";
 import { superviseService } from "../../supervision/service-supervision.js";
 import { AdminService, currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
-import { SensorRequestStore } from "../../store/sensor-request-store.js";
 import { SimConsole } from "../sim-console.js";
 import { startWebServices } from "./start-web-services.js";
 
