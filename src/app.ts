@@ -255,6 +255,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         actions: {
           unlock: async (detail) => void (await access.remoteUnlock(detail)),
           lock: () => door.lock(),
+          // A signed lockdown command sets the same persisted mode as `doorward door lockdown`.
+          lockdown: (on) => {
+            policy.store.setMode({ mode: on ? "lockdown" : "normal", since_ms: clock.now(), by: "mqtt" });
+            void policy.mode.apply();
+          },
         },
       });
       mqttBridge.start();

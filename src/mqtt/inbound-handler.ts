@@ -14,7 +14,7 @@ export interface RemoteActions {
   /** Records the grant (credential `remote`), then releases the lock: the access service's own path. */
   unlock(detail: Record<string, unknown>): Promise<void>;
   lock(): Promise<void>;
-  /** The door has no lockdown mode yet: the request is recorded and handed to this hook. */
+  /** Sets the door mode (lockdown on/off) after the request is recorded. */
   lockdown?(on: boolean): void;
 }
 

@@ -44,8 +44,8 @@ export function createPolicyServices(deps: {
     unlockSchedule: p.unlock_schedule,
     pollMs: p.mode_poll_ms,
   });
-  // The MQTT section belongs to another feature; read it loosely so this works with or without it.
-  const mqttEnabled = (settings as { mqtt?: { enabled?: boolean } }).mqtt?.enabled === true;
+  // Events not yet delivered over MQTT are never purged.
+  const mqttEnabled = settings.mqtt.enabled;
   const retention = new AuditRetention(
     db,
     audit,

@@ -96,10 +96,19 @@ describe("signed remote commands", () => {
     await waitUntil(() => h.sim.door.boltReleased);
   });
 
-  it("records lockdown requests and hands them on", async () => {
+  it("a signed lockdown puts the door in lockdown: a valid PIN is then denied, until lockdown off", async () => {
     h = await start();
+    h.addUserWithPin("alice", "1234");
     await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "on" }), { qos: 1 });
     await waitUntil(() => rows().some((r) => r.reason === "remote_lockdown_on"));
+    expect(h.app.services.policy.mode.status().mode).toBe("lockdown");
+    await h.type("1234#");
+    expect(rows().at(-1)).toMatchObject({ reason: "lockdown", outcome: "denied" });
+    expect(h.sim.door.boltReleased).toBe(false);
+    await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "off" }), { qos: 1 });
+    await waitUntil(() => rows().some((r) => r.reason === "remote_lockdown_off"));
+    await h.type("1234#");
+    expect(rows().at(-1)).toMatchObject({ reason: "granted" });
   });
 
   it("refuses unsigned, badly signed, malformed, misaddressed and stale commands", async () => {
