@@ -1,62 +1,13 @@
-import type { Indicator, IndicatorPattern } from "../../devices/indicator/indicator.js";
-import type { Clock, KeypadKey } from "../../devices/types.js";
-import type { AuditEntry, AuditRecord, CredentialType } from "../audit/audit-log.js";
-import type { DoorController } from "../door/door-controller.js";
-import type { CredentialHasher } from "../secrets/credential-hasher.js";
-import type { KeyValueStore } from "../store/key-value-store.js";
-import type { User, UserStore } from "../store/user-store.js";
-import { type Decision, type DenyReason, decide } from "./decide.js";
+import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
+import type { KeypadKey } from "../../devices/types.js";
+import type { AuditRecord, CredentialType } from "../audit/audit-log.js";
+import type { User } from "../store/user-store.js";
+import type { AccessServiceDeps } from "./access-deps.js";
+import { type Decision, decide, isPolicyDenial } from "./decide.js";
 import { FactorGate } from "./factor-gate.js";
 import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
-import {
-  initialLockout,
-  isLockedOut,
-  type LockoutPolicy,
-  type LockoutState,
-  recordFailure,
-  recordSuccess,
-} from "./lockout.js";
-import {
-  emptyPinEntry,
-  expirePinEntry,
-  type PinEntryPolicy,
-  type PinEntryState,
-  pressKey,
-} from "./pin-entry.js";
-import type { PolicyEngine } from "./policy-engine.js";
-
-export interface AccessServiceDeps {
-  users: UserStore;
-  hasher: CredentialHasher;
-  kv: KeyValueStore;
-  door: DoorController;
-  indicator: Indicator;
-  clock: Clock;
-  /** Commits an audit row durably; throws if it cannot (disk full, I/O error). */
-  record: (entry: AuditEntry) => AuditRecord;
-  onError: (context: string, err: unknown) => void;
-  pinPolicy: PinEntryPolicy;
-  lockoutPolicy: LockoutPolicy;
-  /** The records-room rules (schedules, agreements, lockdown, two-person); absent = plain path. */
-  policy?: PolicyEngine;
-  /** Told after each grant has opened the door (first-person-in starts the unlock schedule). */
-  onGranted?: (nowMs: number) => void;
-  /** Access mode and second-factor window; absent = mode "any". */
-  factorPolicy?: FactorPolicy;
-  /** Feedback on the fingerprint sensor's own LED, next to the door indicator. Must not throw. */
-  sensorFeedback?: (pattern: IndicatorPattern) => void;
-}
-
-/** Denials of a known person by policy: not guessing, so they do not count toward the keypad lockout. */
-const POLICY_DENIALS = new Set<DenyReason>([
-  "lockdown",
-  "agreement_missing",
-  "agreement_expired",
-  "outside_schedule",
-  "same_person",
-]);
-
-const LOCKOUT_KEY = "lockout:keypad";
+import { PersistedLockout } from "./persisted-lockout.js";
+import { PinKeypad } from "./pin-keypad.js";
 
 /** Who holds a presented credential, and whether it was their duress PIN. */
 type Holder = { user: User; duress: boolean } | undefined;
@@ -68,14 +19,17 @@ type Holder = { user: User; duress: boolean } | undefined;
  * (PIN, fingerprint, badge, either alone or as a pair) ends in the same decision path, so the
  * records-room policy (lockdown, schedules, two-person) applies to all of them alike.
  */
+export type { AccessServiceDeps };
+
 export class AccessService {
-  private pin: PinEntryState = emptyPinEntry;
-  private lockout: LockoutState = initialLockout;
-  private cancelPinTimer: (() => void) | null = null;
+  private readonly pin: PinKeypad;
+  private readonly lockout: PersistedLockout;
   private queue: Promise<void> = Promise.resolve();
   private readonly factors: FactorGate;
 
   constructor(private readonly deps: AccessServiceDeps) {
+    this.lockout = new PersistedLockout(deps.kv, deps.lockoutPolicy, deps.onError);
+    this.pin = new PinKeypad(deps.pinPolicy, deps.clock);
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
     this.factors = new FactorGate(
       factorPolicy,
@@ -89,13 +43,11 @@ export class AccessService {
   }
 
   start(): void {
-    // Lockout survives a restart: pulling the plug must not reset the back-off.
-    this.lockout = this.deps.kv.getJson<LockoutState>(LOCKOUT_KEY) ?? initialLockout;
+    this.lockout.load();
   }
 
   stop(): void {
-    this.cancelPinTimer?.();
-    this.cancelPinTimer = null;
+    this.pin.clear();
     this.factors.end();
   }
 
@@ -104,11 +56,7 @@ export class AccessService {
     untilMs: number | null;
     failures: number;
   } {
-    return {
-      lockedOut: isLockedOut(this.lockout, nowMs),
-      untilMs: isLockedOut(this.lockout, nowMs) ? this.lockout.lockedUntilMs : null,
-      failures: this.lockout.consecutiveFailures,
-    };
+    return this.lockout.status(nowMs);
   }
 
   /** The multi-factor session in progress (tests, status). */
@@ -207,17 +155,15 @@ export class AccessService {
   }
 
   private async handleKey(key: KeypadKey, atMs: number): Promise<void> {
-    const { clock, indicator, pinPolicy } = this.deps;
-    if (isLockedOut(this.lockout, clock.now())) {
+    const { clock, indicator } = this.deps;
+    if (this.lockout.isLockedOut(clock.now())) {
       // The keypad refuses input while locked out; a submit is still logged as an attempt.
-      this.pin = emptyPinEntry;
+      this.pin.clear();
       if (key === "#") this.recordLockedOut("pin");
       else indicator.show("locked_out");
       return;
     }
-    const { state, outcome } = pressKey(this.pin, key, atMs, pinPolicy);
-    this.pin = state;
-    this.armPinTimer();
+    const outcome = this.pin.press(key, atMs);
     switch (outcome.type) {
       case "collecting":
         indicator.show("key");
@@ -251,7 +197,7 @@ export class AccessService {
     lookup: string | null,
     unknownDetail?: Record<string, unknown>,
   ): Promise<void> {
-    if (isLockedOut(this.lockout, this.deps.clock.now())) {
+    if (this.lockout.isLockedOut(this.deps.clock.now())) {
       this.recordLockedOut(kind);
       return;
     }
@@ -385,7 +331,7 @@ export class AccessService {
 
   private async act(decision: Decision, credential: CredentialType, now: number): Promise<void> {
     if (decision.outcome === "granted") {
-      this.saveLockout(recordSuccess());
+      this.lockout.succeeded();
       this.feedback("granted");
       await this.openDoor();
       this.deps.onGranted?.(now);
@@ -395,7 +341,7 @@ export class AccessService {
       this.feedback("waiting");
       return;
     }
-    if (POLICY_DENIALS.has(decision.reason)) {
+    if (isPolicyDenial(decision.reason)) {
       this.feedback("denied");
       return;
     }
@@ -421,13 +367,8 @@ export class AccessService {
   }
 
   private countFailure(credential: CredentialType): void {
-    const { state, lockedForMs } = recordFailure(
-      this.lockout,
-      this.deps.clock.now(),
-      this.deps.lockoutPolicy,
-    );
-    this.saveLockout(state);
-    if (lockedForMs === null) {
+    const started = this.lockout.failed(this.deps.clock.now());
+    if (!started) {
       this.feedback("denied");
       return;
     }
@@ -435,7 +376,7 @@ export class AccessService {
       kind: "system",
       reason: "lockout_started",
       credential,
-      detail: { lockout_s: lockedForMs / 1000, lockout_number: state.lockouts },
+      detail: { lockout_s: started.lockedForMs / 1000, lockout_number: started.lockoutNumber },
     });
     this.feedback("locked_out");
   }
@@ -458,30 +399,6 @@ export class AccessService {
 
   private async openDoor(): Promise<void> {
     await this.deps.door.unlock();
-  }
-
-  private saveLockout(state: LockoutState): void {
-    // Most grants follow no failure: skip the write (and its fsync) when nothing changed.
-    if (JSON.stringify(state) === JSON.stringify(this.lockout)) return;
-    this.lockout = state;
-    try {
-      this.deps.kv.setJson(LOCKOUT_KEY, state);
-    } catch (err) {
-      // Enforced in memory regardless; only a restart would forget it.
-      this.deps.onError("lockout persistence", err);
-    }
-  }
-
-  private armPinTimer(): void {
-    this.cancelPinTimer?.();
-    this.cancelPinTimer = null;
-    if (this.pin.lastKeyMs === null) return;
-    const policy = this.deps.pinPolicy;
-    this.cancelPinTimer = this.deps.clock.setTimeout(() => {
-      this.cancelPinTimer = null;
-      const expired = expirePinEntry(this.pin, this.deps.clock.now(), policy);
-      if (expired) this.pin = expired;
-    }, policy.interKeyTimeoutMs);
   }
 
   private feedback(pattern: IndicatorPattern): void {

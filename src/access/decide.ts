@@ -14,6 +14,19 @@ export type DenyReason =
   | "agreement_expired"
   | "outside_schedule"
   | "same_person";
+/** Denials of a known person by policy: not guessing, so they do not count toward the keypad lockout. */
+const POLICY_DENIALS = new Set<DenyReason>([
+  "lockdown",
+  "agreement_missing",
+  "agreement_expired",
+  "outside_schedule",
+  "same_person",
+]);
+
+export function isPolicyDenial(reason: DenyReason): boolean {
+  return POLICY_DENIALS.has(reason);
+}
+
 export type Reason = "granted" | "awaiting_second_person" | DenyReason;
 
 export interface Attempt {

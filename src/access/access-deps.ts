@@ -1,0 +1,34 @@
+import type { Indicator, IndicatorPattern } from "../../devices/indicator/indicator.js";
+import type { Clock } from "../../devices/types.js";
+import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
+import type { DoorController } from "../door/door-controller.js";
+import type { CredentialHasher } from "../secrets/credential-hasher.js";
+import type { KeyValueStore } from "../store/key-value-store.js";
+import type { UserStore } from "../store/user-store.js";
+import type { FactorPolicy } from "./factor-session.js";
+import type { LockoutPolicy } from "./lockout.js";
+import type { PinEntryPolicy } from "./pin-entry.js";
+import type { PolicyEngine } from "./policy-engine.js";
+
+/** What the access service is built from; the composition root (app.ts) supplies it. */
+export interface AccessServiceDeps {
+  users: UserStore;
+  hasher: CredentialHasher;
+  kv: KeyValueStore;
+  door: DoorController;
+  indicator: Indicator;
+  clock: Clock;
+  /** Commits an audit row durably; throws if it cannot (disk full, I/O error). */
+  record: (entry: AuditEntry) => AuditRecord;
+  onError: (context: string, err: unknown) => void;
+  pinPolicy: PinEntryPolicy;
+  lockoutPolicy: LockoutPolicy;
+  /** The records-room rules (schedules, agreements, lockdown, two-person); absent = plain path. */
+  policy?: PolicyEngine;
+  /** Told after each grant has opened the door (first-person-in starts the unlock schedule). */
+  onGranted?: (nowMs: number) => void;
+  /** Access mode and second-factor window; absent = mode "any". */
+  factorPolicy?: FactorPolicy;
+  /** Feedback on the fingerprint sensor's own LED, next to the door indicator. Must not throw. */
+  sensorFeedback?: (pattern: IndicatorPattern) => void;
+}
