@@ -46,7 +46,10 @@ export class PolicyStore {
 
   constructor(private readonly db: Db) {
     let writes = localWrites.get(db);
-    if (!writes) localWrites.set(db, (writes = { count: 0 }));
+    if (!writes) {
+      writes = { count: 0 };
+      localWrites.set(db, writes);
+    }
     this.writes = writes;
     this.dataVersion = db.prepare<[], { data_version: number }>("PRAGMA data_version");
   }
@@ -85,7 +88,10 @@ export class PolicyStore {
     const byId = new Map<number, ScheduleInfo>();
     for (const r of rows) {
       let s = byId.get(r.id);
-      if (!s) byId.set(r.id, (s = { id: r.id, name: r.name, windows: [] }));
+      if (!s) {
+        s = { id: r.id, name: r.name, windows: [] };
+        byId.set(r.id, s);
+      }
       if (r.weekday !== null)
         s.windows.push({ weekday: r.weekday, startMin: r.start_min as number, endMin: r.end_min as number });
     }

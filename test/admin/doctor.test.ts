@@ -86,7 +86,10 @@ describe("doorward doctor", () => {
     const ok = await runDoctor(
       s,
       healthyPi({
-        fingerprintVerifyPassword: async (port, baud) => (seen.push(`${port}@${baud}`), 0),
+        fingerprintVerifyPassword: async (port, baud) => {
+          seen.push(`${port}@${baud}`);
+          return 0;
+        },
       }),
     );
     expect(seen).toEqual(["/dev/ttyAMA0@57600"]);

@@ -57,8 +57,16 @@ describe("exit guard (handler driven directly)", () => {
     const exits: number[] = [];
     let finishStop: () => void = () => {};
     const handle = createExitHandler({
-      emergencyLock: () => (calls.push("lock"), true),
-      stop: () => (calls.push("stop"), new Promise<void>((r) => (finishStop = r))),
+      emergencyLock: () => {
+        calls.push("lock");
+        return true;
+      },
+      stop: () => {
+        calls.push("stop");
+        return new Promise<void>((r) => {
+          finishStop = r;
+        });
+      },
       exit: (c) => exits.push(c),
       log: fakeLog(),
       setTimer: () => {},

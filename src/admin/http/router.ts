@@ -107,6 +107,6 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infe
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue && issue.path.length ? issue.path.join(".") : null;
+  const field = issue?.path.length ? issue.path.join(".") : null;
   throw new HttpError(400, issue?.message ?? "invalid input", field);
 }

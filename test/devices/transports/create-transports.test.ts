@@ -18,10 +18,22 @@ function recordingLoaders() {
   const i2c = { tag: "i2c-bus" } as unknown as I2cBus;
   const serial = { tag: "serialport" } as unknown as SerialPortOpener;
   const loaders: BackendLoaders = {
-    onoff: async () => (calls.push("onoff"), gpio),
-    johnnyFive: async (port) => (calls.push(`johnny-five ${port}`), j5),
-    i2cBus: async (n) => (calls.push(`i2c-bus ${n}`), i2c),
-    serialport: async () => (calls.push("serialport"), serial),
+    onoff: async () => {
+      calls.push("onoff");
+      return gpio;
+    },
+    johnnyFive: async (port) => {
+      calls.push(`johnny-five ${port}`);
+      return j5;
+    },
+    i2cBus: async (n) => {
+      calls.push(`i2c-bus ${n}`);
+      return i2c;
+    },
+    serialport: async () => {
+      calls.push("serialport");
+      return serial;
+    },
   };
   return { calls, loaders, gpio, j5, i2c, serial };
 }

@@ -29,8 +29,8 @@ async function api(method, path, body) {
   const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
   if (res.status === 401 && path !== "/api/login") showLogin();
   if (!res.ok)
-    throw Object.assign(new Error((data && data.error) || res.statusText), {
-      field: data && data.field,
+    throw Object.assign(new Error(data?.error || res.statusText), {
+      field: data?.field,
       status: res.status,
     });
   return data;
@@ -39,7 +39,7 @@ async function api(method, path, body) {
 function showError(id, err, form) {
   $(id).textContent = err ? err.message : "";
   if (form) for (const input of form.querySelectorAll("input,select")) input.removeAttribute("aria-invalid");
-  if (err && err.field && form && form.elements[err.field]) {
+  if (err?.field && form?.elements[err.field]) {
     form.elements[err.field].setAttribute("aria-invalid", "true");
     form.elements[err.field].focus();
   }
@@ -48,7 +48,7 @@ function showError(id, err, form) {
 const fmtTime = (iso) => new Date(iso).toLocaleString();
 const who = (code) => (code ? (people.has(code) ? `${people.get(code)} (${code})` : code) : "");
 function describe(ev) {
-  const by = ev.detail && ev.detail.by ? ` by ${ev.detail.by}` : "";
+  const by = ev.detail?.by ? ` by ${ev.detail.by}` : "";
   return `${ev.reason.replace(/_/g, " ")}${ev.credential ? ` via ${ev.credential}` : ""}${by}`;
 }
 
