@@ -1,9 +1,10 @@
-import type { Clock, Level, Transports } from "../devices/types.js";
+import type { Clock, KeypadKey, Level, Transports } from "../devices/types.js";
 import { SerialTxDevice } from "./serial-tx-device.js";
 import { SimGpioChip } from "./sim-gpio.js";
 import { SimI2cBus } from "./sim-i2c.js";
 import { SimSerialOpener } from "./sim-serial.js";
 import { VirtualDoor } from "./virtual-door.js";
+import { VirtualPcf8574Matrix } from "./virtual-pcf8574-matrix.js";
 import { VirtualR503 } from "./virtual-r503.js";
 import { VirtualRdm6300 } from "./virtual-rdm6300.js";
 import { VirtualTca8418 } from "./virtual-tca8418.js";
@@ -17,6 +18,7 @@ export interface SimWiring {
   ledGreen: { line: number; activeLow: boolean };
   ledRed: { line: number; activeLow: boolean };
   buzzer: { line: number; activeLow: boolean };
+  keypadDriver: "tca8418" | "pcf8574";
   keypadAddress: number;
   keypadInterruptLine: number | null;
   /** Serial path of the VirtualR503 (default /dev/ttyAMA0). */
@@ -35,6 +37,7 @@ export const defaultSimWiring: SimWiring = {
   ledGreen: { line: 5, activeLow: false },
   ledRed: { line: 6, activeLow: false },
   buzzer: { line: 13, activeLow: false },
+  keypadDriver: "tca8418",
   keypadAddress: 0x34,
   keypadInterruptLine: null,
 };
@@ -42,11 +45,17 @@ export const defaultSimWiring: SimWiring = {
 const activeLevel = (activeLow: boolean): Level => (activeLow ? 0 : 1);
 const idleLevel = (activeLow: boolean): Level => (activeLow ? 1 : 0);
 
+/** Either keypad controller, seen by a person: press keys. */
+export type VirtualKeypad = (VirtualTca8418 | VirtualPcf8574Matrix) & {
+  press(key: KeypadKey): void;
+  type(keys: string): void;
+};
+
 export interface Simulator {
   transports: Transports;
   gpio: SimGpioChip;
   i2c: SimI2cBus;
-  keypad: VirtualTca8418;
+  keypad: VirtualKeypad;
   door: VirtualDoor;
   /** Serial ports: the fingerprint sensor and the RDM6300; other paths fail to open like an empty socket. */
   serial: SimSerialOpener;
@@ -78,7 +87,10 @@ export function createSimulator({
   const i2c = new SimI2cBus(clock);
   for (const input of [wiring.doorContact, wiring.rex]) gpio.pin(input.line, idleLevel(input.activeLow));
   const intPin = wiring.keypadInterruptLine === null ? undefined : gpio.pin(wiring.keypadInterruptLine, 1);
-  const keypad = new VirtualTca8418({ clock, ...(intPin ? { intPin } : {}) });
+  const keypad: VirtualKeypad =
+    wiring.keypadDriver === "pcf8574"
+      ? new VirtualPcf8574Matrix({ clock })
+      : new VirtualTca8418({ clock, ...(intPin ? { intPin } : {}) });
   i2c.attach(wiring.keypadAddress, keypad);
   const door = new VirtualDoor(
     gpio.pin(wiring.relay.line, idleLevel(wiring.relay.activeLow)),

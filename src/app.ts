@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Indicator } from "../devices/indicator/indicator.js";
 import type { Keypad } from "../devices/keypad/keypad.js";
+import { Pcf8574Keypad } from "../devices/keypad/pcf8574-keypad.js";
 import { Tca8418Keypad } from "../devices/keypad/tca8418-keypad.js";
 import { BinaryInput } from "../devices/lock/binary-input.js";
 import { GpioLockRelay } from "../devices/lock/lock-relay.js";
@@ -110,7 +111,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     });
     const audit = new AuditLog(db, settings.door_id);
     const users = new UserStore(db);
-    const hasher = new CredentialHasher(loadCredentialKey(settings));
+    const credentialKey = loadCredentialKey(settings);
+    const hasher = new CredentialHasher(credentialKey);
     const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
     /** For events where the door must act whatever happens (it is already open, or forced). */
     const recordSafely = (entry: AuditEntry): void => {
@@ -224,7 +226,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     stopSteps.push(() => supervisor.stop());
 
     // 4. Credential readers last: by now every attempt has somewhere safe to go.
-    const keypad = createKeypad();
+    const keypad = await createKeypad();
     await keypad.start();
     stopSteps.push(() => keypad.stop());
 
@@ -251,7 +253,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         door,
         clock,
         logger,
-        credentialKey: loadCredentialKey(settings),
+        credentialKey,
         actions: {
           unlock: async (detail) => void (await access.remoteUnlock(detail)),
           lock: () => door.lock(),
@@ -271,20 +273,23 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     log.info({ door: settings.door_id }, "ready and locked");
   }
 
-  function createKeypad(): Keypad {
+  /** The configured keypad controller; a TCA8418 with keypad.interrupt_gpio drains its FIFO on INT. */
+  async function createKeypad(): Promise<Keypad> {
     const k = settings.keypad;
-    const handlers = {
+    const common = {
+      bus: transports.i2c,
+      clock,
+      address: k.address,
       onKey: (e: DeviceEvents["keyPressed"]) => bus.emit("keyPressed", e),
       onFault: (e: DeviceEvents["deviceFault"]) => bus.emit("deviceFault", e),
       onRecovered: (e: DeviceEvents["deviceRecovered"]) => bus.emit("deviceRecovered", e),
     };
-    return new Tca8418Keypad({
-      bus: transports.i2c,
-      clock,
-      address: k.address,
-      pollMs: k.poll_ms,
-      ...handlers,
-    });
+    if (k.driver === "pcf8574") return new Pcf8574Keypad({ ...common, scanMs: k.poll_ms });
+    if (k.interrupt_gpio === null) return new Tca8418Keypad({ ...common, pollMs: k.poll_ms });
+    // The raw, active-low INT pin: opened without inversion or debounce (the driver reads the level).
+    const interrupt = await transports.gpio.open(k.interrupt_gpio, "in");
+    stopSteps.push(() => interrupt.close());
+    return new Tca8418Keypad({ ...common, pollMs: k.poll_ms, interrupt, interruptActiveLevel: 0 });
   }
 
   async function stop(): Promise<void> {

@@ -11,6 +11,7 @@ export function simWiringFromSettings(s: Settings): SimWiring {
     ledGreen: w(s.gpio.led_green),
     ledRed: w(s.gpio.led_red),
     buzzer: w(s.gpio.buzzer),
+    keypadDriver: s.keypad.driver,
     keypadAddress: s.keypad.address,
     keypadInterruptLine: s.keypad.interrupt_gpio,
     fingerprintPath: s.fingerprint.port,
