@@ -8,15 +8,8 @@ import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-co
 import { FLEET_USAGE, fleetCommand } from "./commands/fleet-command.js";
 import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
-import { PIN_USAGE, pinCommand } from "./commands/pin-command.js";
-import {
-  DOOR_USAGE,
-  DURESS_USAGE,
-  doorCommand,
-  duressCommand,
-  USER_SET_USAGE,
-  userPolicyCommand,
-} from "./commands/policy-commands.js";
+import { DURESS_USAGE, duressCommand, PIN_USAGE, pinCommand } from "./commands/pin-command.js";
+import { DOOR_USAGE, doorCommand, USER_SET_USAGE, userPolicyCommand } from "./commands/policy-commands.js";
 import {
   HOLIDAY_USAGE,
   holidayCommand,

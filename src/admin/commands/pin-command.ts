@@ -1,11 +1,36 @@
 import { parseArgs } from "node:util";
-import { type CliIo, openAdminContext } from "../cli-context.js";
+import type { User } from "../../store/user-store.js";
+import type { CliIo } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { readNewSecret } from "../secret-input.js";
+import { openPolicyContext } from "./policy-context.js";
 
-export const PIN_USAGE = `doorward pin set USER      (the PIN is read from a hidden prompt, or from the first line of stdin; never from the command line)`;
+export const PIN_USAGE =
+  "doorward pin set USER      (the PIN is read from a hidden prompt, or from the first line of stdin; never from the command line)";
+export const DURESS_USAGE =
+  "doorward duress set USER      (a second PIN that opens normally and raises a silent alarm; read like a PIN)";
 
-export async function pinCommand(args: string[], io: CliIo): Promise<number> {
+type Context = ReturnType<typeof openPolicyContext>;
+
+const KINDS = {
+  pin: {
+    usage: PIN_USAGE,
+    label: "PIN",
+    set: (ctx: Context, who: string, pin: string) => ctx.admin.setPin(who, pin),
+  },
+  duress: {
+    usage: DURESS_USAGE,
+    label: "duress PIN",
+    set: (ctx: Context, who: string, pin: string) => ctx.policy.setDuressPin(who, pin),
+  },
+} satisfies Record<
+  string,
+  { usage: string; label: string; set(ctx: Context, who: string, pin: string): User }
+>;
+
+/** `pin set USER` and `duress set USER`: one USER argument; the PIN only from a prompt or stdin. */
+async function setPin(kind: keyof typeof KINDS, args: string[], io: CliIo): Promise<number> {
+  const { usage, label, set } = KINDS[kind];
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
@@ -13,17 +38,20 @@ export async function pinCommand(args: string[], io: CliIo): Promise<number> {
     options: { config: { type: "string" } },
   });
   if (sub !== "set")
-    throw new UsageError(sub ? `unknown pin command '${sub}'` : "missing pin command", PIN_USAGE);
+    throw new UsageError(sub ? `unknown ${kind} command '${sub}'` : `missing ${kind} command`, usage);
   if (positionals.length !== 1)
-    throw new UsageError("pin set: expected exactly one USER (the PIN is never an argument)", PIN_USAGE);
-  const ctx = openAdminContext(values.config, io.env);
+    throw new UsageError(`${kind} set: expected exactly one USER (the PIN is never an argument)`, usage);
+  const who = positionals[0] as string;
+  const ctx = openPolicyContext(values.config, io.env);
   try {
-    ctx.users.require(positionals[0] as string); // fail before asking for a secret
-    const pin = (await readNewSecret(io, "PIN")).trim();
-    const user = ctx.admin.setPin(positionals[0] as string, pin);
-    io.stdout.write(`PIN set for ${user.name} (${user.userCode})\n`);
+    ctx.users.require(who); // fail before asking for a secret
+    const user = set(ctx, who, (await readNewSecret(io, label)).trim());
+    io.stdout.write(`${label} set for ${user.name} (${user.userCode})\n`);
     return 0;
   } finally {
     ctx.close();
   }
 }
+
+export const pinCommand = (args: string[], io: CliIo) => setPin("pin", args, io);
+export const duressCommand = (args: string[], io: CliIo) => setPin("duress", args, io);

@@ -5,14 +5,10 @@ import type { UserRole } from "../../store/user-store.js";
 import type { CliIo } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
-import { readNewSecret } from "../secret-input.js";
 import { openPolicyContext } from "./policy-context.js";
 
 export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
 doorward user erase USER      (removes name and credentials; events stay under the user code)`;
-
-export const DURESS_USAGE =
-  "doorward duress set USER      (PIN from a hidden prompt or the first line of stdin)";
 
 export const DOOR_USAGE = `doorward door mode                       (current mode; the service polls it every policy.mode_poll_ms)
 doorward door lockdown on|off
@@ -75,32 +71,6 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     }
     const user = ctx.policy.setUserPolicy(who, change);
     io.stdout.write(`${user.name} (${user.userCode}) updated\n`);
-    return 0;
-  } finally {
-    ctx.close();
-  }
-}
-
-export async function duressCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { config: { type: "string" } },
-  });
-  if (sub !== "set")
-    throw new UsageError(sub ? `unknown duress command '${sub}'` : "missing duress command", DURESS_USAGE);
-  if (positionals.length !== 1)
-    throw new UsageError(
-      "duress set: expected exactly one USER (the PIN is never an argument)",
-      DURESS_USAGE,
-    );
-  const ctx = openPolicyContext(values.config, io.env);
-  try {
-    ctx.users.require(positionals[0] as string);
-    const pin = (await readNewSecret(io, "duress PIN")).trim();
-    const user = ctx.policy.setDuressPin(positionals[0] as string, pin);
-    io.stdout.write(`duress PIN set for ${user.name} (${user.userCode})\n`);
     return 0;
   } finally {
     ctx.close();
