@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import { AllowlistApplier } from "./allowlist-sync.js";
+import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
@@ -59,6 +60,7 @@ export class MqttBridge {
   private unsubscribers: Array<() => void> = [];
   private cancelPoll: (() => void) | null = null;
   private ackWaiters: Array<() => void> = [];
+  private readonly reportedFailures = new Set<string>();
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -97,7 +99,7 @@ export class MqttBridge {
     this.client = client;
     client.on("connect", () => this.onConnect());
     client.on("close", () => this.onClose());
-    client.on("error", (err) => this.log.warn({ err: err.message }, "mqtt error"));
+    client.on("error", (err) => this.connectionError(err));
     client.on("message", (topic, payload, packet) => {
       try {
         this.inbound.handle(topic, payload, packet.retain);
@@ -154,9 +156,23 @@ export class MqttBridge {
     }
   }
 
+  /**
+   * Logged at warn once per distinct reason until a connection succeeds, then at debug: a broker
+   * with the wrong certificate would otherwise write a line every reconnect period, for hours.
+   */
+  private connectionError(err: Error & { code?: string | number }): void {
+    const reason = connectFailureReason(err);
+    const first = !this.reportedFailures.has(reason);
+    this.reportedFailures.add(reason);
+    const fields = { reason, err: err.message, code: err.code, url: this.deps.settings.mqtt.url };
+    if (first) this.log.warn(fields, "broker connection failed; events wait in the outbox");
+    else this.log.debug(fields, "broker connection failed again");
+  }
+
   private onConnect(): void {
     const client = this.client;
     if (!client || this.stopped) return;
+    this.reportedFailures.clear();
     this.connected = true;
     this.generation++;
     this.inFlight = 0;
