@@ -34,6 +34,8 @@ export async function publishFleetAllowlist(opts: {
   kv: KeyValueStore;
   client: MqttClient;
   group: string;
+  /** `mqtt.fleet_prefix` of the admin's config: the same as on the doors. */
+  fleetPrefix: string;
   privateKey: KeyObject;
   nowMs: number;
 }): Promise<FleetPublishResult> {
@@ -42,7 +44,7 @@ export async function publishFleetAllowlist(opts: {
   const previous = kv.getJson<Published>(key);
   const users = readGroupUsers(opts.db, group);
   const version = (previous?.version ?? 0) + 1;
-  const topics = fleetTopics(group);
+  const topics = fleetTopics(opts.fleetPrefix, group);
   let delta: FleetPublishResult["delta"] = null;
   if (previous) {
     const d = diffUsers(previous.users, users);

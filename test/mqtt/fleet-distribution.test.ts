@@ -57,21 +57,22 @@ describe("allowlist distribution to a fleet", () => {
     adminDb.prepare("INSERT INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(group, u.id);
     return u.userCode;
   }
-  const publish = () =>
+  const publish = (fleetPrefix = "doorward/fleet") =>
     publishFleetAllowlist({
       db: adminDb,
       kv: new KeyValueStore(adminDb),
       client: adminClient,
       group,
+      fleetPrefix,
       privateKey: key,
       nowMs: Date.now(),
     });
 
-  async function door(url = broker.url): Promise<Harness> {
+  async function door(url = broker.url, mqttExtra: Record<string, unknown> = {}): Promise<Harness> {
     const h = await startHarness({
       door_id: uniqueId("door"),
       secrets: { credential_key_file: keyFile },
-      mqtt: { enabled: true, url, group, admin_public_key: publicPem },
+      mqtt: { enabled: true, url, group, admin_public_key: publicPem, ...mqttExtra },
     });
     cleanups.push(() => h.app.stop());
     await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
@@ -93,6 +94,21 @@ describe("allowlist distribution to a fleet", () => {
     await h.type("1357#");
     expect(h.sim.door.boltReleased).toBe(true);
     expect(h.reasons()).toContain("allowlist_applied");
+  });
+
+  it("group topics follow mqtt.fleet_prefix on both sides; the default prefix does not reach such a door", async () => {
+    const fleetPrefix = `${uniqueId("site")}/fleet`;
+    member("Kim", "8642");
+    const h = await door(broker.url, { fleet_prefix: fleetPrefix });
+    await publish(); // v1 under doorward/fleet: not this door's topic
+    const stray = new KeyValueStore(adminDb);
+    stray.setJson(`fleet:${group}:published`, null); // start the version again for the other prefix
+    await publish(fleetPrefix);
+    await waitUntil(() => version(h) === 1);
+    expect(h.reasons().filter((r) => r === "allowlist_applied")).toHaveLength(1);
+    await h.type("8642#");
+    expect(h.sim.door.boltReleased).toBe(true);
+    await adminClient.publishAsync(`${fleetPrefix}/${group}/allowlist`, "", { qos: 1, retain: true });
   });
 
   it("a truncated, corrupted or unsigned snapshot changes nothing", async () => {

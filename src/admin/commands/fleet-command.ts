@@ -4,7 +4,7 @@ import { systemClock } from "../../../devices/system-clock.js";
 import { mqttClientOptions } from "../../mqtt/connect-options.js";
 import { publishFleetAllowlist, signedCommand } from "../../mqtt/fleet-publisher.js";
 import { loadPrivateKey } from "../../mqtt/signed-envelope.js";
-import { fleetTopics } from "../../mqtt/topics.js";
+import { doorPrefix, fleetTopics } from "../../mqtt/topics.js";
 import { KeyValueStore } from "../../store/key-value-store.js";
 import { StoreError } from "../../store/user-store.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
@@ -13,7 +13,8 @@ import { UsageError } from "../cli-errors.js";
 export const FLEET_USAGE = `doorward fleet add|remove GROUP USER           (who goes in GROUP's allowlist)
 doorward fleet members GROUP
 doorward fleet publish --group G --key admin.key   (signed snapshot + delta to the doors of G, via mqtt.url)
-doorward fleet command unlock|lock|lockdown-on|lockdown-off (--door D | --group G) --key admin.key`;
+doorward fleet command unlock|lock|lockdown-on|lockdown-off (--door D [--prefix P] | --group G) --key admin.key
+  (group topics live under mqtt.fleet_prefix; a door's topics under --prefix, default doorward/D)`;
 
 export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -24,6 +25,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       config: { type: "string" },
       group: { type: "string" },
       door: { type: "string" },
+      prefix: { type: "string" },
       key: { type: "string" },
     },
   });
@@ -85,6 +87,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
           kv: new KeyValueStore(db),
           client,
           group: values.group,
+          fleetPrefix: ctx.settings.mqtt.fleet_prefix,
           privateKey: key,
           nowMs: systemClock.now(),
         });
@@ -105,8 +108,8 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
         throw new UsageError("fleet command: ACTION and one of --door/--group", FLEET_USAGE);
       const target = values.door ? { door: values.door } : { group: values.group as string };
       const topic = values.door
-        ? `doorward/${values.door}/command`
-        : fleetTopics(values.group as string).command;
+        ? `${doorPrefix(values.door, values.prefix ?? null)}/command`
+        : fleetTopics(ctx.settings.mqtt.fleet_prefix, values.group as string).command;
       const payload = signedCommand(key, {
         action: chosen[0],
         ...(chosen[1] ? { value: chosen[1] } : {}),
