@@ -32,6 +32,8 @@ export interface InboundDeps {
   actions: RemoteActions;
   publishState(): void;
   refetchSnapshot(): void;
+  /** Asks the fleet (admin tool) for the snapshot explicitly, in case no retained one is there. */
+  requestResync(haveVersion: number): void;
   publishDiscovery(): void;
 }
 
@@ -239,6 +241,7 @@ export class InboundHandler {
         detail: { version: body.version, have: this.deps.allowlist.version() },
       });
       this.deps.refetchSnapshot();
+      this.deps.requestResync(this.deps.allowlist.version());
       return;
     }
     this.allowlistRejected(kind, result.reason, result.detail);

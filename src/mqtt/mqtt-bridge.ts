@@ -33,6 +33,7 @@ const CURSOR_SAVE_EVERY = 500;
 /** Home Assistant hears only live events, not a backlog replayed after an outage. */
 const HA_EVENT_MAX_AGE_MS = 60_000;
 const POLL_MS = 2000;
+const RESYNC_EVERY_MS = 30_000;
 
 /**
  * Bridges one controller to an MQTT broker. Observes and requests, never decides: events come
@@ -61,6 +62,7 @@ export class MqttBridge {
   private cancelPoll: (() => void) | null = null;
   private ackWaiters: Array<() => void> = [];
   private readonly reportedFailures = new Set<string>();
+  private lastResyncMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -80,6 +82,7 @@ export class MqttBridge {
       actions: deps.actions,
       publishState: () => this.publishState(),
       refetchSnapshot: () => this.refetchSnapshot(),
+      requestResync: (have) => this.requestResync(have),
       publishDiscovery: () => this.publishDiscovery(),
     });
   }
@@ -304,6 +307,26 @@ export class MqttBridge {
     if (!topic || !this.client || !this.connected) return;
     const client = this.client;
     client.unsubscribe(topic, () => client.subscribe(topic, { qos: 1 }));
+  }
+
+  /**
+   * A retained snapshot may be missing (a broker restarted without persistence, a retained
+   * message cleared): so the door also asks on the group's resync topic, at most once per
+   * RESYNC_EVERY_MS however many gapped deltas arrive.
+   */
+  private requestResync(haveVersion: number): void {
+    const topic = this.topics.allowlistResync;
+    const now = this.deps.clock.now();
+    if (!topic || !this.client || !this.connected || now - this.lastResyncMs < RESYNC_EVERY_MS) return;
+    this.lastResyncMs = now;
+    const body = {
+      type: "allowlist_resync",
+      group: this.deps.settings.mqtt.group,
+      door: this.deps.settings.door_id,
+      have_version: haveVersion,
+    };
+    this.client.publish(topic, JSON.stringify(body), { qos: 1, retain: false });
+    this.log.info({ have_version: haveVersion }, "missed allowlist deltas; asked for the snapshot");
   }
 
   private record(entry: AuditEntry): void {

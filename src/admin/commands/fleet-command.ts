@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { systemClock } from "../../../devices/system-clock.js";
+import { createLogger } from "../../logger.js";
 import { mqttClientOptions } from "../../mqtt/connect-options.js";
 import { publishFleetAllowlist, signedCommand } from "../../mqtt/fleet-publisher.js";
+import { FleetResyncResponder } from "../../mqtt/fleet-resync-responder.js";
 import { loadPrivateKey } from "../../mqtt/signed-envelope.js";
 import { doorPrefix, fleetTopics } from "../../mqtt/topics.js";
 import { KeyValueStore } from "../../store/key-value-store.js";
@@ -13,6 +15,7 @@ import { UsageError } from "../cli-errors.js";
 export const FLEET_USAGE = `doorward fleet add|remove GROUP USER           (who goes in GROUP's allowlist)
 doorward fleet members GROUP
 doorward fleet publish --group G --key admin.key   (signed snapshot + delta to the doors of G, via mqtt.url)
+doorward fleet serve --group G --key admin.key     (answers doors' resync requests until Ctrl-C)
 doorward fleet command unlock|lock|lockdown-on|lockdown-off (--door D [--prefix P] | --group G) --key admin.key
   (group topics live under mqtt.fleet_prefix; a door's topics under --prefix, default doorward/D)`;
 
@@ -30,10 +33,10 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     },
   });
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  if (!sub || !["add", "remove", "members", "publish", "command"].includes(sub)) {
+  if (!sub || !["add", "remove", "members", "publish", "command", "serve"].includes(sub)) {
     throw new UsageError(sub ? `unknown fleet command '${sub}'` : "missing fleet command", FLEET_USAGE);
   }
-  if ((sub === "publish" || sub === "command") && !values.key)
+  if ((sub === "publish" || sub === "command" || sub === "serve") && !values.key)
     throw new UsageError(`fleet ${sub}: --key is required`, FLEET_USAGE);
   const ctx = openAdminContext(values.config, io.env);
   try {
@@ -74,12 +77,31 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     }
     const key = loadPrivateKey(values.key as string);
     const opts = mqttClientOptions(ctx.settings.mqtt, `doorward-admin-${process.pid}`, null, {
-      reconnectPeriod: 0,
+      reconnectPeriod: sub === "serve" ? 2000 : 0, // serve runs for hours: ride out broker restarts
     });
     const client = await mqtt.connectAsync(ctx.settings.mqtt.url, opts).catch((err: Error) => {
       throw new StoreError(`cannot reach the broker at ${ctx.settings.mqtt.url}: ${err.message}`);
     });
     try {
+      if (sub === "serve") {
+        if (!values.group) throw new UsageError("fleet serve: --group is required", FLEET_USAGE);
+        const responder = new FleetResyncResponder({
+          client,
+          kv: new KeyValueStore(db),
+          group: values.group,
+          fleetPrefix: ctx.settings.mqtt.fleet_prefix,
+          privateKey: key,
+          log: createLogger(ctx.settings.log_level),
+          now: () => systemClock.now(),
+        });
+        await responder.start();
+        out(`answering resync requests for ${values.group}; Ctrl-C to stop`);
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+        return 0;
+      }
       if (sub === "publish") {
         if (!values.group) throw new UsageError("fleet publish: --group is required", FLEET_USAGE);
         const r = await publishFleetAllowlist({
