@@ -171,6 +171,7 @@ export async function benchMqttDrain(
         kv: new KeyValueStore(adminDb),
         client: admin,
         group,
+        fleetPrefix: "doorward/fleet",
         privateKey: key,
         nowMs: Date.now(),
       });

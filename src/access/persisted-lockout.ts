@@ -21,10 +21,12 @@ export class PersistedLockout {
     private readonly kv: KeyValueStore,
     private readonly policy: LockoutPolicy,
     private readonly onError: (context: string, err: unknown) => void,
+    /** kv key; another credential path (the MQTT Home Assistant code) keeps its own count. */
+    private readonly key: string = LOCKOUT_KEY,
   ) {}
 
   load(): void {
-    this.state = this.kv.getJson<LockoutState>(LOCKOUT_KEY) ?? initialLockout;
+    this.state = this.kv.getJson<LockoutState>(this.key) ?? initialLockout;
   }
 
   isLockedOut(nowMs: number): boolean {
@@ -56,7 +58,7 @@ export class PersistedLockout {
     if (JSON.stringify(state) === JSON.stringify(this.state)) return;
     this.state = state;
     try {
-      this.kv.setJson(LOCKOUT_KEY, state);
+      this.kv.setJson(this.key, state);
     } catch (err) {
       // Enforced in memory regardless; only a restart would forget it.
       this.onError("lockout persistence", err);

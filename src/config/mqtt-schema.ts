@@ -23,6 +23,14 @@ export const mqttSchema = z
       .regex(topicSegment, "topic segments without wildcards or a trailing '/'")
       .nullable()
       .default(null),
+    /**
+     * Where group-wide topics live: `<fleet_prefix>/<group>/command`, `/allowlist`, `/allowlist/delta`,
+     * `/allowlist/resync`. The same on every door and on the admin machine of a site.
+     */
+    fleet_prefix: z
+      .string()
+      .regex(topicSegment, "topic segments without wildcards or a trailing '/'")
+      .default("doorward/fleet"),
     /** Group this door belongs to, for group-addressed commands and allowlist snapshots. */
     group: z
       .string()
@@ -67,6 +75,7 @@ export const mqttSchema = z
     password_file: null,
     client_id: null,
     prefix: null,
+    fleet_prefix: "doorward/fleet",
     group: null,
     tls: { ca_file: null, cert_file: null, key_file: null },
     remote_control: false,

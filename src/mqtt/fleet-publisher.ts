@@ -34,6 +34,8 @@ export async function publishFleetAllowlist(opts: {
   kv: KeyValueStore;
   client: MqttClient;
   group: string;
+  /** `mqtt.fleet_prefix` of the admin's config: the same as on the doors. */
+  fleetPrefix: string;
   privateKey: KeyObject;
   nowMs: number;
 }): Promise<FleetPublishResult> {
@@ -42,7 +44,7 @@ export async function publishFleetAllowlist(opts: {
   const previous = kv.getJson<Published>(key);
   const users = readGroupUsers(opts.db, group);
   const version = (previous?.version ?? 0) + 1;
-  const topics = fleetTopics(group);
+  const topics = fleetTopics(opts.fleetPrefix, group);
   let delta: FleetPublishResult["delta"] = null;
   if (previous) {
     const d = diffUsers(previous.users, users);
@@ -85,4 +87,34 @@ export function signedCommand(
     },
     privateKey,
   );
+}
+
+/**
+ * Publishes the last published snapshot of `group` again (same version, fresh signature),
+ * retained: the answer to a door's resync request, and how a broker that lost its retained
+ * messages gets the snapshot back. Null when nothing was ever published for the group.
+ */
+export async function republishFleetSnapshot(opts: {
+  kv: KeyValueStore;
+  client: MqttClient;
+  group: string;
+  fleetPrefix: string;
+  privateKey: KeyObject;
+  nowMs: number;
+}): Promise<number | null> {
+  const published = opts.kv.getJson<Published>(`fleet:${opts.group}:published`);
+  if (!published) return null;
+  const snapshot: AllowlistSnapshot = {
+    type: "allowlist_snapshot",
+    group: opts.group,
+    version: published.version,
+    ts_ms: opts.nowMs,
+    users: published.users,
+  };
+  await opts.client.publishAsync(
+    fleetTopics(opts.fleetPrefix, opts.group).snapshot,
+    signMessage(snapshot, opts.privateKey),
+    { qos: 1, retain: true },
+  );
+  return published.version;
 }

@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../../devices/types.js";
+import { PersistedLockout } from "../access/persisted-lockout.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
 import type { Logger } from "../logger.js";
+import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import { type AllowlistApplier, deltaSchema, snapshotSchema } from "./allowlist-sync.js";
 import { CommandGate } from "./command-gate.js";
@@ -30,10 +32,13 @@ export interface InboundDeps {
   actions: RemoteActions;
   publishState(): void;
   refetchSnapshot(): void;
+  /** Asks the fleet (admin tool) for the snapshot explicitly, in case no retained one is there. */
+  requestResync(haveVersion: number): void;
   publishDiscovery(): void;
 }
 
 const REJECTIONS_PER_MINUTE = 30;
+const HA_LOCKOUT_KEY = "lockout:ha_code";
 
 /** The Home Assistant unlock code as stored in `mqtt.ha_unlock_code_hash` (see docs/mqtt.md). */
 export function haCodeHash(credentialKey: Buffer, code: string): string {
@@ -50,6 +55,12 @@ export class InboundHandler {
   private rejectsInWindow = 0;
   private suppressed = 0;
   private readonly publicKey;
+  /**
+   * Wrong Home Assistant codes back off like wrong PINs (same lockout settings), but on their own
+   * count: someone guessing over MQTT must not be able to lock people out of the keypad, and the
+   * count survives a restart so rebooting the door does not reset the guessing budget.
+   */
+  private readonly haLockout: PersistedLockout;
 
   constructor(private readonly deps: InboundDeps) {
     const m = deps.settings.mqtt;
@@ -63,6 +74,14 @@ export class InboundHandler {
       );
     }
     this.publicKey = key;
+    const lo = deps.settings.lockout;
+    this.haLockout = new PersistedLockout(
+      new KeyValueStore(deps.db),
+      { maxFailures: lo.max_failures, baseMs: lo.base_s * 1000, maxMs: lo.max_s * 1000 },
+      (context, err) => deps.log.error({ err, context }, "could not persist the HA code lockout"),
+      HA_LOCKOUT_KEY,
+    );
+    this.haLockout.load();
     this.gate = new CommandGate(deps.db, {
       doorId: deps.settings.door_id,
       group: m.group,
@@ -142,10 +161,37 @@ export class InboundHandler {
       });
       return;
     }
-    if (!this.codeMatches(code)) {
-      this.reject("bad_code", { topic, action });
+    if (!this.deps.settings.mqtt.ha_unlock_code_hash) {
+      this.reject("ha_code_not_configured", { topic, action });
       return;
     }
+    const now = this.deps.clock.now();
+    // While locked out the code is not even compared: a guess then tells the guesser nothing.
+    const lockout = this.haLockout.status(now);
+    if (lockout.lockedOut) {
+      this.reject("ha_code_locked_out", { topic, action, until_ms: lockout.untilMs });
+      return;
+    }
+    if (!this.codeMatches(code)) {
+      this.reject("bad_code", { topic, action });
+      const started = this.haLockout.failed(now);
+      if (started) {
+        this.deps.log.warn({ lockout_s: started.lockedForMs / 1000 }, "Home Assistant code locked out");
+        this.deps.record({
+          kind: "access",
+          reason: "lockout_started",
+          credential: "remote",
+          outcome: "denied",
+          detail: {
+            via: "home_assistant",
+            lockout_s: started.lockedForMs / 1000,
+            lockout_number: started.lockoutNumber,
+          },
+        });
+      }
+      return;
+    }
+    this.haLockout.succeeded();
     this.run("unlock", () => this.deps.actions.unlock(detail));
   }
 
@@ -195,6 +241,7 @@ export class InboundHandler {
         detail: { version: body.version, have: this.deps.allowlist.version() },
       });
       this.deps.refetchSnapshot();
+      this.deps.requestResync(this.deps.allowlist.version());
       return;
     }
     this.allowlistRejected(kind, result.reason, result.detail);

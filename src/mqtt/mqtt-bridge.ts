@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import { AllowlistApplier } from "./allowlist-sync.js";
+import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
@@ -32,6 +33,7 @@ const CURSOR_SAVE_EVERY = 500;
 /** Home Assistant hears only live events, not a backlog replayed after an outage. */
 const HA_EVENT_MAX_AGE_MS = 60_000;
 const POLL_MS = 2000;
+const RESYNC_EVERY_MS = 30_000;
 
 /**
  * Bridges one controller to an MQTT broker. Observes and requests, never decides: events come
@@ -59,6 +61,8 @@ export class MqttBridge {
   private unsubscribers: Array<() => void> = [];
   private cancelPoll: (() => void) | null = null;
   private ackWaiters: Array<() => void> = [];
+  private readonly reportedFailures = new Set<string>();
+  private lastResyncMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -78,6 +82,7 @@ export class MqttBridge {
       actions: deps.actions,
       publishState: () => this.publishState(),
       refetchSnapshot: () => this.refetchSnapshot(),
+      requestResync: (have) => this.requestResync(have),
       publishDiscovery: () => this.publishDiscovery(),
     });
   }
@@ -97,7 +102,7 @@ export class MqttBridge {
     this.client = client;
     client.on("connect", () => this.onConnect());
     client.on("close", () => this.onClose());
-    client.on("error", (err) => this.log.warn({ err: err.message }, "mqtt error"));
+    client.on("error", (err) => this.connectionError(err));
     client.on("message", (topic, payload, packet) => {
       try {
         this.inbound.handle(topic, payload, packet.retain);
@@ -154,9 +159,23 @@ export class MqttBridge {
     }
   }
 
+  /**
+   * Logged at warn once per distinct reason until a connection succeeds, then at debug: a broker
+   * with the wrong certificate would otherwise write a line every reconnect period, for hours.
+   */
+  private connectionError(err: Error & { code?: string | number }): void {
+    const reason = connectFailureReason(err);
+    const first = !this.reportedFailures.has(reason);
+    this.reportedFailures.add(reason);
+    const fields = { reason, err: err.message, code: err.code, url: this.deps.settings.mqtt.url };
+    if (first) this.log.warn(fields, "broker connection failed; events wait in the outbox");
+    else this.log.debug(fields, "broker connection failed again");
+  }
+
   private onConnect(): void {
     const client = this.client;
     if (!client || this.stopped) return;
+    this.reportedFailures.clear();
     this.connected = true;
     this.generation++;
     this.inFlight = 0;
@@ -288,6 +307,26 @@ export class MqttBridge {
     if (!topic || !this.client || !this.connected) return;
     const client = this.client;
     client.unsubscribe(topic, () => client.subscribe(topic, { qos: 1 }));
+  }
+
+  /**
+   * A retained snapshot may be missing (a broker restarted without persistence, a retained
+   * message cleared): so the door also asks on the group's resync topic, at most once per
+   * RESYNC_EVERY_MS however many gapped deltas arrive.
+   */
+  private requestResync(haveVersion: number): void {
+    const topic = this.topics.allowlistResync;
+    const now = this.deps.clock.now();
+    if (!topic || !this.client || !this.connected || now - this.lastResyncMs < RESYNC_EVERY_MS) return;
+    this.lastResyncMs = now;
+    const body = {
+      type: "allowlist_resync",
+      group: this.deps.settings.mqtt.group,
+      door: this.deps.settings.door_id,
+      have_version: haveVersion,
+    };
+    this.client.publish(topic, JSON.stringify(body), { qos: 1, retain: false });
+    this.log.info({ have_version: haveVersion }, "missed allowlist deltas; asked for the snapshot");
   }
 
   private record(entry: AuditEntry): void {

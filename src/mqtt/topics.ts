@@ -13,21 +13,37 @@ export interface MqttTopics {
   haStatus: string;
   allowlistSnapshot: string | null;
   allowlistDelta: string | null;
+  allowlistResync: string | null;
 }
 
-/** Fleet-wide topics for a group, shared by the controllers and `doorward fleet publish`. */
-export function fleetTopics(group: string): { snapshot: string; delta: string; command: string } {
+export interface FleetTopics {
+  snapshot: string;
+  delta: string;
+  command: string;
+  /** Doors that missed deltas ask here; `doorward fleet serve` (or any admin tool) answers with the snapshot. */
+  resync: string;
+}
+
+/** Fleet-wide topics for a group under `mqtt.fleet_prefix`, shared by the controllers and the fleet CLI. */
+export function fleetTopics(fleetPrefix: string, group: string): FleetTopics {
+  const base = `${fleetPrefix}/${group}`;
   return {
-    snapshot: `doorward/fleet/${group}/allowlist`,
-    delta: `doorward/fleet/${group}/allowlist/delta`,
-    command: `doorward/fleet/${group}/command`,
+    snapshot: `${base}/allowlist`,
+    delta: `${base}/allowlist/delta`,
+    command: `${base}/command`,
+    resync: `${base}/allowlist/resync`,
   };
 }
 
+/** A door's own prefix: `mqtt.prefix`, else `doorward/<door_id>`. */
+export function doorPrefix(doorId: string, prefix: string | null): string {
+  return prefix ?? `doorward/${doorId}`;
+}
+
 export function mqttTopics(settings: Settings): MqttTopics {
-  const prefix = settings.mqtt.prefix ?? `doorward/${settings.door_id}`;
+  const prefix = doorPrefix(settings.door_id, settings.mqtt.prefix);
   const group = settings.mqtt.group;
-  const fleet = group ? fleetTopics(group) : null;
+  const fleet = group ? fleetTopics(settings.mqtt.fleet_prefix, group) : null;
   return {
     prefix,
     event: `${prefix}/event`,
@@ -40,5 +56,6 @@ export function mqttTopics(settings: Settings): MqttTopics {
     haStatus: `${settings.mqtt.home_assistant.discovery_prefix}/status`,
     allowlistSnapshot: fleet?.snapshot ?? null,
     allowlistDelta: fleet?.delta ?? null,
+    allowlistResync: fleet?.resync ?? null,
   };
 }

@@ -29,7 +29,18 @@ describe("mqtt and secrets settings", () => {
     });
   });
 
+  it("put group topics under mqtt.fleet_prefix", () => {
+    const t = mqttTopics(parseSettings({ mqtt: { fleet_prefix: "site-a/fleet", group: "lab" } }));
+    expect(t).toMatchObject({
+      groupCommand: "site-a/fleet/lab/command",
+      allowlistSnapshot: "site-a/fleet/lab/allowlist",
+      allowlistDelta: "site-a/fleet/lab/allowlist/delta",
+      allowlistResync: "site-a/fleet/lab/allowlist/resync",
+    });
+  });
+
   it.each([
+    [{ mqtt: { fleet_prefix: "doorward/+/fleet" } }, "mqtt.fleet_prefix"],
     [{ mqtt: { prefix: "doorward/#" } }, "mqtt.prefix"],
     [{ mqtt: { prefix: "doorward/" } }, "mqtt.prefix"],
     [{ mqtt: { url: "http://broker" } }, "mqtt.url"],

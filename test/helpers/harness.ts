@@ -6,7 +6,7 @@ import { createSimulator, type Simulator } from "../../simulator/simulator.js";
 import { type App, createApp } from "../../src/app.js";
 import { parseSettings } from "../../src/config/load-settings.js";
 import type { Settings } from "../../src/config/schema.js";
-import { createLogger } from "../../src/logger.js";
+import { createLogger, type Logger } from "../../src/logger.js";
 import { simWiringFromSettings } from "../../src/sim-wiring.js";
 
 export interface Harness {
@@ -26,13 +26,18 @@ export function tempDir(prefix = "doorward-"): string {
 /** The whole controller on the simulator, on a fake clock, with its database in a temp dir. */
 export async function startHarness(
   overrides: Record<string, unknown> = {},
-  opts: { beforeStart?: (sim: Simulator) => void } = {},
+  opts: { beforeStart?: (sim: Simulator) => void; logger?: Logger } = {},
 ): Promise<Harness> {
   const clock = new FakeClock();
   const settings = parseSettings({ data_dir: tempDir(), log_level: "silent", ...overrides });
   const sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
   opts.beforeStart?.(sim);
-  const app = createApp({ settings, transports: sim.transports, clock, logger: createLogger("silent") });
+  const app = createApp({
+    settings,
+    transports: sim.transports,
+    clock,
+    logger: opts.logger ?? createLogger("silent"),
+  });
   await app.start();
   await clock.advance(0);
   return {

@@ -1,6 +1,6 @@
 import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { Aedes } from "aedes";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 
 export interface TestBroker {
   url: string;
@@ -101,13 +101,19 @@ export interface Received {
 export async function subscriber(
   url: string,
   topics: string[],
+  options: IClientOptions = {},
 ): Promise<{
   client: MqttClient;
   messages: Received[];
   waitFor(pred: (all: Received[]) => boolean, timeoutMs?: number): Promise<void>;
   end(): Promise<void>;
 }> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 4, clean: true, reconnectPeriod: 200 });
+  const client = await mqtt.connectAsync(url, {
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: 200,
+    ...options,
+  });
   const messages: Received[] = [];
   client.on("message", (topic, payload, packet) =>
     messages.push({ topic, text: payload.toString(), retain: packet.retain }),

@@ -4,15 +4,18 @@ import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { publishFleetAllowlist } from "../../src/mqtt/fleet-publisher.js";
+import { FleetResyncResponder } from "../../src/mqtt/fleet-resync-responder.js";
 import { generateAdminKeyPair, signMessage } from "../../src/mqtt/signed-envelope.js";
 import { CredentialHasher } from "../../src/secrets/credential-hasher.js";
 import { KeyValueStore } from "../../src/store/key-value-store.js";
 import { type Db, openDatabase } from "../../src/store/open-database.js";
 import { UserStore } from "../../src/store/user-store.js";
+import { captureLogger } from "../helpers/capture-logger.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import {
   CuttableLink,
   startTestBroker,
+  subscriber,
   type TestBroker,
   uniqueId,
   waitUntil,
@@ -57,21 +60,22 @@ describe("allowlist distribution to a fleet", () => {
     adminDb.prepare("INSERT INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(group, u.id);
     return u.userCode;
   }
-  const publish = () =>
+  const publish = (fleetPrefix = "doorward/fleet") =>
     publishFleetAllowlist({
       db: adminDb,
       kv: new KeyValueStore(adminDb),
       client: adminClient,
       group,
+      fleetPrefix,
       privateKey: key,
       nowMs: Date.now(),
     });
 
-  async function door(url = broker.url): Promise<Harness> {
+  async function door(url = broker.url, mqttExtra: Record<string, unknown> = {}): Promise<Harness> {
     const h = await startHarness({
       door_id: uniqueId("door"),
       secrets: { credential_key_file: keyFile },
-      mqtt: { enabled: true, url, group, admin_public_key: publicPem },
+      mqtt: { enabled: true, url, group, admin_public_key: publicPem, ...mqttExtra },
     });
     cleanups.push(() => h.app.stop());
     await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
@@ -93,6 +97,21 @@ describe("allowlist distribution to a fleet", () => {
     await h.type("1357#");
     expect(h.sim.door.boltReleased).toBe(true);
     expect(h.reasons()).toContain("allowlist_applied");
+  });
+
+  it("group topics follow mqtt.fleet_prefix on both sides; the default prefix does not reach such a door", async () => {
+    const fleetPrefix = `${uniqueId("site")}/fleet`;
+    member("Kim", "8642");
+    const h = await door(broker.url, { fleet_prefix: fleetPrefix });
+    await publish(); // v1 under doorward/fleet: not this door's topic
+    const stray = new KeyValueStore(adminDb);
+    stray.setJson(`fleet:${group}:published`, null); // start the version again for the other prefix
+    await publish(fleetPrefix);
+    await waitUntil(() => version(h) === 1);
+    expect(h.reasons().filter((r) => r === "allowlist_applied")).toHaveLength(1);
+    await h.type("8642#");
+    expect(h.sim.door.boltReleased).toBe(true);
+    await adminClient.publishAsync(`${fleetPrefix}/${group}/allowlist`, "", { qos: 1, retain: true });
   });
 
   it("a truncated, corrupted or unsigned snapshot changes nothing", async () => {
@@ -176,4 +195,71 @@ describe("allowlist distribution to a fleet", () => {
     await waitUntil(() => version(h) === 2);
     expect(h.app.services.audit.verify().ok).toBe(true);
   });
+
+  it("a door that missed deltas and finds no retained snapshot asks for it; fleet serve answers", async () => {
+    const link = await CuttableLink.open(broker.url);
+    cleanups.push(() => link.cut());
+    member("Lou", "5555");
+    const h = await door(link.url);
+    await publish(); // v1
+    await waitUntil(() => version(h) === 1);
+    await link.cut();
+    await waitUntil(() => h.app.services.mqtt?.isConnected() === false);
+    member("Max", "6666");
+    await publish(); // v2
+    await publish(); // v3
+    // The broker loses its retained snapshot (restarted without persistence, say).
+    await adminClient.publishAsync(`doorward/fleet/${group}/allowlist`, "", { qos: 1, retain: true });
+    await link.restore();
+    await waitUntil(() => h.app.services.mqtt?.isConnected() === true, 15_000);
+
+    const log = captureLogger();
+    const responder = new FleetResyncResponder({
+      client: adminClient,
+      kv: new KeyValueStore(adminDb),
+      group,
+      fleetPrefix: "doorward/fleet",
+      privateKey: key,
+      log: log.logger,
+      now: Date.now,
+    });
+    await responder.start();
+    const asks = await subscriber(broker.url, [`doorward/fleet/${group}/allowlist/resync`]);
+    cleanups.push(asks.end);
+    // The next delta (v3 → v4) does not follow v1: the door asks, the responder re-publishes v3.
+    const delta = signMessage(
+      { type: "allowlist_delta", group, base_version: 3, version: 4, ts_ms: 0, upsert: [], remove: [] },
+      key,
+    );
+    await adminClient.publishAsync(`doorward/fleet/${group}/allowlist/delta`, delta, { qos: 1 });
+    await waitUntil(() => version(h) === 3);
+    await asks.waitFor((m) => m.length > 0);
+    expect(JSON.parse(asks.messages[0]?.text ?? "")).toEqual({
+      type: "allowlist_resync",
+      group,
+      door: h.settings.door_id,
+      have_version: 1,
+    });
+    expect(asks.messages[0]?.retain).toBe(false);
+    await h.type("6666#");
+    expect(h.sim.door.boltReleased).toBe(true);
+
+    // What the responder refuses, each with a logged reason and no publish.
+    const ask = (body: unknown) => responder.handle(Buffer.from(JSON.stringify(body)), false);
+    const req = { type: "allowlist_resync", group, door: "x", have_version: 0 };
+    expect(await responder.handle(Buffer.from("{not json"), false)).toBeNull();
+    expect(await ask({ ...req, extra: 1 })).toBeNull();
+    expect(await ask({ ...req, group: "other" })).toBeNull();
+    expect(await ask({ ...req, have_version: 3 })).toBeNull();
+    expect(await ask(req)).toBeNull(); // answered a moment ago: throttled
+    expect(await responder.handle(Buffer.from(JSON.stringify(req)), true)).toBeNull();
+    expect(log.lines.filter((l) => l.msg === "resync request ignored").map((l) => l.reason)).toEqual([
+      "malformed",
+      "malformed",
+      "wrong_group",
+      "up_to_date",
+      "throttled",
+      "retained",
+    ]);
+  }, 30_000);
 });

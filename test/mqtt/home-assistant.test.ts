@@ -30,13 +30,18 @@ describe("state, availability and Home Assistant", () => {
     await broker.close();
   });
 
-  async function controller(url: string, mqttExtra: Record<string, unknown> = {}): Promise<Harness> {
+  async function controller(
+    url: string,
+    mqttExtra: Record<string, unknown> = {},
+    top: Record<string, unknown> = {},
+  ): Promise<Harness> {
     const keyFile = join(tempDir(), "fleet.key");
     writeFileSync(keyFile, key.toString("hex"), { mode: 0o600 });
     const h = await startHarness({
       door_id: door,
       secrets: { credential_key_file: keyFile },
       mqtt: { enabled: true, url, home_assistant: { discovery_prefix: disc }, ...mqttExtra },
+      ...top,
     });
     cleanups.push(() => h.app.stop());
     await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
@@ -160,6 +165,50 @@ describe("state, availability and Home Assistant", () => {
       await waitUntil(() => h.sim.door.boltReleased);
       await send({ action: "LOCK", code: "" }, "remote_lock");
       await waitUntil(() => !h.sim.door.boltReleased);
+    });
+
+    it("backs off wrong codes like wrong PINs, on its own count, and keeps the lockout across a restart", async () => {
+      const dataDir = tempDir();
+      const mqttCfg = { remote_control: true, ha_unlock_code_hash: haCodeHash(key, "864209") };
+      const top = { data_dir: dataDir, lockout: { max_failures: 3, base_s: 30, max_s: 120 } };
+      h = await controller(broker.url, mqttCfg, top);
+      const count = (reason: string) => h.reasons().filter((r) => r === reason).length;
+      for (const guess of ["000001", "000002", "000003"])
+        await send({ action: "UNLOCK", code: guess }, "bad_code");
+      await waitUntil(() => count("bad_code") === 3 && count("lockout_started") === 1);
+      const started = h.app.services.audit.tail(1000).find((r) => r.reason === "lockout_started");
+      expect(started?.detail).toMatchObject({ via: "home_assistant", lockout_s: 30 });
+
+      // Locked out: even the right code is refused, and the code is not compared (no new bad_code).
+      await send({ action: "OPEN", code: "864209" }, "ha_code_locked_out");
+      expect(h.sim.door.boltReleased).toBe(false);
+      expect(count("bad_code")).toBe(3);
+      // The keypad is not locked out by guesses made over MQTT; LOCK needs no code and still works.
+      h.addUserWithPin("Kai", "7373");
+      await h.type("7373#");
+      expect(h.sim.door.boltReleased).toBe(true);
+      await send("LOCK", "remote_lock");
+      await waitUntil(() => !h.sim.door.boltReleased);
+
+      // A restart does not reset the guessing budget.
+      await h.app.stop();
+      h = await controller(broker.url, mqttCfg, top);
+      const before = count("ha_code_locked_out");
+      await send({ action: "OPEN", code: "864209" }, "ha_code_locked_out");
+      expect(count("ha_code_locked_out")).toBe(before + 1);
+      expect(h.sim.door.boltReleased).toBe(false);
+
+      // After the back-off the right code opens, and resets the count.
+      await h.clock.advance(30_000);
+      await send({ action: "OPEN", code: "864209" }, "remote_unlock");
+      await waitUntil(() => h.sim.door.boltReleased);
+    });
+
+    it("refuses UNLOCK when no code is configured, without counting it as a guess", async () => {
+      h = await controller(broker.url, { remote_control: true });
+      await send({ action: "UNLOCK", code: "123456" }, "ha_code_not_configured");
+      expect(h.sim.door.boltReleased).toBe(false);
+      expect(h.reasons()).not.toContain("bad_code");
     });
 
     it("refuses everything when remote_control is off", async () => {

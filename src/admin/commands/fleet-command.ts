@@ -1,10 +1,12 @@
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { systemClock } from "../../../devices/system-clock.js";
+import { createLogger } from "../../logger.js";
 import { mqttClientOptions } from "../../mqtt/connect-options.js";
 import { publishFleetAllowlist, signedCommand } from "../../mqtt/fleet-publisher.js";
+import { FleetResyncResponder } from "../../mqtt/fleet-resync-responder.js";
 import { loadPrivateKey } from "../../mqtt/signed-envelope.js";
-import { fleetTopics } from "../../mqtt/topics.js";
+import { doorPrefix, fleetTopics } from "../../mqtt/topics.js";
 import { KeyValueStore } from "../../store/key-value-store.js";
 import { StoreError } from "../../store/user-store.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
@@ -13,7 +15,9 @@ import { UsageError } from "../cli-errors.js";
 export const FLEET_USAGE = `doorward fleet add|remove GROUP USER           (who goes in GROUP's allowlist)
 doorward fleet members GROUP
 doorward fleet publish --group G --key admin.key   (signed snapshot + delta to the doors of G, via mqtt.url)
-doorward fleet command unlock|lock|lockdown-on|lockdown-off (--door D | --group G) --key admin.key`;
+doorward fleet serve --group G --key admin.key     (answers doors' resync requests until Ctrl-C)
+doorward fleet command unlock|lock|lockdown-on|lockdown-off (--door D [--prefix P] | --group G) --key admin.key
+  (group topics live under mqtt.fleet_prefix; a door's topics under --prefix, default doorward/D)`;
 
 export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -24,14 +28,15 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
       config: { type: "string" },
       group: { type: "string" },
       door: { type: "string" },
+      prefix: { type: "string" },
       key: { type: "string" },
     },
   });
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  if (!sub || !["add", "remove", "members", "publish", "command"].includes(sub)) {
+  if (!sub || !["add", "remove", "members", "publish", "command", "serve"].includes(sub)) {
     throw new UsageError(sub ? `unknown fleet command '${sub}'` : "missing fleet command", FLEET_USAGE);
   }
-  if ((sub === "publish" || sub === "command") && !values.key)
+  if ((sub === "publish" || sub === "command" || sub === "serve") && !values.key)
     throw new UsageError(`fleet ${sub}: --key is required`, FLEET_USAGE);
   const ctx = openAdminContext(values.config, io.env);
   try {
@@ -72,12 +77,31 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
     }
     const key = loadPrivateKey(values.key as string);
     const opts = mqttClientOptions(ctx.settings.mqtt, `doorward-admin-${process.pid}`, null, {
-      reconnectPeriod: 0,
+      reconnectPeriod: sub === "serve" ? 2000 : 0, // serve runs for hours: ride out broker restarts
     });
     const client = await mqtt.connectAsync(ctx.settings.mqtt.url, opts).catch((err: Error) => {
       throw new StoreError(`cannot reach the broker at ${ctx.settings.mqtt.url}: ${err.message}`);
     });
     try {
+      if (sub === "serve") {
+        if (!values.group) throw new UsageError("fleet serve: --group is required", FLEET_USAGE);
+        const responder = new FleetResyncResponder({
+          client,
+          kv: new KeyValueStore(db),
+          group: values.group,
+          fleetPrefix: ctx.settings.mqtt.fleet_prefix,
+          privateKey: key,
+          log: createLogger(ctx.settings.log_level),
+          now: () => systemClock.now(),
+        });
+        await responder.start();
+        out(`answering resync requests for ${values.group}; Ctrl-C to stop`);
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+        return 0;
+      }
       if (sub === "publish") {
         if (!values.group) throw new UsageError("fleet publish: --group is required", FLEET_USAGE);
         const r = await publishFleetAllowlist({
@@ -85,6 +109,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
           kv: new KeyValueStore(db),
           client,
           group: values.group,
+          fleetPrefix: ctx.settings.mqtt.fleet_prefix,
           privateKey: key,
           nowMs: systemClock.now(),
         });
@@ -105,8 +130,8 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
         throw new UsageError("fleet command: ACTION and one of --door/--group", FLEET_USAGE);
       const target = values.door ? { door: values.door } : { group: values.group as string };
       const topic = values.door
-        ? `doorward/${values.door}/command`
-        : fleetTopics(values.group as string).command;
+        ? `${doorPrefix(values.door, values.prefix ?? null)}/command`
+        : fleetTopics(ctx.settings.mqtt.fleet_prefix, values.group as string).command;
       const payload = signedCommand(key, {
         action: chosen[0],
         ...(chosen[1] ? { value: chosen[1] } : {}),
