@@ -116,6 +116,15 @@ export const settingsSchema = z
       });
     if (s.lockout.base_s > s.lockout.max_s)
       ctx.addIssue({ code: "custom", path: ["lockout", "base_s"], message: "must not exceed lockout.max_s" });
+    // A door's topics must not overlap the fleet's (a door named "fleet" with the default prefixes).
+    const doorTopics = s.mqtt.prefix ?? `doorward/${s.door_id}`;
+    const fleet = s.mqtt.fleet_prefix;
+    if (doorTopics === fleet || doorTopics.startsWith(`${fleet}/`) || fleet.startsWith(`${doorTopics}/`))
+      ctx.addIssue({
+        code: "custom",
+        path: s.mqtt.prefix ? ["mqtt", "prefix"] : ["door_id"],
+        message: `the door's MQTT topics (${doorTopics}) must not overlap mqtt.fleet_prefix (${fleet})`,
+      });
   });
 
 export type Settings = z.infer<typeof settingsSchema>;

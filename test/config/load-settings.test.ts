@@ -75,3 +75,13 @@ describe("configuration", () => {
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });
 });
+
+describe("MQTT topic prefixes", () => {
+  it("a door whose topics would overlap the fleet's is refused, naming the key", () => {
+    expect(() => parseSettings({ door_id: "fleet" })).toThrow(
+      /door_id: the door's MQTT topics \(doorward\/fleet\)/,
+    );
+    expect(() => parseSettings({ mqtt: { prefix: "doorward/fleet/x" } })).toThrow(/mqtt\.prefix:/);
+    expect(parseSettings({ door_id: "fleet-room" }).door_id).toBe("fleet-room");
+  });
+});
