@@ -118,7 +118,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
         const found = users.findByPin(hasher.hash("pin", pins[i] as string));
         const d = decide(
           { user: found?.user, duress: found?.duress },
-          { nowMs: now + i, lockedOut: false, policy: engine.context(now + i) },
+          { nowMs: now + i, lockedOut: false, policy: engine.context(now + i, found?.policyRevision) },
         );
         if (d.outcome === "granted") granted++;
       }
