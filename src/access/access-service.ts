@@ -1,7 +1,7 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
 import type { AuditRecord, CredentialType } from "../audit/audit-log.js";
-import type { User } from "../store/user-store.js";
+import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
 import { type Decision, decide, isPolicyDenial } from "./decide.js";
 import { FactorGate } from "./factor-gate.js";
@@ -9,8 +9,8 @@ import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.j
 import { PersistedLockout } from "./persisted-lockout.js";
 import { PinKeypad } from "./pin-keypad.js";
 
-/** Who holds a presented credential, and whether it was their duress PIN. */
-type Holder = { user: User; duress: boolean } | undefined;
+/** Who holds a presented credential, whether it was their duress PIN, and the policy revision read with them. */
+type Holder = CredentialHolder | undefined;
 
 /**
  * Turns credentials into decisions and decisions into door actions, in the only safe order:
@@ -217,12 +217,10 @@ export class AccessService {
 
   /** A PIN is looked up among normal and duress PINs by one query, so both take the same time. */
   private findHolder(kind: FactorKind, lookup: string): Holder {
-    if (kind === "pin") return this.deps.users.findByPin(lookup);
-    const user = this.deps.users.findByCredential(kind, lookup);
-    return user ? { user, duress: false } : undefined;
+    return this.deps.users.findHolder(kind, lookup);
   }
 
-  private async presentFactor(kind: FactorKind, holder: { user: User; duress: boolean }): Promise<void> {
+  private async presentFactor(kind: FactorKind, holder: CredentialHolder): Promise<void> {
     const { user } = holder;
     const { step, expired, duress } = this.factors.present(
       { kind, userId: user.id, userCode: user.userCode },
@@ -270,7 +268,7 @@ export class AccessService {
         });
         return;
       case "complete":
-        await this.decideAndAct(kind, { user, duress }, { factors: step.factors });
+        await this.decideAndAct(kind, { ...holder, duress }, { factors: step.factors });
         return;
     }
   }
@@ -285,7 +283,8 @@ export class AccessService {
     const now = clock.now();
     const decision = decide(
       { user: holder?.user, duress: holder?.duress === true },
-      { nowMs: now, lockedOut: false, policy: policy?.context(now) },
+      // The revision read with the holder saves the engine a query of its own.
+      { nowMs: now, lockedOut: false, policy: policy?.context(now, holder?.policyRevision) },
     );
     if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
       // A valid credential while the lock or contact has failed: say so rather than log a grant

@@ -8,13 +8,13 @@ import type { PendingPerson } from "./two-person.js";
 /**
  * Assembles the PolicyContext that `decide()` reads, and keeps the little state the rules
  * carry between attempts (the person waiting under the two-person rule). The compiled
- * snapshot is reloaded only when the store's revision moves, so an attempt costs one pragma
- * read plus O(windows of that user's schedules on that weekday).
+ * snapshot is reloaded only when the policy revision moves. An attempt passes the revision
+ * its credential lookup read in the same statement as the user, so it costs no query here:
+ * only O(windows of that user's schedules on that weekday).
  */
 export class PolicyEngine {
   readonly local: LocalTimeConverter;
   private cached: PolicySnapshot | null = null;
-  private cachedRevision = "";
   private pending: PendingPerson | null = null;
 
   constructor(
@@ -24,17 +24,20 @@ export class PolicyEngine {
     this.local = new LocalTimeConverter(settings.timezone);
   }
 
-  snapshot(): PolicySnapshot {
-    const revision = this.store.revision();
-    if (!this.cached || revision !== this.cachedRevision) {
-      this.cached = this.store.snapshot();
-      this.cachedRevision = revision;
-    }
+  /**
+   * The compiled policy as of `revision` or later. Without a revision one is read from the
+   * store (one small query); a caller that just read it with the user passes it in.
+   */
+  snapshot(revision?: number): PolicySnapshot {
+    const current = revision ?? this.store.revision();
+    // A reload may land on a newer revision than the one asked for: never older, so it is current.
+    if (!this.cached || current !== this.cached.revision) this.cached = this.store.snapshot();
     return this.cached;
   }
 
-  context(nowMs: number): PolicyContext {
-    const snap = this.snapshot();
+  /** `revision`: the policy revision read with the attempt's user (CredentialHolder.policyRevision). */
+  context(nowMs: number, revision?: number): PolicyContext {
+    const snap = this.snapshot(revision);
     const local = this.local.at(nowMs);
     const tp = this.settings.two_person;
     return {
@@ -45,7 +48,7 @@ export class PolicyEngine {
       requireSchedule: this.settings.require_schedule,
       requireAgreement: this.settings.require_agreement,
       twoPerson: {
-        active: tp.enabled && (tp.only_during.length === 0 || this.namedOpen(tp.only_during, nowMs)),
+        active: tp.enabled && (tp.only_during.length === 0 || this.openIn(snap, tp.only_during, nowMs)),
         windowMs: tp.window_s * 1000,
         pending: this.pending,
       },
@@ -60,7 +63,10 @@ export class PolicyEngine {
 
   /** Whether any of these named schedules is open now; names that do not exist count as closed. */
   namedOpen(names: readonly string[], nowMs: number): boolean {
-    const snap = this.snapshot();
+    return this.openIn(this.snapshot(), names, nowMs);
+  }
+
+  private openIn(snap: PolicySnapshot, names: readonly string[], nowMs: number): boolean {
     const ids = names
       .map((n) => snap.scheduleIdsByName.get(n))
       .filter((id): id is number => id !== undefined);

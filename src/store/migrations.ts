@@ -6,6 +6,7 @@ import { mqttMigration } from "./migrations/mqtt.js";
  * records the last one applied. Never edit a released migration: add the next one.
  */
 import { policyMigration } from "./migrations/policy.js";
+import { policyRevisionMigration } from "./migrations/policy-revision.js";
 
 export interface Migration {
   version: number;
@@ -59,4 +60,5 @@ export const migrations: Migration[] = [
   mqttMigration,
   credentialsMigration,
   adminAccountsMigration,
+  policyRevisionMigration,
 ];

@@ -20,46 +20,42 @@ export const MODE_KEY = "door:mode";
 
 /** Everything the decision needs that changes only when an admin edits it. */
 export interface PolicySnapshot {
+  /** The policy revision this was read at (migration 6's counter). */
+  revision: number;
   schedules: Map<number, CompiledSchedule>;
   scheduleIdsByName: Map<string, number>;
   holidays: Set<string>;
   mode: ModeRecord;
 }
 
-/**
- * Writes made through any PolicyStore on one connection, counted per connection: SQLite's
- * data_version only moves for commits by *other* connections, and a test (or the web API)
- * may edit through a second PolicyStore sharing the service's connection.
- */
-const localWrites = new WeakMap<Db, { count: number }>();
-
 const NORMAL: ModeRecord = { mode: "normal", since_ms: 0, by: "default" };
 
 /**
  * Schedules, holidays, per-user policy fields and the door mode. The service caches a
- * compiled snapshot and reloads it only when the database changed: `PRAGMA data_version`
- * moves when another connection (the CLI) commits, and `revision` when this one writes.
+ * compiled snapshot and reloads it only when the policy revision moved: a counter that
+ * triggers (migration 6) bump in the same transaction as any change to schedules, windows,
+ * holidays or the mode, whoever makes it — this connection, the CLI in another process, or
+ * a hand-run sqlite3 shell. So nothing here needs to remember to count its own writes.
  */
 export class PolicyStore {
-  private readonly writes: { count: number };
-  private readonly dataVersion;
+  private readonly revisionRow;
 
   constructor(private readonly db: Db) {
-    let writes = localWrites.get(db);
-    if (!writes) {
-      writes = { count: 0 };
-      localWrites.set(db, writes);
-    }
-    this.writes = writes;
-    this.dataVersion = db.prepare<[], { data_version: number }>("PRAGMA data_version");
+    this.revisionRow = db.prepare<[], number>("SELECT n FROM policy_revision WHERE id = 1").pluck();
   }
 
-  /** Changes whenever anything this snapshot depends on may have changed. Cheap: no table read. */
-  revision(): string {
-    return `${this.dataVersion.get()?.data_version ?? 0}:${this.writes.count}`;
+  /** The current policy revision; UserStore's credential lookups read the same counter. */
+  revision(): number {
+    return this.revisionRow.get() ?? 0;
   }
 
+  /** Read in one transaction, so the content is exactly that of the revision it carries. */
   snapshot(): PolicySnapshot {
+    return this.db.transaction(() => this.readSnapshot())();
+  }
+
+  private readSnapshot(): PolicySnapshot {
+    const revision = this.revision();
     const schedules = new Map<number, CompiledSchedule>();
     const scheduleIdsByName = new Map<string, number>();
     for (const s of this.listSchedules()) {
@@ -72,7 +68,7 @@ export class PolicyStore {
         .all()
         .map((r) => r.date),
     );
-    return { schedules, scheduleIdsByName, holidays, mode: this.mode() };
+    return { revision, schedules, scheduleIdsByName, holidays, mode: this.mode() };
   }
 
   listSchedules(): ScheduleInfo[] {
@@ -122,7 +118,6 @@ export class PolicyStore {
         for (const w of windows) insert.run(id, w.weekday, w.startMin, w.endMin);
       })
       .immediate();
-    this.writes.count++;
     return this.requireSchedule(name);
   }
 
@@ -135,7 +130,6 @@ export class PolicyStore {
     if (users && users.n > 0)
       throw new StoreError(`schedule '${name}' is assigned to ${users.n} user(s); unassign it first`);
     this.db.prepare("DELETE FROM schedules WHERE id = ?").run(s.id);
-    this.writes.count++;
   }
 
   listHolidays(): Array<{ date: string; name: string }> {
@@ -150,14 +144,12 @@ export class PolicyStore {
         "INSERT INTO holidays (date, name) VALUES (?, ?) ON CONFLICT(date) DO UPDATE SET name = excluded.name",
       )
       .run(date, name);
-    this.writes.count++;
   }
 
   removeHoliday(date: string): void {
     if (this.db.prepare("DELETE FROM holidays WHERE date = ?").run(date).changes === 0) {
       throw new StoreError(`no holiday on ${date}`);
     }
-    this.writes.count++;
   }
 
   /** Replaces the user's schedules (an empty list: no schedule, see policy.require_schedule). */
@@ -192,6 +184,5 @@ export class PolicyStore {
         "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       )
       .run(MODE_KEY, JSON.stringify(record));
-    this.writes.count++;
   }
 }

@@ -9,7 +9,7 @@ export interface User {
   validFromMs: number | null;
   validUntilMs: number | null;
   createdMs: number;
-  /** Policy fields (migration 4): who may pass during lockdown, agreement date, schedule ids. */
+  /** Policy fields (migration 4; schedule ids kept on the row by migration 6's triggers). */
   role: UserRole;
   agreementUntilMs: number | null;
   scheduleIds: number[];
@@ -32,9 +32,22 @@ interface UserRow {
   schedule_ids: string | null;
 }
 
-/** Every user read carries its schedule ids, so an attempt needs one indexed query, not two. */
-const USER_COLUMNS =
-  "u.*, (SELECT group_concat(schedule_id) FROM user_schedules s WHERE s.user_id = u.id) AS schedule_ids";
+/** What an attempt needs about a presented credential, all read by one statement. */
+export interface CredentialHolder {
+  user: User;
+  /** The credential was the holder's duress PIN. */
+  duress: boolean;
+  /**
+   * The policy revision (migration 6) read in the same statement as the user, so the policy
+   * engine can tell whether its cached snapshot is current without another query.
+   */
+  policyRevision: number;
+}
+
+/** users.schedule_ids is kept by triggers, so every user read is one row, no subquery. */
+const USER_COLUMNS = "u.*";
+/** Read with the holder of a credential: a one-row table, practically free inside the lookup. */
+const REVISION_COLUMN = "(SELECT n FROM policy_revision WHERE id = 1) AS policy_revision";
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -64,13 +77,13 @@ export class UserStore {
   private readonly byPin;
 
   constructor(private readonly db: Db) {
-    this.byLookup = db.prepare<[string, string], UserRow>(
-      `SELECT ${USER_COLUMNS} FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.kind = ? AND c.lookup = ?`,
+    this.byLookup = db.prepare<[string, string], UserRow & { policy_revision: number }>(
+      `SELECT ${USER_COLUMNS}, ${REVISION_COLUMN} FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.kind = ? AND c.lookup = ?`,
     );
     this.byId = db.prepare<[number], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE id = ?`);
     // A normal and a duress PIN are found by the same single query, so the two take the same time.
-    this.byPin = db.prepare<[string], UserRow & { kind: CredentialKind }>(
-      `SELECT ${USER_COLUMNS}, c.kind AS kind FROM credentials c INDEXED BY credentials_lookup JOIN users u ON u.id = c.user_id
+    this.byPin = db.prepare<[string], UserRow & { kind: CredentialKind; policy_revision: number }>(
+      `SELECT ${USER_COLUMNS}, c.kind AS kind, ${REVISION_COLUMN} FROM credentials c INDEXED BY credentials_lookup JOIN users u ON u.id = c.user_id
        WHERE c.lookup = ? AND c.kind IN ('pin', 'duress')`,
     );
   }
@@ -188,9 +201,18 @@ export class UserStore {
   }
 
   /** The holder of a typed PIN, and whether it is their duress PIN: one indexed read either way. */
-  findByPin(lookup: string): { user: User; duress: boolean } | undefined {
+  findByPin(lookup: string): CredentialHolder | undefined {
     const row = this.byPin.get(lookup);
-    return row ? { user: toUser(row), duress: row.kind === "duress" } : undefined;
+    return row
+      ? { user: toUser(row), duress: row.kind === "duress", policyRevision: row.policy_revision }
+      : undefined;
+  }
+
+  /** The holder of a PIN (normal or duress), badge or fingerprint slot: one indexed read. */
+  findHolder(kind: "pin" | "badge" | "fingerprint", lookup: string): CredentialHolder | undefined {
+    if (kind === "pin") return this.findByPin(lookup);
+    const row = this.byLookup.get(kind, lookup);
+    return row ? { user: toUser(row), duress: false, policyRevision: row.policy_revision } : undefined;
   }
 
   /** The user holding this credential, if any: one indexed read. */
