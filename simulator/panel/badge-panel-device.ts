@@ -33,7 +33,7 @@ export function badgePanelDevice(present: (number: number) => void, demo: DemoBa
       for (const l of listeners) l();
     },
     state() {
-      return { last_tapped: last };
+      return { last_tapped: last ?? "none" };
     },
     onChange(listener: () => void): () => void {
       listeners.add(listener);

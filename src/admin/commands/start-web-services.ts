@@ -90,7 +90,8 @@ async function addCredentialDevices(running: RunningController, panel: Panel): P
         }),
     }),
   );
-  const demo = DEMO_USERS.filter((d) => users.find(d.name)).map((d) => ({ number: d.badge, label: d.name }));
+  // The demo badges are offered even where those people were never seeded: a tap is then denied.
+  const demo = DEMO_USERS.map((d) => ({ number: d.badge, label: d.name }));
   panel.addDevice(
     badgePanelDevice((n) => {
       if (app.settings.badge.reader === "rdm6300") {

@@ -31,6 +31,7 @@ describe("panel devices: fingers and badges", () => {
 
   it("taps demo badges and typed numbers; refuses garbage", () => {
     const tapped: number[] = [];
+    expect(badgePanelDevice(() => {}, []).state()).toEqual({ last_tapped: "none" });
     const device = badgePanelDevice((n) => tapped.push(n), [{ number: "12345678", label: "alice" }]);
     expect(device.actions()).toEqual([
       { id: "tap:12345678", label: "Tap alice's badge" },
