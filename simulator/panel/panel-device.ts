@@ -12,12 +12,22 @@
  *     onChange: (notify) => sensor.onChange(notify),
  *   });
  */
+export interface PanelAction {
+  id: string;
+  label: string;
+  /** A free-entry field shown beside the button (its label); the typed value is appended to the id. */
+  input?: string;
+}
+
 export interface PanelDevice {
   /** Stable id, [a-z0-9_-]; used in the action URL. */
   id: string;
   label: string;
-  actions(): Array<{ id: string; label: string }>;
-  /** Runs one action; an unknown id should throw (the panel answers 400 with its message). */
+  actions(): PanelAction[];
+  /**
+   * Runs one action; an unknown id should throw (the panel answers 400 with its message). An
+   * action with `input` arrives as `<id>:<what the person typed>`.
+   */
   run(actionId: string): void | Promise<void>;
   state(): Record<string, string | number | boolean | null>;
   /** Calls `notify` whenever state() would answer differently; returns an unsubscribe. */

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { KeypadKey } from "../../devices/types.js";
 import type { Simulator } from "../simulator.js";
-import type { PanelDevice } from "./panel-device.js";
+import type { PanelAction, PanelDevice } from "./panel-device.js";
 
 /** The controller's live event feed, as the panel shows it; supplied by the composition root. */
 export interface PanelFeed {
@@ -19,7 +19,7 @@ export interface PanelState {
   devices: Array<{
     id: string;
     label: string;
-    actions: Array<{ id: string; label: string }>;
+    actions: PanelAction[];
     state: Record<string, unknown>;
   }>;
 }

@@ -12,6 +12,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export interface UserPolicyChange {
   schedules?: string[];
+  validFromMs?: number | null;
   validUntilMs?: number | null;
   agreementUntilMs?: number | null;
   role?: UserRole;
@@ -63,14 +64,18 @@ export class PolicyAdminService {
     const scheduleIds = change.schedules?.map((n) => this.store.requireSchedule(n).id);
     this.db.transaction(() => {
       if (scheduleIds) this.store.setUserSchedules(user.id, scheduleIds);
-      if (change.validUntilMs !== undefined)
-        this.users.setValidity(user.id, { validUntilMs: change.validUntilMs });
+      if (change.validUntilMs !== undefined || change.validFromMs !== undefined)
+        this.users.setValidity(user.id, {
+          validFromMs: change.validFromMs,
+          validUntilMs: change.validUntilMs,
+        });
       if (change.agreementUntilMs !== undefined)
         this.store.setAgreementUntil(user.id, change.agreementUntilMs);
       if (change.role) this.store.setRole(user.id, change.role);
     })();
     const detail: Record<string, unknown> = {};
     if (change.schedules) detail.schedules = change.schedules;
+    if (change.validFromMs !== undefined) detail.valid_from = iso(change.validFromMs);
     if (change.validUntilMs !== undefined) detail.valid_until = iso(change.validUntilMs);
     if (change.agreementUntilMs !== undefined) detail.agreement_until = iso(change.agreementUntilMs);
     if (change.role) detail.role = change.role;

@@ -29,33 +29,58 @@ function render(s) {
   renderDevices(s.devices);
 }
 
-// Extra virtual hardware registered on the server (fingerprint sensor, badge reader, …).
+// Extra virtual hardware registered on the server (fingerprint sensor, badge reader, …). The
+// buttons are rebuilt only when the set of actions changes, so a number being typed survives
+// the state updates that stream in meanwhile.
+let deviceShape = "";
 function renderDevices(devices) {
-  const box = $("devices");
-  box.replaceChildren(
-    ...devices.map((d) => {
-      const section = document.createElement("section");
-      section.className = "device";
-      section.setAttribute("aria-label", d.label);
-      const h = document.createElement("h2");
-      h.textContent = d.label;
-      const state = document.createElement("p");
-      state.textContent = Object.entries(d.state)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join(" · ");
-      const buttons = document.createElement("div");
-      buttons.className = "buttons";
-      for (const a of d.actions) {
-        const b = document.createElement("button");
-        b.type = "button";
-        b.textContent = a.label;
-        b.addEventListener("click", () => post(`/sim/device/${d.id}`, { action: a.id }));
-        buttons.append(b);
-      }
-      section.append(h, state, buttons);
-      return section;
-    }),
-  );
+  const shape = JSON.stringify(devices.map((d) => [d.id, d.label, d.actions]));
+  if (shape !== deviceShape) {
+    deviceShape = shape;
+    $("devices").replaceChildren(...devices.map(deviceSection));
+  }
+  for (const d of devices)
+    $(`state-${d.id}`).textContent = Object.entries(d.state)
+      .map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`)
+      .join(" · ");
+}
+
+function deviceSection(d) {
+  const section = document.createElement("section");
+  section.className = "device";
+  section.setAttribute("aria-label", d.label);
+  const h = document.createElement("h2");
+  h.textContent = d.label;
+  const state = document.createElement("p");
+  state.id = `state-${d.id}`;
+  const buttons = document.createElement("div");
+  buttons.className = "buttons";
+  for (const a of d.actions) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = a.label;
+    if (a.input) {
+      const input = document.createElement("input");
+      input.id = `in-${d.id}-${a.id}`;
+      input.inputMode = "numeric";
+      input.autocomplete = "off";
+      const label = document.createElement("label");
+      label.htmlFor = input.id;
+      label.textContent = a.input;
+      const go = () => post(`/sim/device/${d.id}`, { action: `${a.id}:${input.value.trim()}` });
+      b.addEventListener("click", go);
+      input.addEventListener("keydown", (e) => e.key === "Enter" && go());
+      const field = document.createElement("span");
+      field.className = "field";
+      field.append(label, input, b);
+      buttons.append(field);
+    } else {
+      b.addEventListener("click", () => post(`/sim/device/${d.id}`, { action: a.id }));
+      buttons.append(b);
+    }
+  }
+  section.append(h, state, buttons);
+  return section;
 }
 
 function addEvent(ev) {

@@ -7,15 +7,10 @@ import { superviseService } from "../../supervision/service-supervision.js";
 import { AdminService, currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { SimConsole } from "../sim-console.js";
+import { DEMO_USERS } from "./demo-users.js";
 import { startWebServices } from "./start-web-services.js";
 
 export const START_USAGE = "doorward start [--config FILE] [--simulate]";
-
-/** Demo credentials: alice also has the finger in sensor slot 1 (`finger 1`) and badge 12345678. */
-const DEMO_USERS = [
-  { name: "alice", pin: "1234", slot: 1, badge: "12345678" },
-  { name: "bob", pin: "5678", slot: 2, badge: "87654321" },
-];
 
 /** On an empty simulated controller, two people to try the door with. Never on real hardware. */
 function seedDemoUsers(running: RunningController, settings: Settings, out: (line: string) => void): void {

@@ -1,8 +1,10 @@
 import type { RunningController } from "../../main.js";
+import { SensorRequestStore } from "../../store/sensor-request-store.js";
 import { AdminAccountStore } from "../http/admin-account-store.js";
 import type { AdminHttpServer } from "../http/admin-http-server.js";
 import { createAdminHttpServer } from "../http/create-admin-http-server.js";
 import { recordJson } from "../http/log-routes.js";
+import { DEMO_USERS } from "./demo-users.js";
 
 export interface WebServices {
   admin: AdminHttpServer | null;
@@ -50,6 +52,7 @@ export async function startWebServices(
       },
       { port: settings.simulator_panel.port },
     );
+    await addCredentialDevices(running, panel);
     try {
       const { url } = await panel.start();
       stops.push(() => panel.stop());
@@ -65,4 +68,36 @@ export async function startWebServices(
       for (const stop of stops.reverse()) await stop().catch(() => {});
     },
   };
+}
+
+type Panel = import("../../../simulator/panel/sim-panel-server.js").SimPanelServer;
+
+/** Fingers and badges on the panel, driving the same VirtualR503 / badge reader as the console. */
+async function addCredentialDevices(running: RunningController, panel: Panel): Promise<void> {
+  const { app, sim, clock } = running;
+  if (!sim) return;
+  const { fingerprintPanelDevice } = await import("../../../simulator/panel/fingerprint-panel-device.js");
+  const { badgePanelDevice } = await import("../../../simulator/panel/badge-panel-device.js");
+  const { db, users, audit } = app.services;
+  const requests = new SensorRequestStore(db);
+  panel.addDevice(
+    fingerprintPanelDevice(sim.fingerprint, {
+      enrolled: () =>
+        [...requests.assignedSlots()].map(([slot, userId]) => ({ slot, label: users.get(userId).name })),
+      watchEnrolled: (notify) =>
+        audit.onAppend((r) => {
+          if (/^(fingerprint_|user_removed|user_erased)/.test(r.reason)) notify();
+        }),
+    }),
+  );
+  // The demo badges are offered even where those people were never seeded: a tap is then denied.
+  const demo = DEMO_USERS.map((d) => ({ number: d.badge, label: d.name }));
+  panel.addDevice(
+    badgePanelDevice((n) => {
+      if (app.settings.badge.reader === "rdm6300") {
+        sim.rdm6300.present(n.toString(16).padStart(8, "0"));
+        clock.setTimeout(() => sim.rdm6300.remove(), 600);
+      } else void sim.wiegand.present(n, n > 0xffffff ? "W34" : "W26").catch(() => undefined);
+    }, demo),
+  );
 }

@@ -9,7 +9,7 @@ import { SessionStore } from "./session-store.js";
 /** The admin web server over a started app's services (call after app.start()). */
 export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): AdminHttpServer {
   const { settings } = app;
-  const { users, hasher, audit, door, access, db } = app.services;
+  const { users, hasher, audit, door, access, db, policy, health } = app.services;
   return new AdminHttpServer({
     settings,
     clock,
@@ -19,6 +19,9 @@ export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): A
     audit,
     door,
     access,
+    db,
+    policy,
+    health,
     accounts: new AdminAccountStore(db),
     sessions: new SessionStore(clock, settings.web.session_idle_min * 60_000),
     limiter: new LoginRateLimiter(clock, settings.web.login.per_minute),

@@ -1,12 +1,40 @@
 import { z } from "zod";
+import type { DoorMode } from "../../access/decide.js";
 import { HttpError, type Router, validate } from "./router.js";
-import { type WebDeps, webActor } from "./web-deps.js";
+import { policyAdminFor, type WebDeps, webActor } from "./web-deps.js";
 
 const confirmed = z
   .object({ confirm: z.literal(true, "confirm must be true: the page asks before it acts") })
   .strict();
 
-/** Status, the door controls and log verification. */
+const modeSwitch = z
+  .object({
+    on: z.boolean("on must be true or false"),
+    confirm: z.literal(true, "confirm must be true: the page asks before it acts"),
+  })
+  .strict();
+
+/** Lock, door, mode and device health in one object: GET /api/status and the live `status` event. */
+export function liveStatus(deps: WebDeps) {
+  const m = deps.policy.mode.status();
+  return {
+    door: deps.door.status(),
+    mode: {
+      mode: m.mode,
+      since: m.since_ms ? new Date(m.since_ms).toISOString() : null,
+      by: m.by,
+      held_for: m.held_for,
+    },
+    health: Object.fromEntries(
+      Object.entries(deps.health.snapshot()).map(([device, e]) => [
+        device,
+        { state: e.state, detail: e.detail, since: new Date(e.since_ms).toISOString(), faults: e.faults },
+      ]),
+    ),
+  };
+}
+
+/** Status, the door controls (unlock once, lock, lockdown, emergency unlock) and log verification. */
 export function addDoorRoutes(router: Router, deps: WebDeps): void {
   const { door, access, audit, clock, settings } = deps;
 
@@ -16,7 +44,7 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
       json: {
         door_id: settings.door_id,
         time: new Date(clock.now()).toISOString(),
-        door: door.status(),
+        ...liveStatus(deps),
         keypad_lockout: {
           locked_out: lockout.lockedOut,
           until: lockout.untilMs === null ? null : new Date(lockout.untilMs).toISOString(),
@@ -52,6 +80,25 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
     await door.lock();
     return { json: { ok: true, door: door.status() } };
   });
+
+  // The same path as `doorward door lockdown|emergency on|off`: the persisted mode (an audit
+  // event naming the admin), then the mode service applies it to the relay at once.
+  for (const [path, mode] of [
+    ["/api/door/lockdown", "lockdown"],
+    ["/api/door/emergency", "emergency_unlock"],
+  ] as const) {
+    router.add("POST", path, async ({ body, session }) => {
+      const { on } = validate(modeSwitch, body);
+      const policy = policyAdminFor(deps, session?.admin ?? "?");
+      const current = policy.mode().mode;
+      if (!on && current !== mode)
+        throw new HttpError(409, `the door is in mode '${current}', not '${mode}'`, "on");
+      const target: DoorMode = on ? mode : "normal";
+      if (current !== target) policy.setMode(target);
+      await deps.policy.mode.apply();
+      return { json: liveStatus(deps) };
+    });
+  }
 
   router.add("GET", "/api/log/verify", () => ({ json: audit.verify() }));
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import { CSV_COLUMNS, toCsvLine, toJsonLine } from "../../audit/export-format.js";
-import type { DoorStatus } from "../../door/door-controller.js";
+import { liveStatus } from "./door-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
 import type { WebDeps } from "./web-deps.js";
 
@@ -41,7 +41,7 @@ export class EventStreams {
 
 /** The log with filters, exports, and the live feed as Server-Sent Events. */
 export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStreams): void {
-  const { audit, users, door, clock } = deps;
+  const { audit, users, door, clock, health } = deps;
 
   function filtered(query: URLSearchParams) {
     const f = validate(filterSchema, Object.fromEntries(query));
@@ -114,9 +114,15 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
       if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     res.write("retry: 3000\n\n");
-    send("status", door.status());
-    const offAudit = audit.onAppend((r) => send("audit", recordJson(r)));
-    const offDoor = door.onChange((s: DoorStatus) => send("status", s));
+    // `status` carries lock, door, mode and device health; sent on any change to one of them.
+    const sendStatus = () => send("status", liveStatus(deps));
+    sendStatus();
+    const offAudit = audit.onAppend((r) => {
+      send("audit", recordJson(r));
+      if (r.reason === "door_mode_changed") sendStatus();
+    });
+    const offDoor = door.onChange(sendStatus);
+    const offHealth = health.onChange(sendStatus);
     // A comment line now and then keeps proxies and phones from dropping an idle stream.
     let cancelBeat = () => {};
     const beat = () => {
@@ -128,6 +134,7 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     const close = () => {
       offAudit();
       offDoor();
+      offHealth();
       cancelBeat();
       streams.open.delete(res);
     };

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { StoreError } from "../../store/user-store.js";
+import { addCredentialRoutes } from "./credential-routes.js";
+import { addPolicyRoutes, personJson } from "./policy-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { adminServiceFor, type WebDeps } from "./web-deps.js";
 
@@ -7,7 +9,7 @@ const isoTime = z.iso.datetime({ offset: true }).or(z.iso.date());
 const toMs = (value: string | null | undefined) => (value ? Date.parse(value) : null);
 
 /** A store refusal as an HTTP answer: unknown → 404, taken → 409, otherwise 400; always naming the field. */
-function storeCall<T>(field: string, fn: () => T): T {
+export function storeCall<T>(field: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -21,7 +23,11 @@ function storeCall<T>(field: string, fn: () => T): T {
   }
 }
 
-/** People: list, add (optionally with a PIN), disable, enable, remove, set PIN. Every change goes through AdminService. */
+/**
+ * People: list, add (optionally with a PIN), disable, enable, remove, set PIN through
+ * AdminService; policy fields, schedules and holidays (policy-routes.ts); badges and
+ * fingerprint enrolment (credential-routes.ts).
+ */
 export function addPeopleRoutes(router: Router, deps: WebDeps): void {
   const { settings, users, hasher } = deps;
   const pinSchema = z
@@ -49,7 +55,9 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
       throw new HttpError(409, "this PIN is not available; choose another", "pin");
   };
 
-  router.add("GET", "/api/users", () => ({ json: { users: adminServiceFor(deps, "-").list() } }));
+  router.add("GET", "/api/users", () => ({
+    json: { users: users.list().map((u) => personJson(deps, u)) },
+  }));
 
   router.add("POST", "/api/users", ({ body, session }) => {
     const input = validate(newUser, body);
@@ -67,7 +75,10 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
   });
 
   router.add("GET", "/api/users/:user", ({ params }) => ({
-    json: storeCall("user", () => adminServiceFor(deps, "-").show(params.user as string)),
+    json: personJson(
+      deps,
+      storeCall("user", () => users.require(params.user as string)),
+    ),
   }));
 
   for (const action of ["disable", "enable"] as const) {
@@ -93,4 +104,7 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
     storeCall("pin", () => admin.setPin(target.userCode, pin));
     return { json: admin.show(target.userCode) };
   });
+
+  addPolicyRoutes(router, deps, storeCall);
+  addCredentialRoutes(router, deps, storeCall);
 }

@@ -4,9 +4,14 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { Settings } from "../../config/schema.js";
 import type { DoorController } from "../../door/door-controller.js";
 import type { Logger } from "../../logger.js";
+import type { PolicyServices } from "../../policy/policy-services.js";
 import type { CredentialHasher } from "../../secrets/credential-hasher.js";
+import type { Db } from "../../store/open-database.js";
 import type { UserStore } from "../../store/user-store.js";
+import type { DeviceHealth } from "../../supervision/device-health.js";
 import { AdminService } from "../admin-service.js";
+import { CredentialAdmin } from "../credential-admin.js";
+import { PolicyAdminService } from "../policy-admin-service.js";
 import type { AdminAccountStore } from "./admin-account-store.js";
 import type { LoginRateLimiter } from "./login-rate-limiter.js";
 import type { SessionStore } from "./session-store.js";
@@ -21,6 +26,10 @@ export interface WebDeps {
   audit: AuditLog;
   door: DoorController;
   access: AccessService;
+  db: Db;
+  /** Door modes, schedules, holidays: the same services the `door`/`schedule` CLI commands use. */
+  policy: PolicyServices;
+  health: DeviceHealth;
   accounts: AdminAccountStore;
   sessions: SessionStore;
   limiter: LoginRateLimiter;
@@ -35,4 +44,17 @@ export function adminServiceFor(deps: WebDeps, admin: string): AdminService {
     minLength: deps.settings.pin.min_length,
     maxLength: deps.settings.pin.max_length,
   });
+}
+
+/** PolicyAdminService acting as this admin (schedules, holidays, per-user policy, door modes). */
+export function policyAdminFor(deps: WebDeps, admin: string): PolicyAdminService {
+  return new PolicyAdminService(deps.db, deps.users, deps.hasher, deps.audit, deps.clock, webActor(admin), {
+    minLength: deps.settings.pin.min_length,
+    maxLength: deps.settings.pin.max_length,
+  });
+}
+
+/** CredentialAdmin acting as this admin (badges, fingerprint enrolment requests). */
+export function credentialAdminFor(deps: WebDeps, admin: string): CredentialAdmin {
+  return new CredentialAdmin(deps.db, deps.users, deps.hasher, deps.audit, deps.clock, webActor(admin));
 }

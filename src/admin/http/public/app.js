@@ -53,7 +53,7 @@ function describe(ev) {
 }
 
 // ---- views ----
-const VIEWS = ["status", "people", "log"];
+const VIEWS = ["status", "people", "schedules", "log"];
 function route() {
   if (!csrf) return showLogin();
   const view = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
@@ -66,6 +66,7 @@ function route() {
   }
   if (view === "people") loadPeople();
   if (view === "log") loadLog();
+  if (view === "schedules") loadSchedules();
 }
 
 function showLogin() {
@@ -111,7 +112,31 @@ $("logout").addEventListener("click", async () => {
 window.addEventListener("hashchange", route);
 
 // ---- status, controls, live feed ----
-function renderStatus(door) {
+let mode = "normal";
+const MODE_TEXT = { normal: "normal", lockdown: "LOCKDOWN", emergency_unlock: "EMERGENCY UNLOCK" };
+function renderStatus(s) {
+  renderDoor(s.door);
+  mode = s.mode.mode;
+  $("st-mode").textContent =
+    MODE_TEXT[mode] + (mode === "normal" ? "" : ` since ${fmtTime(s.mode.since)} by ${s.mode.by}`);
+  $("st-mode").className = mode === "normal" ? "ok" : "bad";
+  const devices = Object.entries(s.health);
+  $("st-health").replaceChildren(
+    ...devices.map(([name, d]) =>
+      el(
+        "span",
+        { class: `dev ${d.state === "ok" ? "ok" : "bad"}` },
+        `${name}: ${d.state}${d.detail ? ` (${d.detail})` : ""}`,
+      ),
+    ),
+  );
+  if (!devices.length) $("st-health").textContent = "none reported";
+  $("lockdown").textContent = mode === "lockdown" ? "End lockdown…" : "Lockdown on…";
+  $("emergency").textContent = mode === "emergency_unlock" ? "End emergency unlock…" : "Emergency unlock on…";
+  $("lockdown").disabled = mode === "emergency_unlock";
+  $("emergency").disabled = mode === "lockdown";
+}
+function renderDoor(door) {
   $("st-lock").textContent = door.lock;
   $("st-lock").className = door.lock === "locked" ? "ok" : "bad";
   $("st-door").textContent = door.door;
@@ -122,7 +147,7 @@ function renderStatus(door) {
 async function loadStatus() {
   const s = await api("GET", "/api/status");
   $("door-id").textContent = s.door_id;
-  renderStatus(s.door);
+  renderStatus(s);
   const k = s.keypad_lockout;
   $("st-keypad").textContent = k.locked_out
     ? `locked out until ${fmtTime(k.until)}`
@@ -155,6 +180,7 @@ function openFeed() {
     const ev = JSON.parse(m.data);
     addFeed(ev);
     if (ev.kind === "access" || ev.reason.startsWith("lockout")) loadStatus().catch(() => {});
+    if (/^(fingerprint|badge|user|pin)_/.test(ev.reason) && !$("people").hidden) loadPeople().catch(() => {});
   });
 }
 
@@ -180,13 +206,32 @@ $("lock").addEventListener("click", async () => {
   if (!(await confirmAction("Lock the door now?"))) return;
   await api("POST", "/api/door/lock", { confirm: true }).catch((err) => alert(err.message));
 });
-$("verify").addEventListener("click", async () => {
+async function verifyLog() {
   const r = await api("GET", "/api/log/verify");
-  $("st-verify").firstChild.textContent = r.ok
+  const text = r.ok
     ? `intact (${r.checked} rows) `
     : `TAMPERED at row ${r.firstBad.seq}: ${r.firstBad.problem} `;
-  $("st-verify").className = r.ok ? "ok" : "bad";
-});
+  $("st-verify").firstChild.textContent = text;
+  $("log-verify").textContent = text;
+  for (const id of ["st-verify", "log-verify"]) $(id).className = r.ok ? "ok" : "bad";
+}
+$("verify").addEventListener("click", verifyLog);
+$("verify-log").addEventListener("click", verifyLog);
+// Lockdown and emergency unlock: the same persisted mode as `doorward door lockdown|emergency`.
+for (const [id, m, what] of [
+  ["lockdown", "lockdown", "Lockdown: only override holders get in"],
+  ["emergency", "emergency_unlock", "Emergency unlock: the door stays unlocked until you end it"],
+]) {
+  $(id).addEventListener("click", async () => {
+    const on = mode !== m;
+    if (!(await confirmAction(on ? `${what}. Switch it on?` : `End ${m.replace("_", " ")}?`))) return;
+    try {
+      renderStatus(await api("POST", `/api/door/${id}`, { on, confirm: true }));
+    } catch (err) {
+      alert(err.message);
+    }
+  });
+}
 
 // ---- people ----
 async function loadPeople() {
@@ -215,8 +260,18 @@ async function loadPeople() {
         ),
         el(
           "td",
+          { "data-h": "Access" },
+          u.role === "user" ? "" : `${u.role}; `,
+          u.schedules.length ? u.schedules.join(", ") : "any time",
+          u.agreement_until ? `; agreement until ${u.agreement_until.slice(0, 10)}` : "",
+        ),
+        el(
+          "td",
           {},
+          act("Edit", () => editPerson(u)),
           act("Set PIN", () => setPin(u)),
+          act("Badge", () => editBadge(u)),
+          act("Enrol finger", () => enrolFinger(u)),
           act(u.enabled ? "Disable" : "Enable", () =>
             change("POST", `/api/users/${u.user_code}/${u.enabled ? "disable" : "enable"}`),
           ),
@@ -271,6 +326,175 @@ function setPin(u) {
     }
   };
 }
+
+// A dialog whose OK runs `save`; an error stays in the dialog, naming the field.
+function formDialog(dialogId, formId, errorId, save) {
+  const d = $(dialogId);
+  $(errorId).textContent = "";
+  d.returnValue = "";
+  d.showModal();
+  $(formId).onsubmit = async (e) => {
+    const action = e.submitter?.value;
+    if (action === "cancel") return;
+    e.preventDefault();
+    try {
+      await save(action);
+      d.close();
+      await loadPeople();
+    } catch (err) {
+      showError(errorId, err, $(formId));
+    }
+  };
+}
+const day = (iso) => (iso ? iso.slice(0, 10) : "");
+async function editPerson(u) {
+  const f = $("edit-form");
+  $("edit-who").textContent = u.name;
+  f.valid_from.value = day(u.valid_from);
+  f.valid_until.value = day(u.valid_until);
+  f.agreement_until.value = day(u.agreement_until);
+  f.role.value = u.role;
+  const { schedules } = await api("GET", "/api/schedules");
+  $("edit-schedules").replaceChildren(
+    el("legend", {}, "Schedules (none: any time)"),
+    ...schedules.map((s) => {
+      const box = el("input", { type: "checkbox", value: s.name, id: `sch-${s.name}` });
+      box.checked = u.schedules.includes(s.name);
+      return el(
+        "label",
+        { for: `sch-${s.name}`, class: "check" },
+        box,
+        ` ${s.name} (${s.windows.join(", ")})`,
+      );
+    }),
+  );
+  formDialog("edit-dialog", "edit-form", "edit-error", () =>
+    api("PUT", `/api/users/${u.user_code}/policy`, {
+      valid_from: f.valid_from.value || null,
+      valid_until: f.valid_until.value || null,
+      agreement_until: f.agreement_until.value || null,
+      role: f.role.value,
+      schedules: [...$("edit-schedules").querySelectorAll("input:checked")].map((b) => b.value),
+    }),
+  );
+}
+function editBadge(u) {
+  $("badge-who").textContent = u.name;
+  $("badge-number").value = "";
+  $("badge-remove").hidden = !u.credentials.includes("badge");
+  formDialog("badge-dialog", "badge-form", "badge-error", (action) =>
+    action === "remove"
+      ? api("DELETE", `/api/users/${u.user_code}/badge`)
+      : api("POST", `/api/users/${u.user_code}/badge`, { number: $("badge-number").value.trim() }),
+  );
+}
+// Enrolment runs on the controller (it owns the sensor); the page shows each prompt as it asks.
+async function enrolFinger(u) {
+  const d = $("enrol-dialog");
+  $("enrol-who").textContent = u.name;
+  $("enrol-prompts").replaceChildren();
+  $("enrol-state").textContent = "Asking the controller…";
+  $("enrol-state").className = "";
+  d.showModal();
+  let r;
+  try {
+    r = await api("POST", `/api/users/${u.user_code}/fingerprint`, {});
+  } catch (err) {
+    $("enrol-state").textContent = err.message;
+    $("enrol-state").className = "bad";
+    return;
+  }
+  while (d.open) {
+    $("enrol-prompts").replaceChildren(
+      ...r.prompt_text.map((t, i) => el("li", { "data-prompt": r.prompts[i] }, t)),
+    );
+    if (r.state === "done" || r.state === "failed") break;
+    $("enrol-state").textContent = r.state === "requested" ? "Waiting for the sensor…" : "";
+    await new Promise((ok) => setTimeout(ok, 300));
+    r = await api("GET", `/api/sensor-requests/${r.id}`);
+  }
+  $("enrol-state").textContent =
+    r.state === "done"
+      ? `Enrolled in sensor slot ${r.slot}.`
+      : r.state === "failed"
+        ? `Failed: ${r.error}`
+        : "";
+  $("enrol-state").className = r.state === "done" ? "ok" : "bad";
+  await loadPeople();
+}
+
+// ---- schedules and holidays ----
+async function loadSchedules() {
+  const [{ schedules }, { holidays }] = await Promise.all([
+    api("GET", "/api/schedules"),
+    api("GET", "/api/holidays"),
+  ]);
+  const remove = (label, path) =>
+    el(
+      "button",
+      {
+        type: "button",
+        class: "alt",
+        "aria-label": `Remove ${label}`,
+        onclick: async () => {
+          if (!(await confirmAction(`Remove ${label}?`))) return;
+          await api("DELETE", path).catch((err) => alert(err.message));
+          loadSchedules();
+        },
+      },
+      "Remove",
+    );
+  $("sched-rows").replaceChildren(
+    ...schedules.map((s) =>
+      el(
+        "tr",
+        {},
+        el("td", { "data-h": "Name" }, s.name),
+        el("td", { "data-h": "Windows" }, s.windows.join(", ")),
+        el("td", { "data-h": "People" }, s.users),
+        el("td", {}, remove(`schedule ${s.name}`, `/api/schedules/${encodeURIComponent(s.name)}`)),
+      ),
+    ),
+  );
+  $("hol-rows").replaceChildren(
+    ...holidays.map((h) =>
+      el(
+        "tr",
+        {},
+        el("td", { "data-h": "Date" }, h.date),
+        el("td", { "data-h": "Name" }, h.name),
+        el("td", {}, remove(`holiday ${h.date}`, `/api/holidays/${h.date}`)),
+      ),
+    ),
+  );
+}
+function addForm(formId, errorId, path, body) {
+  $(formId).addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api("POST", path, body(f));
+      f.reset();
+      showError(errorId, null, f);
+      await loadSchedules();
+    } catch (err) {
+      // A bad window is reported as windows.N: point at the textarea.
+      if (err.field?.startsWith("windows")) err.field = "windows";
+      showError(errorId, err, f);
+    }
+  });
+}
+addForm("sched-form", "sched-error", "/api/schedules", (f) => ({
+  name: f.elements.name.value.trim(),
+  windows: f.windows.value
+    .split("\n")
+    .map((w) => w.trim())
+    .filter(Boolean),
+}));
+addForm("hol-form", "hol-error", "/api/holidays", (f) => ({
+  date: f.date.value,
+  name: f.elements.name.value.trim(),
+}));
 
 // ---- log ----
 function logQuery() {
