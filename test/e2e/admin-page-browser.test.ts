@@ -16,6 +16,13 @@ if (!haveChromium)
     `browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
   );
 const DOCS = join(import.meta.dirname, "../../docs");
+/**
+ * The README's screenshots are refreshed only on request (DOORWARD_SCREENSHOTS=1 npm test), so
+ * an ordinary test run never rewrites tracked files.
+ */
+async function saveScreenshot(page: Page, file: string, fullPage = false): Promise<void> {
+  if (process.env.DOORWARD_SCREENSHOTS === "1") await page.screenshot({ path: join(DOCS, file), fullPage });
+}
 
 type Browser = import("playwright-core").Browser;
 type Page = import("playwright-core").Page;
@@ -67,7 +74,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByRole("button", { name: "Log in" }).click();
     await expect.poll(() => admin.locator("#login-error").textContent()).toBe("wrong name or password");
     await admin.getByLabel("Password").fill("");
-    await admin.screenshot({ path: join(DOCS, "web-login.png") });
+    await saveScreenshot(admin, "web-login.png");
     await admin.getByLabel("Password").fill("correct horse battery");
     await admin.getByRole("button", { name: "Log in" }).click();
     await admin.locator("#status").waitFor({ state: "visible" });
@@ -157,7 +164,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await expect.poll(() => panel.locator("#bolt-text").textContent()).toBe("released");
     await finger("Lift finger");
     await panel.getByLabel("Badge number").fill("12345678");
-    await panel.screenshot({ path: join(DOCS, "simulator-panel.png"), fullPage: true });
+    await saveScreenshot(panel, "simulator-panel.png", true);
     await panel.close();
 
     await admin.getByRole("link", { name: "Status" }).click();
@@ -190,7 +197,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     expect(await denied.textContent()).toContain("denied");
     await admin.locator("#verify").click();
     await expect.poll(() => admin.locator("#st-verify").textContent()).toMatch(/^intact/);
-    await admin.screenshot({ path: join(DOCS, "web-status.png"), fullPage: true });
+    await saveScreenshot(admin, "web-status.png", true);
     await admin.getByRole("button", { name: "End lockdown…" }).click();
     await admin.getByRole("button", { name: "Confirm" }).click();
     await expect.poll(() => admin.locator("#st-mode").textContent()).toBe("normal");
@@ -209,14 +216,14 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByLabel("Holiday name").fill("Christmas");
     await admin.getByRole("button", { name: "Add holiday" }).click();
     await admin.getByRole("cell", { name: "Christmas" }).waitFor();
-    await admin.screenshot({ path: join(DOCS, "web-schedules.png"), fullPage: true });
+    await saveScreenshot(admin, "web-schedules.png", true);
     await admin.getByRole("link", { name: "People" }).click();
     await admin.getByRole("button", { name: "Edit Grace" }).click();
     await admin.getByRole("checkbox", { name: /office/ }).check();
     await admin.getByLabel("Agreement signed until").fill("2031-06-30");
     await admin.getByRole("button", { name: "Save" }).click();
     await admin.getByRole("cell", { name: /office; agreement until 2031-06-30/ }).waitFor();
-    await admin.screenshot({ path: join(DOCS, "web-people.png"), fullPage: true });
+    await saveScreenshot(admin, "web-people.png", true);
   });
 
   it("unlocks once only after a confirmation", async () => {
@@ -237,7 +244,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByLabel("Outcome").selectOption("granted");
     await admin.getByRole("button", { name: "Show" }).click();
     await expect.poll(() => admin.locator("#log-rows tr").count()).toBeGreaterThan(0);
-    await admin.screenshot({ path: join(DOCS, "web-log.png"), fullPage: true });
+    await saveScreenshot(admin, "web-log.png", true);
     const [download] = await Promise.all([
       admin.waitForEvent("download"),
       admin.getByRole("link", { name: "Export CSV" }).click(),
@@ -258,6 +265,6 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.locator("#people-rows td", { hasText: "Grace" }).first().waitFor();
     const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await admin.screenshot({ path: join(DOCS, "web-people-phone.png") });
+    await saveScreenshot(admin, "web-people-phone.png");
   });
 });
