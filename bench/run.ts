@@ -1,13 +1,30 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
 import { benchFingerprint } from "./fingerprint.js";
+import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
+import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchPolicy } from "./policy.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
   ["fingerprint identify: controller overhead vs wire time", benchFingerprint],
+  ["fingerprint: Search answer's last byte to the relay, through the whole app", benchFingerprintToRelay],
+  [
+    "mqtt: 100,000-event backlog drain and fleet publish to applied (Mosquitto if installed, else aedes)",
+    async () => flatten(await benchMqttDrain()),
+  ],
   ["policy decision (schedules, holidays) vs the plain decision", async () => ({ ...(await benchPolicy()) })],
 ];
+
+/** console.table wants one level: nested figures become dotted keys. */
+function flatten(value: object, prefix = ""): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== null && typeof v === "object") Object.assign(out, flatten(v, `${prefix}${k}.`));
+    else out[`${prefix}${k}`] = v as number | string;
+  }
+  return out;
+}
 
 const only = process.argv[2];
 for (const [name, run] of benches) {
