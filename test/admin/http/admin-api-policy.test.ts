@@ -22,7 +22,11 @@ const byAda = () =>
 describe("admin API: status, door modes", () => {
   it("status shows lock, door, mode and device health", async () => {
     await loggedIn();
-    const s = (await (await c.request("GET", "/api/status")).json()) as Record<string, any>;
+    const s = (await (await c.request("GET", "/api/status")).json()) as {
+      door: unknown;
+      mode: unknown;
+      health: Record<string, unknown>;
+    };
     expect(s.door).toMatchObject({ lock: "locked" });
     expect(s.mode).toMatchObject({ mode: "normal", held_for: null });
     expect(Object.keys(s.health).length).toBeGreaterThan(0);
@@ -148,7 +152,11 @@ describe("admin API: badges and fingerprint enrolment", () => {
     const code = w.addUserWithPin("alice", "1234");
     w.addUserWithPin("bob", "5678");
     expect(
-      ((await (await c.request("POST", `/api/users/${code}/badge`, { number: "12x" })).json()) as any).field,
+      (
+        (await (await c.request("POST", `/api/users/${code}/badge`, { number: "12x" })).json()) as {
+          field: string;
+        }
+      ).field,
     ).toBe("number");
     const res = await c.request("POST", `/api/users/${code}/badge`, { number: "00424242" });
     expect(await res.json()).toMatchObject({ credentials: expect.arrayContaining(["badge", "pin"]) });
@@ -179,7 +187,11 @@ describe("admin API: badges and fingerprint enrolment", () => {
     const { id } = (await res.json()) as { id: number };
     const seen: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const r = (await (await c.request("GET", `/api/sensor-requests/${id}`)).json()) as any;
+      const r = (await (await c.request("GET", `/api/sensor-requests/${id}`)).json()) as {
+        prompts: string[];
+        prompt_text: string[];
+        state: string;
+      };
       const last = r.prompts.at(-1);
       if (last && last !== seen.at(-1)) {
         seen.push(last);
