@@ -43,6 +43,13 @@ export class PolicyAdminService {
     this.note("schedule_added", null, { schedule: name, windows: windows.map(formatWindow) });
   }
 
+  /** Replaces the windows in place: the people assigned keep the schedule. */
+  setScheduleWindows(name: string, windows: ScheduleWindow[]): void {
+    const previous = this.store.requireSchedule(name).windows.map(formatWindow);
+    this.store.replaceWindows(name, windows);
+    this.note("schedule_changed", null, { schedule: name, windows: windows.map(formatWindow), previous });
+  }
+
   removeSchedule(name: string): void {
     this.store.removeSchedule(name);
     this.note("schedule_removed", null, { schedule: name });

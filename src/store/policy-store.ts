@@ -121,6 +121,26 @@ export class PolicyStore {
     return this.requireSchedule(name);
   }
 
+  /**
+   * Replaces a schedule's windows in one transaction, keeping its id and so everyone assigned to
+   * it. The schedule_windows triggers (migration 6) move the policy revision in the same commit,
+   * so the very next attempt reloads the snapshot with the new windows.
+   */
+  replaceWindows(name: string, windows: ScheduleWindow[]): ScheduleInfo {
+    if (windows.length === 0) throw new StoreError("a schedule needs at least one window");
+    this.db
+      .transaction(() => {
+        const { id } = this.requireSchedule(name);
+        this.db.prepare("DELETE FROM schedule_windows WHERE schedule_id = ?").run(id);
+        const insert = this.db.prepare(
+          "INSERT INTO schedule_windows (schedule_id, weekday, start_min, end_min) VALUES (?, ?, ?, ?)",
+        );
+        for (const w of windows) insert.run(id, w.weekday, w.startMin, w.endMin);
+      })
+      .immediate();
+    return this.requireSchedule(name);
+  }
+
   /** Refused while anyone is assigned to it: removing it would silently change their access. */
   removeSchedule(name: string): void {
     const s = this.requireSchedule(name);
