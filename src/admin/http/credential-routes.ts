@@ -19,6 +19,24 @@ function requestJson(deps: WebDeps, id: number) {
     prompt_text: r.prompts.map((p) => ENROLL_PROMPT_TEXT[p] ?? p),
     error: r.error,
     result: r.result,
+    consistency: r.kind === "check" && r.state === "done" ? consistencyJson(deps, r.result) : null,
+  };
+}
+
+/**
+ * A finished check compared with the allowlist as it is now (as `doorward fingerprint check`
+ * does): templates no one maps to, people whose slot is empty, removals still queued.
+ */
+function consistencyJson(deps: WebDeps, result: Record<string, unknown> | null) {
+  const sensorSlots = (result?.sensor_slots as number[] | undefined) ?? [];
+  const c = credentialAdminFor(deps, "-").consistency(sensorSlots);
+  return {
+    consistent: c.unknownOnSensor.length === 0 && c.missingOnSensor.length === 0,
+    sensor_templates: sensorSlots.length,
+    library_size: (result?.library_size as number | undefined) ?? null,
+    orphan_slots: c.unknownOnSensor,
+    missing_templates: c.missingOnSensor.map((m) => ({ slot: m.slot, user_code: m.userCode })),
+    awaiting_deletion: c.awaitingDeletion,
   };
 }
 
@@ -71,6 +89,16 @@ export function addCredentialRoutes(router: Router, deps: WebDeps, storeCall: St
       target.userCode,
       slot ?? null,
     );
+    return { status: 202, json: requestJson(deps, id) };
+  });
+
+  // The same request `doorward fingerprint check` writes; the page polls it like an enrolment
+  // and reads `consistency` once it is done.
+  router.add("POST", "/api/fingerprint/check", ({ body, session }) => {
+    validate(z.object({}).strict(), body);
+    if (!fingerprintEnabled(deps.settings))
+      throw new HttpError(409, "the fingerprint sensor is not enabled in the configuration");
+    const id = credentialAdminFor(deps, session?.admin ?? "?").requestCheck();
     return { status: 202, json: requestJson(deps, id) };
   });
 

@@ -3,7 +3,7 @@ import { StoreError } from "../../store/user-store.js";
 import { addCredentialRoutes } from "./credential-routes.js";
 import { addPolicyRoutes, personJson } from "./policy-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
-import { adminServiceFor, type WebDeps } from "./web-deps.js";
+import { adminServiceFor, policyAdminFor, type WebDeps } from "./web-deps.js";
 
 const isoTime = z.iso.datetime({ offset: true }).or(z.iso.date());
 const toMs = (value: string | null | undefined) => (value ? Date.parse(value) : null);
@@ -103,6 +103,15 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
     const admin = adminServiceFor(deps, session?.admin ?? "?");
     storeCall("pin", () => admin.setPin(target.userCode, pin));
     return { json: admin.show(target.userCode) };
+  });
+
+  // A second PIN that opens like the normal one and raises a silent alarm. The answer is the
+  // person's summary (credential kinds only): the PIN is never echoed or logged.
+  router.add("PUT", "/api/users/:user/duress-pin", ({ params, body, session }) => {
+    const { pin } = validate(z.object({ pin: pinSchema }).strict(), body);
+    const target = storeCall("user", () => users.require(params.user as string));
+    storeCall("pin", () => policyAdminFor(deps, session?.admin ?? "?").setDuressPin(target.userCode, pin));
+    return { json: adminServiceFor(deps, session?.admin ?? "?").show(target.userCode) };
   });
 
   addPolicyRoutes(router, deps, storeCall);

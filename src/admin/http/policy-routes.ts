@@ -79,16 +79,31 @@ export function addPolicyRoutes(router: Router, deps: WebDeps, storeCall: StoreC
     })
     .strict();
 
-  router.add("POST", "/api/schedules", ({ body, session }) => {
-    const input = validate(scheduleBody, body);
-    const windows = input.windows.flatMap((spec, i) => {
+  const parseWindows = (specs: string[]) =>
+    specs.flatMap((spec, i) => {
       const parsed = parseWindowSpec(spec);
       if (typeof parsed === "string") throw new HttpError(400, parsed, `windows.${i}`);
       return parsed;
     });
+
+  router.add("POST", "/api/schedules", ({ body, session }) => {
+    const input = validate(scheduleBody, body);
+    const windows = parseWindows(input.windows);
     policyAdminFor(deps, session?.admin ?? "?").addSchedule(input.name, windows);
     const s = deps.policy.store.requireSchedule(input.name);
     return { status: 201, json: { name: s.name, windows: s.windows.map(formatWindow) } };
+  });
+
+  // Replaces the windows in place (same schedule, so everyone assigned keeps it); the next
+  // attempt sees them, because the window rows' triggers move the policy revision.
+  const windowsBody = scheduleBody.pick({ windows: true });
+  router.add("PUT", "/api/schedules/:name", ({ params, body, session }) => {
+    const name = params.name as string;
+    const windows = parseWindows(validate(windowsBody, body).windows);
+    storeCall("name", () => policyAdminFor(deps, session?.admin ?? "?").setScheduleWindows(name, windows));
+    const s = deps.policy.store.requireSchedule(name);
+    const users = deps.users.list().filter((u) => u.scheduleIds.includes(s.id)).length;
+    return { json: { name: s.name, windows: s.windows.map(formatWindow), users } };
   });
 
   router.add("DELETE", "/api/schedules/:name", ({ params, session }) => {
