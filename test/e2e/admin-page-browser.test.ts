@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addAdmin,
@@ -171,6 +172,31 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     const event = admin.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
     await event.waitFor();
     expect(await event.textContent()).toContain("Grace");
+  });
+
+  it("checks the fingerprint sensor against the allowlist from the page and names a missing template", async () => {
+    await admin.getByRole("link", { name: "Status" }).click();
+    const check = admin.getByRole("button", { name: "Check the sensor against the allowlist" });
+    await check.click();
+    await expect
+      .poll(() => admin.locator("#sensor-verdict").textContent(), { timeout: 10_000 })
+      .toMatch(/^Consistent: the sensor holds \d+ template\(s\) of \d+ slots\.$/);
+    // A slot mapped to Grace that holds no template, written by another process as the CLI would.
+    const db = new Database(join(dir, "data", "doorward.db"));
+    try {
+      db.prepare(
+        "INSERT INTO credentials (user_id, kind, lookup, created_ms) SELECT id, 'fingerprint', '42', 0 FROM users WHERE name = 'Grace'",
+      ).run();
+    } finally {
+      db.close();
+    }
+    await check.click();
+    await expect
+      .poll(() => admin.locator("#sensor-verdict").textContent(), { timeout: 10_000 })
+      .toMatch(/^Inconsistent:/);
+    expect(await admin.locator('#sensor-result li[data-kind="missing"]').textContent()).toMatch(
+      /^Slot 42: Grace \([^)]+\) has no template on the sensor/,
+    );
   });
 
   it("lockdown from the page (after a confirmation): Grace's PIN is then denied with reason lockdown", async () => {

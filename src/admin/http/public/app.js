@@ -270,6 +270,7 @@ async function loadPeople() {
           {},
           act("Edit", () => editPerson(u)),
           act("Set PIN", () => setPin(u)),
+          act("Duress PIN", () => setDuressPin(u)), // app-tools.js
           act("Badge", () => editBadge(u)),
           act("Enrol finger", () => enrolFinger(u)),
           act(u.enabled ? "Disable" : "Enable", () =>
@@ -452,7 +453,21 @@ async function loadSchedules() {
         el("td", { "data-h": "Name" }, s.name),
         el("td", { "data-h": "Windows" }, s.windows.join(", ")),
         el("td", { "data-h": "People" }, s.users),
-        el("td", {}, remove(`schedule ${s.name}`, `/api/schedules/${encodeURIComponent(s.name)}`)),
+        el(
+          "td",
+          {},
+          el(
+            "button",
+            {
+              type: "button",
+              class: "alt",
+              "aria-label": `Edit schedule ${s.name}`,
+              onclick: () => editSchedule(s),
+            },
+            "Edit",
+          ),
+          remove(`schedule ${s.name}`, `/api/schedules/${encodeURIComponent(s.name)}`),
+        ),
       ),
     ),
   );
