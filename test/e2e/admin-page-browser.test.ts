@@ -252,6 +252,22 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await saveScreenshot(admin, "web-people.png", true);
   });
 
+  it("edits a schedule's windows in place: a bad line is named, Grace keeps the schedule", async () => {
+    await admin.getByRole("link", { name: "Schedules" }).click();
+    await admin.getByRole("button", { name: "Edit schedule office" }).click();
+    const windows = admin.getByLabel("The windows (one per line) replace the current ones");
+    await windows.fill("mon-fri 07:00-19:00\nsomeday 8-9");
+    await admin.getByRole("button", { name: "Save windows" }).click();
+    await expect
+      .poll(() => admin.locator("#sched-edit-error").textContent())
+      .toMatch(/^line 2 \(someday 8-9\)/);
+    await windows.fill("mon-sun 06:00-22:00");
+    await admin.getByRole("button", { name: "Save windows" }).click();
+    const row = admin.locator("#sched-rows tr", { hasText: "office" });
+    await expect.poll(() => row.locator('td[data-h="Windows"]').textContent()).toMatch(/^mon 06:00-22:00/);
+    expect(await row.locator('td[data-h="People"]').textContent()).toBe("1");
+  });
+
   it("unlocks once only after a confirmation", async () => {
     await admin.getByRole("link", { name: "Status" }).click();
     await admin.getByRole("button", { name: "Unlock once…" }).click();
