@@ -118,3 +118,6 @@ function editSchedule(s) {
     }
   };
 }
+
+// Last script loaded: every view's functions exist now.
+start();
