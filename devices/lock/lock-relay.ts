@@ -24,6 +24,8 @@ export interface LockRelay {
 export class GpioLockRelay implements LockRelay {
   private cancelRelock: (() => void) | null = null;
   private isReleased = false;
+  /** Bumped by every lock: a pulse whose write was in flight across a lock must not win. */
+  private locks = 0;
   readonly lockSync?: () => void;
 
   constructor(
@@ -35,6 +37,7 @@ export class GpioLockRelay implements LockRelay {
     const writeSync = line.writeSync?.bind(line);
     if (writeSync) {
       this.lockSync = () => {
+        this.locks++;
         this.cancelRelock?.();
         this.cancelRelock = null;
         this.isReleased = false;
@@ -48,6 +51,7 @@ export class GpioLockRelay implements LockRelay {
   }
 
   async lock(): Promise<void> {
+    this.locks++;
     this.cancelRelock?.();
     this.cancelRelock = null;
     this.isReleased = false;
@@ -62,8 +66,16 @@ export class GpioLockRelay implements LockRelay {
       this.cancelRelock = null;
       this.lock().catch((err: Error) => this.onRelockFailed(err));
     }, onMs);
+    const locksBefore = this.locks;
     try {
       await this.line.write(1);
+      if (this.locks !== locksBefore) {
+        // A lock was asked while our write was in flight, and it cancelled our relock timer.
+        // Writes may complete in either order (sysfs goes through the thread pool), so our 1 may
+        // have landed after its 0: drive 0 again rather than leave the relay energised untimed.
+        await this.line.write(0);
+        return;
+      }
       this.isReleased = true;
     } catch (err) {
       this.cancelRelock?.();

@@ -21,6 +21,9 @@ type Holder = CredentialHolder | undefined;
  */
 export type { AccessServiceDeps };
 
+/** A remote unlock refused by policy (lockdown) or a faulted door; the denial row is committed. */
+export class RemoteUnlockRefused extends Error {}
+
 export class AccessService {
   private readonly pin: PinKeypad;
   private readonly lockout: PersistedLockout;
@@ -103,7 +106,8 @@ export class AccessService {
   exitRequested(): void {
     this.enqueue(async () => {
       const { door } = this.deps;
-      // In fault REX still works while the relay answers (only the contact failed); otherwise
+      // Deliberately not subject to policy (lockdown, schedules): people inside must always be able
+      // to leave. In fault REX still works while the relay answers (only the contact failed); otherwise
       // the refusal is logged and egress relies on the mechanical handle (hardware/WIRING.md).
       if (!door.canUnlock({ forExit: true })) {
         this.deps.record({
@@ -125,11 +129,34 @@ export class AccessService {
    * A verified remote request (signed MQTT command, Home Assistant with its code, an admin's
    * "unlock once" on the web page): the audit row with credential `remote` and who asked is
    * committed first, then the pulse, in the same queue as every attempt so it never interleaves
-   * with one. Rejects (door left locked) if the row cannot be written or the door is in fault.
+   * with one. Rejects (door left locked) if the row cannot be written, or with RemoteUnlockRefused
+   * (after a denied row) in lockdown or while the door is in fault.
    */
   remoteUnlock(detail: Record<string, unknown>): Promise<AuditRecord> {
     let recorded: AuditRecord | null = null;
     const task = this.queue.then(async () => {
+      // Lockdown lets only override people through decide(); a remote request names no person,
+      // so it is refused like any other during lockdown (an admin ends lockdown first). A door in
+      // fault is logged as a denial, not as a grant for a relay that will not move.
+      const refusal =
+        this.deps.policy?.snapshot().mode.mode === "lockdown"
+          ? "lockdown"
+          : this.deps.door.canUnlock()
+            ? null
+            : "door_fault";
+      if (refusal) {
+        this.deps.record({
+          kind: "access",
+          reason: refusal,
+          credential: "remote",
+          outcome: "denied",
+          detail,
+        });
+        this.feedback(refusal === "lockdown" ? "denied" : "fault");
+        throw new RemoteUnlockRefused(
+          refusal === "lockdown" ? "the door is in lockdown" : "the door is in fault",
+        );
+      }
       recorded = this.deps.record({
         kind: "access",
         reason: "remote_unlock",
@@ -141,6 +168,7 @@ export class AccessService {
       await this.openDoor();
     });
     this.queue = task.catch((err) => {
+      if (err instanceof RemoteUnlockRefused) return; // logged above; not a fault of the controller
       this.deps.onError("remote_unlock", err);
       this.deps.indicator.show("fault");
     });

@@ -96,8 +96,9 @@ export class DoorController {
       throw err;
     }
     // A REX pulse during a contact fault leaves the phase at fault: the contact is still unknown.
+    // A lock() that overtook the pulse (an admin lock, stop) leaves the relay locked: stay locked.
     if (this.phase === "fault") this.emit();
-    else if (!this.doorOpen) this.setPhase("unlocked");
+    else if (!this.doorOpen && this.relay.released) this.setPhase("unlocked");
   }
 
   /** Why the lock is being held released ("emergency_unlock", "unlock_schedule"), or null. */
@@ -117,7 +118,7 @@ export class DoorController {
     this.cancelHeldOpen?.();
     this.cancelHeldOpen = null;
     await this.rearmHold();
-    if (!this.doorOpen) this.setPhase("unlocked");
+    if (!this.doorOpen && this.heldFor === reason && this.relay.released) this.setPhase("unlocked");
   }
 
   /** Ends a held release and relocks now. */

@@ -91,6 +91,9 @@ export class DoorModeService {
       await door.endHold();
       record({ kind: "door", reason: `${have}_ended` });
     }
+    // A faulted door refuses holds; the fault is already logged. Trying on every poll would
+    // write a "started" row each time for a hold that never starts. Resumes once it clears.
+    if (want !== null && !door.canUnlock()) return;
     if (want !== null) {
       // Logged before the relay acts, like every other unlock.
       record({

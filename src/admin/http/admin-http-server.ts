@@ -155,7 +155,7 @@ export class AdminHttpServer {
       }
       // Defence in depth beside SameSite: a browser's cross-site request names its origin.
       const origin = req.headers.origin;
-      if (changes && origin && new URL(origin).host !== req.headers.host)
+      if (changes && origin && originHost(origin) !== req.headers.host)
         throw new HttpError(403, "cross-origin request refused", "origin");
       const ctx: RequestContext = {
         req,
@@ -200,5 +200,14 @@ export class AdminHttpServer {
     }
     res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
     res.end(JSON.stringify(body));
+  }
+}
+
+/** The host an Origin header names, or null when it names none ("null" from a sandboxed frame). */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
   }
 }

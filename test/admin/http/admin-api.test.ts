@@ -106,6 +106,18 @@ describe("admin API: authentication", () => {
     expect(res.status).toBe(403);
   });
 
+  it("an unparsable Origin (a sandboxed frame sends 'null') is a clear 403, not a 500", async () => {
+    w = await startWebHarness();
+    const c = new ApiClient(w.base);
+    await c.login();
+    for (const origin of ["null", "not a url"]) {
+      const res = await c.request("POST", "/api/users", { name: "eve" }, { origin });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: "cross-origin request refused", field: "origin" });
+    }
+    expect(w.app.services.users.find("eve")).toBeUndefined();
+  });
+
   it("logout ends the session", async () => {
     w = await startWebHarness();
     const c = new ApiClient(w.base);
