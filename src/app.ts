@@ -8,6 +8,8 @@ import { GpioLockRelay } from "../devices/lock/lock-relay.js";
 import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types.js";
 import { AccessService } from "./access/access-service.js";
 import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
+import { badgeReaderKind } from "./config/badge-schema.js";
+import { fingerprintEnabled } from "./config/fingerprint-schema.js";
 import type { Settings } from "./config/schema.js";
 import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
 import { DoorController } from "./door/door-controller.js";
@@ -220,7 +222,12 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       health,
       door,
       probedLines: { lock: relayLine, door_contact: contactLine, rex: rexLine },
-      otherDevices: ["keypad"],
+      // Every configured device is listed from the start, not only after its first fault.
+      otherDevices: [
+        "keypad",
+        ...(fingerprintEnabled(settings) ? ["fingerprint"] : []),
+        ...(badgeReaderKind(settings) !== "none" ? ["badge_reader"] : []),
+      ],
     });
     supervisor.start();
     stopSteps.push(() => supervisor.stop());

@@ -34,17 +34,22 @@ describe("R503Fingerprint faults and recovery", () => {
     ]);
   });
 
-  it("faults after two unanswered polls when the module goes quiet mid-run", async () => {
+  it("faults 2 s after the last valid answer when the module goes quiet mid-run (issue 11 F2)", async () => {
     const rig = r503Rig();
+    let lastAnswerMs = 0;
+    rig.sensor.onCommand(() => {
+      if (!rig.sensor.silent) lastAnswerMs = rig.clock.now();
+    });
     await rig.driver.start();
     await rig.clock.advance(1000);
     rig.sensor.silent = true;
-    await rig.clock.advance(1300);
+    await rig.clock.advance(lastAnswerMs + 1999 - rig.clock.now());
     expect(rig.faults).toHaveLength(0);
-    // Second poll goes out 200 ms after the first timed out, and times out 1000 ms later.
-    await rig.clock.advance(1200);
+    await rig.clock.advance(1);
     expect(rig.faults).toHaveLength(1);
-    expect(rig.faults[0]?.detail).toBe("no answer to GenImg within 1000 ms");
+    expect(rig.faults[0]?.atMs).toBeLessThanOrEqual(lastAnswerMs + 2000);
+    // The first poll timed out after 1000 ms; the second is still waiting when the watchdog fires.
+    expect(rig.faults[0]?.detail).toBe("no answer to GenImg within 1000 ms; no valid answer for 2000 ms");
     // The module stays quiet: reconnects keep failing but the fault is reported only once.
     await rig.clock.advance(20_000);
     expect(rig.faults).toHaveLength(1);
