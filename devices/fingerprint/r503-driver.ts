@@ -8,7 +8,13 @@ import {
   FingerprintUnavailableError,
   WrongPasswordError,
 } from "./r503-errors.js";
-import { identifyOnce, isHealthyAnswer, searchParams, searchVerdict } from "./r503-identify.js";
+import {
+  type IdentifyOutcome,
+  identifyOnce,
+  isHealthyAnswer,
+  searchParams,
+  searchVerdict,
+} from "./r503-identify.js";
 
 export type FingerprintLedMode = "working" | "granted" | "denied" | "idle";
 
@@ -359,38 +365,33 @@ export class R503Fingerprint {
       if (session !== this.session) return;
       // A lost or corrupted answer is noise until the watchdog says otherwise: poll again.
       if (err instanceof FingerprintTimeoutError) this.lastProblem = err.message;
-      else return this.fault((err as Error).message);
+      else {
+        this.fault((err as Error).message);
+        return;
+      }
     }
     if (session === this.session && this.stateName === "ready") this.schedulePoll(this.o.pollIntervalMs);
   }
 
-  private onIdentified(outcome: Awaited<ReturnType<typeof identifyOnce>>): void {
+  private onIdentified(outcome: IdentifyOutcome): void {
     const atMs = this.o.clock.now();
-    switch (outcome.kind) {
-      case "lifted":
-        this.fingerDown = false;
-        return this.answeredWell();
-      case "held":
-      case "smudged": // a poor capture is not a verdict: try again on the next poll
-        return this.answeredWell();
-      case "matched":
-      case "unknown":
-        this.fingerDown = true;
-        this.answeredWell();
-        this.recovered(); // a Search worked: whatever was wrong is over
-        if (outcome.kind === "matched")
-          this.o.events.fingerMatched?.({ slot: outcome.slot, score: outcome.score, atMs });
-        else this.o.events.fingerUnknown?.({ atMs });
-        return;
-      case "malformed":
+    if (outcome.kind === "problem" || outcome.kind === "malformed") {
+      this.lastProblem = outcome.detail;
+      if (outcome.kind === "malformed") {
         // Reported once, then this finger waits for a lift instead of being searched every poll.
         this.fingerDown = true;
-        this.lastProblem = outcome.detail;
         this.o.events.protocolError?.({ device: DEVICE, detail: outcome.detail, atMs });
-        return;
-      case "problem":
-        this.lastProblem = outcome.detail;
-        return;
+      }
+      return;
     }
+    // lifted, held, smudged (a poor capture: try again next poll), or a verdict: all valid answers.
+    if (outcome.kind === "lifted") this.fingerDown = false;
+    this.answeredWell();
+    if (outcome.kind !== "matched" && outcome.kind !== "unknown") return;
+    this.fingerDown = true;
+    this.recovered(); // a Search worked: whatever was wrong is over
+    if (outcome.kind === "matched")
+      this.o.events.fingerMatched?.({ slot: outcome.slot, score: outcome.score, atMs });
+    else this.o.events.fingerUnknown?.({ atMs });
   }
 }
