@@ -14,7 +14,10 @@ function slowLink() {
     onClose: () => () => {},
     close: async () => {},
   };
-  return { link, finishWrites: () => finishers.splice(0).forEach((f) => f()) };
+  const finishWrites = () => {
+    for (const finish of finishers.splice(0)) finish();
+  };
+  return { link, finishWrites };
 }
 
 const nodeTurns = async () => {
