@@ -273,7 +273,8 @@ export class R503Fingerprint {
   /**
    * After a fault the handshake alone proves little (a module can answer VfyPwd and still fail
    * every Search): search buffer 1 once. A verdict proves it works; silence is still the fault;
-   * any other answer leaves the decision to the probation period.
+   * any other answer leaves the decision to the probation period. (Unverified on hardware: what a
+   * real module answers for an empty buffer; 09 is expected, an error code falls back to probation.)
    */
   private async probeSearch(channel: R503Channel): Promise<boolean> {
     const verdict = searchVerdict(await channel.send(Command.Search, searchParams(this.librarySizeValue)));
