@@ -1,3 +1,4 @@
+import { callSafely } from "../keypad/keypad.js";
 import type { Clock, DeviceEvents, SerialLink, SerialPortOpener } from "../types.js";
 import { Command, Confirm, DEFAULT_ADDRESS, u16, u32 } from "./packet-codec.js";
 import { type R503Ack, R503Channel } from "./r503-channel.js";
@@ -297,7 +298,7 @@ export class R503Fingerprint {
     this.backoffMs = this.o.backoffInitialMs;
     if (!this.faulted) return;
     this.faulted = false;
-    this.o.events.deviceRecovered?.({ device: DEVICE, atMs: this.o.clock.now() });
+    callSafely(this.o.events.deviceRecovered, { device: DEVICE, atMs: this.o.clock.now() });
   }
 
   /** A valid answer: the sensor works. Re-arms the watchdog. */
@@ -318,7 +319,7 @@ export class R503Fingerprint {
     if (this.stateName === "stopped") return;
     if (!this.faulted) {
       this.faulted = true;
-      this.o.events.deviceFault?.({ device: DEVICE, detail, atMs: this.o.clock.now() });
+      callSafely(this.o.events.deviceFault, { device: DEVICE, detail, atMs: this.o.clock.now() });
     }
     this.stateName = "recovering";
     void this.teardown();
@@ -381,7 +382,7 @@ export class R503Fingerprint {
       if (outcome.kind === "malformed") {
         // Reported once, then this finger waits for a lift instead of being searched every poll.
         this.fingerDown = true;
-        this.o.events.protocolError?.({ device: DEVICE, detail: outcome.detail, atMs });
+        callSafely(this.o.events.protocolError, { device: DEVICE, detail: outcome.detail, atMs });
       }
       return;
     }
@@ -392,7 +393,7 @@ export class R503Fingerprint {
     this.fingerDown = true;
     this.recovered(); // a Search worked: whatever was wrong is over
     if (outcome.kind === "matched")
-      this.o.events.fingerMatched?.({ slot: outcome.slot, score: outcome.score, atMs });
-    else this.o.events.fingerUnknown?.({ atMs });
+      callSafely(this.o.events.fingerMatched, { slot: outcome.slot, score: outcome.score, atMs });
+    else callSafely(this.o.events.fingerUnknown, { atMs });
   }
 }

@@ -58,6 +58,33 @@ describe("R503Fingerprint faults and recovery", () => {
     expect(rig.recovered).toHaveLength(1);
   });
 
+  it("a throwing event handler stops neither the fault handling nor the recovery (F1)", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const rig = r503Rig({
+        events: {
+          deviceFault: () => {
+            throw new Error("buggy fault listener");
+          },
+          deviceRecovered: (e) => rig.recovered.push(e),
+        },
+      });
+      await rig.driver.start();
+      rig.sensor.silent = true;
+      await rig.clock.advance(3000);
+      expect(rig.driver.state).toBe("recovering");
+      rig.sensor.silent = false;
+      await rig.clock.advance(10_000);
+      expect(rig.recovered).toHaveLength(1);
+      expect(rig.driver.state).toBe("ready");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
+
   it("reconnects after an unplug with back-off doubling from 1 s to 30 s on the injected clock", async () => {
     const rig = r503Rig();
     await rig.driver.start();
