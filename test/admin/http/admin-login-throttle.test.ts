@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import * as hasher from "../../../src/admin/http/password-hasher.js";
+import { cli, writeConfig } from "../../helpers/cli.js";
+import { tempDir } from "../../helpers/harness.js";
+import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+
+// Counts scrypt runs without changing them: every login attempt must cost one, whatever the name.
+vi.mock("../../../src/admin/http/password-hasher.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../../src/admin/http/password-hasher.js")>();
+  return { ...real, verifyPassword: vi.fn(real.verifyPassword) };
+});
+
+let w: WebHarness;
+afterEach(async () => {
+  await w?.stop();
+});
+
+/** status, body and retry-after of one answer: what a stranger can observe. */
+async function observed(res: Response) {
+  return { status: res.status, body: await res.json(), retryAfter: res.headers.get("retry-after") };
+}
+
+describe("login throttling: a stranger cannot lock the real admin out", () => {
+  it("wrong passwords from one address do not stop the right password from another", async () => {
+    w = await startWebHarness();
+    const stranger = new ApiClient(w.base, "127.0.0.2");
+    // Five tries per lockout period, renewed for an hour: the attack that used to keep `ada` out.
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 5; i++) await stranger.login("ada", `guess-${round}-${i}`);
+      await w.clock.advance(60_000);
+    }
+    const admin = new ApiClient(w.base, "127.0.0.3");
+    expect((await admin.login()).status).toBe(200);
+    expect((await admin.request("GET", "/api/status")).status).toBe(200);
+  });
+
+  it("the failing address is throttled for that name (429 + retry-after), even with the right password, and it is logged", async () => {
+    w = await startWebHarness();
+    const stranger = new ApiClient(w.base, "127.0.0.2");
+    for (let i = 0; i < 5; i++) expect((await stranger.login("ada", `wrong${i}`)).status).toBe(401);
+    const throttled = await stranger.login();
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get("retry-after"))).toBe(300);
+    const row = w.app.services.audit.tail(20).find((r) => r.reason === "admin_login_throttled");
+    expect(row).toMatchObject({ kind: "system", detail: { by: "web:ada", address: "127.0.0.2", failures: 5 } });
+    await w.clock.advance(300_000);
+    expect((await stranger.login()).status).toBe(200);
+  });
+
+  it("a throttle that ends in more failures grows: twice as long each time", async () => {
+    w = await startWebHarness();
+    const stranger = new ApiClient(w.base, "127.0.0.2");
+    for (let i = 0; i < 5; i++) await stranger.login("ada", `wrong${i}`);
+    await w.clock.advance(300_000);
+    for (let i = 0; i < 5; i++) await stranger.login("ada", `again${i}`);
+    const second = await stranger.login();
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get("retry-after"))).toBe(600);
+  });
+
+  it("`doorward admin unlock` clears the throttle for that name from every address", async () => {
+    w = await startWebHarness();
+    const stranger = new ApiClient(w.base, "127.0.0.2");
+    for (let i = 0; i < 5; i++) await stranger.login("ada", `wrong${i}`);
+    expect((await stranger.login()).status).toBe(429);
+    const config = writeConfig(tempDir(), w.settings.data_dir);
+    expect((await cli(["admin", "unlock", "ada", "--config", config])).code).toBe(0);
+    expect((await stranger.login()).status).toBe(200);
+  });
+});
+
+describe("login answers do not tell which admin names exist", () => {
+  it("a known and an unknown name get the same status, body and retry-after, attempt after attempt", async () => {
+    w = await startWebHarness({ web: { port: 0, login: { per_minute: 100 } } });
+    const known = new ApiClient(w.base, "127.0.0.2");
+    const unknown = new ApiClient(w.base, "127.0.0.3");
+    for (let i = 0; i < 8; i++) {
+      expect(await observed(await unknown.login("nobody", `wrong${i}`))).toEqual(
+        await observed(await known.login("ada", `wrong${i}`)),
+      );
+    }
+    expect(w.reasons().filter((r) => r === "admin_login_throttled")).toHaveLength(2);
+  });
+
+  it("every attempt past the address rate limit runs scrypt exactly once: unknown names and throttled ones too", async () => {
+    w = await startWebHarness({ web: { port: 0, login: { per_minute: 100 } } });
+    const verify = vi.mocked(hasher.verifyPassword);
+    verify.mockClear();
+    const c = new ApiClient(w.base, "127.0.0.2");
+    for (let i = 0; i < 7; i++) await c.login("ada", `wrong${i}`);
+    for (let i = 0; i < 7; i++) await c.login("nobody", `wrong${i}`);
+    expect(verify).toHaveBeenCalledTimes(14);
+    // The unknown names were checked against a hash of the production cost, not a cheap one.
+    const costs = verify.mock.calls.map(([, stored]) => stored.split("$")[1]);
+    expect(costs.slice(7)).toEqual(Array(7).fill(String(2 ** 15)));
+  });
+});
