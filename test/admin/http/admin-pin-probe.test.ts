@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { FakeClock } from "../../../simulator/fake-clock.js";
+import { AdminAccountStore } from "../../../src/admin/http/admin-account-store.js";
+import { ConflictAllowance } from "../../../src/admin/http/conflict-allowance.js";
+import { openDatabase } from "../../../src/store/open-database.js";
 import { cli, writeConfig } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/harness.js";
 import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
@@ -39,10 +43,19 @@ describe("PIN and badge conflict probing", () => {
     expect((await c.request("POST", "/api/users", { name: "x", pin: "1000" })).status).toBe(401);
     expect(w.app.services.users.find("x")).toBeUndefined();
     expect(probeReasons(w)).toHaveLength(2);
-    // An hour later the admin has a fresh allowance.
-    await w.clock.advance(3_600_000);
-    await c.login();
-    expect((await c.request("PUT", `/api/users/${prober}/pin`, { pin: "1000" })).status).toBe(409);
+  });
+
+  it("the allowance is a sliding hour, per admin, kept in the database (store level, no door timers)", async () => {
+    const clock = new FakeClock();
+    const db = openDatabase(":memory:");
+    const accounts = new AdminAccountStore(db);
+    accounts.add("ada", "scrypt$x", clock.now());
+    accounts.add("bob", "scrypt$x", clock.now());
+    const allowance = new ConflictAllowance(db, clock);
+    for (let i = 1; i <= 5; i++) expect(allowance.record("ada")).toBe(i);
+    expect(allowance.record("bob")).toBe(1);
+    await clock.advance(3_600_000);
+    expect(new ConflictAllowance(db, clock).record("ada")).toBe(1);
   });
 
   it("duress PINs and badges count against the same allowance", async () => {

@@ -104,11 +104,12 @@ export class EventStreamReader {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
 
   constructor(res: Response) {
-    this.reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    this.reader = reader;
     this.ended = (async () => {
       const decoder = new TextDecoder();
       for (;;) {
-        const { done, value } = await this.reader.read().catch(() => ({ done: true, value: undefined }));
+        const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
         if (done) return;
         this.text += decoder.decode(value);
       }
