@@ -46,7 +46,10 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
       const address = clientAddress;
       const until = throttle.throttledUntil(name, address, now);
       if (until !== null) {
-        audit.append({ kind: "system", reason: "admin_login_refused", detail: { ...actor, address, throttled: true } }, now);
+        audit.append(
+          { kind: "system", reason: "admin_login_refused", detail: { ...actor, address, throttled: true } },
+          now,
+        );
         const wait = Math.ceil((until - now) / 1000);
         throw new HttpError(
           429,

@@ -27,7 +27,9 @@ export class ConflictAllowance {
       .transaction(() => {
         this.db.prepare("DELETE FROM admin_conflict_answers WHERE ts_ms <= ?").run(now - HOUR_MS);
         this.db
-          .prepare("INSERT INTO admin_conflict_answers (admin_id, ts_ms) SELECT id, ? FROM admin_accounts WHERE name = ?")
+          .prepare(
+            "INSERT INTO admin_conflict_answers (admin_id, ts_ms) SELECT id, ? FROM admin_accounts WHERE name = ?",
+          )
           .run(now, admin);
         return (
           this.db
@@ -66,7 +68,13 @@ export async function withConflictAllowance<T>(
       {
         kind: "system",
         reason: "admin_pin_probe",
-        detail: { by: webActor(session.admin), alert: true, credential: kind, refusals, window_s: HOUR_MS / 1000 },
+        detail: {
+          by: webActor(session.admin),
+          alert: true,
+          credential: kind,
+          refusals,
+          window_s: HOUR_MS / 1000,
+        },
       },
       deps.clock.now(),
     );

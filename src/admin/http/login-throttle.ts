@@ -45,7 +45,9 @@ export class LoginThrottle {
   ): { untilMs: number; failures: number; throttles: number } | null {
     return this.db
       .transaction(() => {
-        this.db.prepare("DELETE FROM admin_login_throttles WHERE last_failure_ms < ?").run(nowMs - FORGET_AFTER_MS);
+        this.db
+          .prepare("DELETE FROM admin_login_throttles WHERE last_failure_ms < ?")
+          .run(nowMs - FORGET_AFTER_MS);
         const row = this.row(name, address) ?? { failures: 0, throttles: 0, throttled_until_ms: null };
         const failures = row.failures + 1;
         let throttles = row.throttles;
@@ -71,12 +73,15 @@ export class LoginThrottle {
 
   /** The right password from this pair: its count starts again. */
   recordSuccess(name: string, address: string): void {
-    this.db.prepare("DELETE FROM admin_login_throttles WHERE name_key = ? AND address = ?").run(this.key(name), address);
+    this.db
+      .prepare("DELETE FROM admin_login_throttles WHERE name_key = ? AND address = ?")
+      .run(this.key(name), address);
   }
 
   /** `doorward admin unlock NAME`: lifts every throttle on this name, from every address. */
   clearName(name: string): number {
-    return this.db.prepare("DELETE FROM admin_login_throttles WHERE name_key = ?").run(this.key(name)).changes;
+    return this.db.prepare("DELETE FROM admin_login_throttles WHERE name_key = ?").run(this.key(name))
+      .changes;
   }
 
   /** Addresses currently throttled for this name (for `admin list`). */

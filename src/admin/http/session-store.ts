@@ -117,7 +117,8 @@ export class SessionStore {
          RETURNING token_hash`,
       )
       .all(admin);
-    for (const { token_hash } of ended) for (const listener of this.endListeners) listener(token_hash, "revoked");
+    for (const { token_hash } of ended)
+      for (const listener of this.endListeners) listener(token_hash, "revoked");
   }
 
   /** Told (with the token's hash) when a session ends in this process, so a live feed can close at once. */

@@ -40,7 +40,10 @@ describe("login throttling: a stranger cannot lock the real admin out", () => {
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get("retry-after"))).toBe(300);
     const row = w.app.services.audit.tail(20).find((r) => r.reason === "admin_login_throttled");
-    expect(row).toMatchObject({ kind: "system", detail: { by: "web:ada", address: "127.0.0.2", failures: 5 } });
+    expect(row).toMatchObject({
+      kind: "system",
+      detail: { by: "web:ada", address: "127.0.0.2", failures: 5 },
+    });
     await w.clock.advance(300_000);
     expect((await stranger.login()).status).toBe(200);
   });

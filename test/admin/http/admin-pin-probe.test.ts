@@ -63,7 +63,9 @@ describe("PIN and badge conflict probing", () => {
     const other = w.app.services.users.require("holder0");
     w.app.services.users.setCredential(other.id, "badge", w.app.services.hasher.hash("badge", "777"), 0);
     for (let i = 0; i < 3; i++)
-      expect((await c.request("PUT", `/api/users/${prober}/duress-pin`, { pin: `10${i}0` })).status).toBe(409);
+      expect((await c.request("PUT", `/api/users/${prober}/duress-pin`, { pin: `10${i}0` })).status).toBe(
+        409,
+      );
     for (let i = 0; i < 2; i++)
       expect((await c.request("POST", `/api/users/${prober}/badge`, { number: "777" })).status).toBe(409);
     expect((await c.request("POST", `/api/users/${prober}/badge`, { number: "0777" })).status).toBe(401);
@@ -77,9 +79,9 @@ describe("PIN and badge conflict probing", () => {
     const body = (await res.json()) as { pin: string; credentials: string[] };
     expect(body.pin).toMatch(/^[0-9]{6}$/);
     expect(body.credentials).toEqual(["pin"]);
-    expect(w.app.services.users.findByCredential("pin", w.app.services.hasher.hash("pin", body.pin))?.userCode).toBe(
-      prober,
-    );
+    expect(
+      w.app.services.users.findByCredential("pin", w.app.services.hasher.hash("pin", body.pin))?.userCode,
+    ).toBe(prober);
     expect(JSON.stringify(w.app.services.audit.tail(5))).not.toContain(body.pin);
     const shown = await c.request("GET", `/api/users/${prober}`);
     expect(JSON.stringify(await shown.json())).not.toContain(body.pin);

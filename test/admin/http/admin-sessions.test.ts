@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { FakeClock } from "../../../simulator/fake-clock.js";
 import { AdminAccountStore } from "../../../src/admin/http/admin-account-store.js";
 import { createAdminHttpServer } from "../../../src/admin/http/create-admin-http-server.js";
 import { hashPassword } from "../../../src/admin/http/password-hasher.js";
 import { SessionStore } from "../../../src/admin/http/session-store.js";
 import { createLogger } from "../../../src/logger.js";
 import { openDatabase } from "../../../src/store/open-database.js";
-import { FakeClock } from "../../../simulator/fake-clock.js";
 import { cli, writeConfig } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/harness.js";
 import { ApiClient, EventStreamReader, startWebHarness, type WebHarness } from "./web-harness.js";
