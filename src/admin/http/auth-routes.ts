@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clientNetwork } from "./login-throttle.js";
 import { DUMMY_HASH, verifyPassword } from "./password-hasher.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { type WebDeps, webActor } from "./web-deps.js";
@@ -32,8 +33,9 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
     "POST",
     "/api/login",
     async ({ body, clientAddress }) => {
-      if (!limiter.allow(clientAddress)) {
-        const wait = limiter.retryAfterS(clientAddress);
+      const network = clientNetwork(clientAddress);
+      if (!limiter.allow(network)) {
+        const wait = limiter.retryAfterS(network);
         throw new HttpError(429, `too many login attempts; try again in ${wait} s`, null, {
           "retry-after": String(wait),
         });
@@ -44,7 +46,7 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
       const now = clock.now();
       const actor = loginActor(name, account !== undefined);
       const address = clientAddress;
-      const until = throttle.throttledUntil(name, address, now);
+      const until = throttle.throttledUntil(name, network, now);
       if (until !== null) {
         audit.append(
           { kind: "system", reason: "admin_login_refused", detail: { ...actor, address, throttled: true } },
@@ -59,7 +61,7 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
         );
       }
       if (!passwordOk || !account) {
-        const started = throttle.recordFailure(name, address, now);
+        const started = throttle.recordFailure(name, network, now);
         audit.append({ kind: "system", reason: "admin_login_failed", detail: { ...actor, address } }, now);
         if (started) {
           audit.append(
@@ -78,7 +80,7 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
         }
         throw new HttpError(401, "wrong name or password", "password");
       }
-      throttle.recordSuccess(name, address);
+      throttle.recordSuccess(name, network);
       accounts.recordSuccess(account.id, now);
       const session = sessions.create(account.name);
       audit.append({ kind: "system", reason: "admin_login", detail: { by: webActor(account.name) } }, now);

@@ -108,3 +108,23 @@ export class LoginThrottle {
     return this.hasher.hash("pin", `admin-login-name\0${name}`);
   }
 }
+
+/**
+ * The unit a client is counted by: an IPv4 address as is (an IPv4-mapped IPv6 address as its
+ * IPv4 form), an IPv6 address as its /64, since one host is routinely given a whole /64 and could
+ * otherwise start afresh from each of its 2^64 addresses.
+ */
+export function clientNetwork(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1] as string;
+  if (!address.includes(":")) return address;
+  const [head = "", tail] = address.toLowerCase().split("%")[0]?.split("::") ?? [];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.padStart(4, "0"))
+    .join(":")}::/64`;
+}

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { clientNetwork } from "../../../src/admin/http/login-throttle.js";
 import * as hasher from "../../../src/admin/http/password-hasher.js";
 import { cli, writeConfig } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/harness.js";
+import { startTestBroker, subscriber, uniqueId } from "../../helpers/mqtt-broker.js";
 import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
 
 // Counts scrypt runs without changing them: every login attempt must cost one, whatever the name.
@@ -46,6 +48,28 @@ describe("login throttling: a stranger cannot lock the real admin out", () => {
     });
     await w.clock.advance(300_000);
     expect((await stranger.login()).status).toBe(200);
+  });
+
+  it("the admin_login_throttled row goes out over MQTT like every audit row", async () => {
+    const broker = await startTestBroker();
+    const door = uniqueId("door");
+    const sub = await subscriber(broker.url, [`doorward/${door}/event`]);
+    try {
+      w = await startWebHarness({ door_id: door, mqtt: { enabled: true, url: broker.url } });
+      const stranger = new ApiClient(w.base, "127.0.0.2");
+      for (let i = 0; i < 5; i++) await stranger.login("ada", `wrong${i}`);
+      const last = w.app.services.audit.last()?.seq ?? 0;
+      await w.app.services.mqtt?.waitForPublished(last);
+      await sub.waitFor((m) => m.some((x) => x.text.includes("admin_login_throttled")));
+      const event = sub.messages
+        .map((m) => JSON.parse(m.text))
+        .find((e) => e.reason === "admin_login_throttled");
+      expect(event).toMatchObject({ kind: "system", detail: { address: "127.0.0.2", failures: 5 } });
+    } finally {
+      await sub.end();
+      await w.stop();
+      await broker.close();
+    }
   });
 
   it("a throttle that ends in more failures grows: twice as long each time", async () => {
@@ -94,5 +118,18 @@ describe("login answers do not tell which admin names exist", () => {
     // The unknown names were checked against a hash of the production cost, not a cheap one.
     const costs = verify.mock.calls.map(([, stored]) => stored.split("$")[1]);
     expect(costs.slice(7)).toEqual(Array(7).fill(String(2 ** 15)));
+  });
+});
+
+describe("the unit a client is counted by", () => {
+  it("is the IPv4 address, or the /64 of an IPv6 address (a host that owns a /64 cannot start afresh per address)", () => {
+    expect(clientNetwork("203.0.113.7")).toBe("203.0.113.7");
+    expect(clientNetwork("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(clientNetwork("2001:db8:1:2::1")).toBe("2001:0db8:0001:0002::/64");
+    expect(clientNetwork("2001:db8:1:2:ffff:eeee:dddd:cccc")).toBe("2001:0db8:0001:0002::/64");
+    expect(clientNetwork("2001:db8::1")).toBe("2001:0db8:0000:0000::/64");
+    expect(clientNetwork("::1")).toBe("0000:0000:0000:0000::/64");
+    expect(clientNetwork("fe80::1%eth0")).toBe("fe80:0000:0000:0000::/64");
+    expect(clientNetwork("2001:db8:1:3::1")).not.toBe(clientNetwork("2001:db8:1:2::1"));
   });
 });
