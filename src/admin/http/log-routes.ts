@@ -144,7 +144,12 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     let ticks = 0;
     const check = () => {
       if (res.writableEnded) return;
-      const found = sessions.lookup(token);
+      let found: ReturnType<typeof sessions.lookup>;
+      try {
+        found = sessions.lookup(token);
+      } catch {
+        found = "revoked"; // the session cannot be confirmed (database error): stop delivering events
+      }
       if (typeof found === "string") return endStream(found);
       // A comment line now and then keeps proxies and phones from dropping an idle stream.
       if (++ticks % KEEP_ALIVE_TICKS === 0) res.write(": keep-alive\n\n");
