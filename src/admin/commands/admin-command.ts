@@ -5,7 +5,7 @@ import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { AdminAccountStore } from "../http/admin-account-store.js";
-import { LoginThrottle } from "../http/login-throttle.js";
+import { LoginThrottle, throttlePolicy } from "../http/login-throttle.js";
 import { hashPassword } from "../http/password-hasher.js";
 import { readNewSecret } from "../secret-input.js";
 
@@ -39,12 +39,7 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
   const name = positionals[0] as string;
   const ctx = openAdminContext(values.config, io.env);
   const accounts = new AdminAccountStore(ctx.db);
-  const login = ctx.settings.web.login;
-  const throttle = new LoginThrottle(ctx.db, ctx.hasher, {
-    maxFailures: login.max_failures,
-    lockoutMs: login.lockout_s * 1000,
-    maxMs: login.lockout_s * 1000,
-  });
+  const throttle = new LoginThrottle(ctx.db, ctx.hasher, throttlePolicy(ctx.settings));
   const note = (reason: string) =>
     ctx.audit.append(
       { kind: "system", reason, detail: { by: currentActor(), admin: `web:${name}` } },

@@ -5,7 +5,7 @@ import { AdminAccountStore } from "./admin-account-store.js";
 import { AdminHttpServer } from "./admin-http-server.js";
 import { ConflictAllowance } from "./conflict-allowance.js";
 import { LoginRateLimiter } from "./login-rate-limiter.js";
-import { LoginThrottle } from "./login-throttle.js";
+import { LoginThrottle, throttlePolicy } from "./login-throttle.js";
 import { SessionStore } from "./session-store.js";
 
 /** The admin web server over a started app's services (call after app.start()). */
@@ -27,11 +27,7 @@ export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): A
     accounts: new AdminAccountStore(db),
     sessions: new SessionStore(db, clock, settings.web.session_idle_min * 60_000),
     limiter: new LoginRateLimiter(clock, settings.web.login.per_minute),
-    throttle: new LoginThrottle(db, hasher, {
-      maxFailures: settings.web.login.max_failures,
-      lockoutMs: settings.web.login.lockout_s * 1000,
-      maxMs: Math.max(3_600_000, settings.web.login.lockout_s * 1000),
-    }),
+    throttle: new LoginThrottle(db, hasher, throttlePolicy(settings)),
     conflicts: new ConflictAllowance(db, clock),
   });
 }

@@ -1,3 +1,4 @@
+import type { Settings } from "../../config/schema.js";
 import type { CredentialHasher } from "../../secrets/credential-hasher.js";
 import type { Db } from "../../store/open-database.js";
 
@@ -7,6 +8,12 @@ export interface ThrottlePolicy {
   /** The first throttle; each further one from the same pair lasts twice as long, up to maxMs. */
   lockoutMs: number;
   maxMs: number;
+}
+
+/** From `web.login`: the first throttle is lockout_s, doubling per repeat up to an hour (or lockout_s if longer). */
+export function throttlePolicy(settings: Settings): ThrottlePolicy {
+  const lockoutMs = settings.web.login.lockout_s * 1000;
+  return { maxFailures: settings.web.login.max_failures, lockoutMs, maxMs: Math.max(3_600_000, lockoutMs) };
 }
 
 interface Row {
