@@ -123,6 +123,7 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     const sendStatus = () => send("status", liveStatus(deps));
     sendStatus();
     const offAudit = audit.onAppend((r) => {
+      if (!stillLive()) return; // not one row after the session ended, even between checks
       send("audit", recordJson(r));
       if (r.reason === "door_mode_changed") sendStatus();
     });
@@ -130,7 +131,8 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     const offHealth = health.onChange(sendStatus);
     // The stream delivers who entered and when, so it lives no longer than its session: a logout
     // here ends it at once; an expiry, or an admin removed or re-passworded from the CLI (another
-    // process, seen only in the database), within CHECK_MS. The check does not touch the session.
+    // process, seen only in the database), within CHECK_MS and before any further audit row.
+    // The check does not touch the session.
     const endStream = (why: SessionEnd) => {
       send("session_ended", { reason: why });
       close();
@@ -142,15 +144,21 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     });
     let cancelCheck = () => {};
     let ticks = 0;
-    const check = () => {
-      if (res.writableEnded) return;
+    /** Reads the session (one indexed query, no touch); ends the stream if it is gone. */
+    function stillLive(): boolean {
+      if (res.writableEnded) return false;
       let found: ReturnType<typeof sessions.lookup>;
       try {
         found = sessions.lookup(token);
       } catch {
         found = "revoked"; // the session cannot be confirmed (database error): stop delivering events
       }
-      if (typeof found === "string") return endStream(found);
+      if (typeof found !== "string") return true;
+      endStream(found);
+      return false;
+    }
+    const check = () => {
+      if (!stillLive()) return;
       // A comment line now and then keeps proxies and phones from dropping an idle stream.
       if (++ticks % KEEP_ALIVE_TICKS === 0) res.write(": keep-alive\n\n");
       cancelCheck = clock.setTimeout(check, CHECK_MS);

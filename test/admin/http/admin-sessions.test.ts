@@ -164,4 +164,13 @@ describe("the live feed ends with the session", () => {
     await w.type("9999#");
     expect(feed.text).not.toContain("unknown_credential");
   });
+
+  it("not one audit row reaches the stream after the CLI removes the admin, even before the next check", async () => {
+    const { victim, config } = await victimLoggedIn();
+    const feed = await openFeed(victim);
+    expect((await cli(["admin", "remove", "victim", "--config", config])).code).toBe(0);
+    await w.type("9999#"); // less than the one-second check interval passes
+    expect(await feed.isEnded()).toBe(true);
+    expect(feed.text).not.toContain("unknown_credential");
+  });
 });
