@@ -56,6 +56,8 @@ export class VirtualR503 {
   answerEveryCommandWith: number | null = null;
   /** Commands the module never answers (e.g. only Search fails while the handshake works). */
   readonly unanswered = new Set<number>();
+  /** Commands answered with only the given confirmation code, whatever they ask. */
+  readonly forcedAnswers = new Map<number, number>();
   /** A Search hit is answered "ok" without its page and score. */
   malformedSearch = false;
   /** Answers are replaced by bytes of the same length that never form a frame. */
@@ -142,10 +144,8 @@ export class VirtualR503 {
       return;
     }
     if (this.unanswered.has(code)) return;
-    const [confirm, data] =
-      this.answerEveryCommandWith === null
-        ? this.execute(code, params)
-        : [this.answerEveryCommandWith, undefined];
+    const forced = this.answerEveryCommandWith ?? this.forcedAnswers.get(code) ?? null;
+    const [confirm, data] = forced === null ? this.execute(code, params) : [forced, undefined];
     const malformed = code === Command.Search && confirm === Confirm.ok && this.malformedSearch;
     this.send(encodeAck(confirm, malformed ? undefined : data, this.address), code, confirm);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Command } from "../../../devices/fingerprint/packet-codec.js";
 import { PATH, r503Rig } from "./r503-rig.js";
 
 describe("R503Fingerprint faults and recovery", () => {
@@ -83,6 +84,40 @@ describe("R503Fingerprint faults and recovery", () => {
       process.off("unhandledRejection", onUnhandled);
     }
     expect(unhandled.map(String)).toEqual([]);
+  });
+
+  it("recovery needs a working Search: a probe answered with an error code waits out the probation (F7)", async () => {
+    const rig = r503Rig({ recoveryProbationMs: 30_000 });
+    await rig.driver.start();
+    rig.sensor.silent = true;
+    await rig.clock.advance(3000);
+    expect(rig.faults).toHaveLength(1);
+    rig.sensor.forcedAnswers.set(Command.Search, 0x01);
+    rig.sensor.silent = false;
+    await rig.clock.advance(5000); // reconnected: the handshake works, the Search probe does not
+    expect(rig.driver.state).toBe("ready");
+    expect(rig.recovered).toHaveLength(0);
+    await rig.clock.advance(24_000);
+    expect(rig.recovered).toHaveLength(0);
+    await rig.clock.advance(6000); // 30 s of valid identify answers since the reconnect
+    expect(rig.recovered).toHaveLength(1);
+    expect(rig.faults).toHaveLength(1);
+  });
+
+  it("recovery at once when the reconnect's Search probe gives a verdict", async () => {
+    const rig = r503Rig();
+    await rig.driver.start();
+    rig.sensor.unanswered.add(Command.Search);
+    rig.sensor.placeFinger("someone");
+    await rig.clock.advance(3000);
+    expect(rig.faults).toHaveLength(1);
+    rig.sensor.liftFinger();
+    await rig.clock.advance(30_000); // Search still unanswered: every reconnect's probe fails
+    expect(rig.recovered).toHaveLength(0);
+    expect(rig.faults).toHaveLength(1);
+    rig.sensor.unanswered.clear();
+    await rig.clock.advance(35_000);
+    expect(rig.recovered).toHaveLength(1);
   });
 
   it("reconnects after an unplug with back-off doubling from 1 s to 30 s on the injected clock", async () => {
