@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { doorsOf, resolveDoorId } from "../../src/config/doors.js";
 import { ConfigError, parseSettings } from "../../src/config/load-settings.js";
-
-/** A listed door on its own block of lines: base, base+1, base+2 (relay, contact, REX). */
-export function door(id: string, base: number, readers: Record<string, unknown>[] = []) {
-  return {
-    id,
-    gpio: { relay: { line: base }, door_contact: { line: base + 1 }, rex: { line: base + 2 } },
-    readers,
-  };
-}
+import { doorEntry as door, keypadReader } from "../helpers/doors.js";
 
 function problemsOf(raw: Record<string, unknown>): string[] {
   try {
@@ -21,12 +13,7 @@ function problemsOf(raw: Record<string, unknown>): string[] {
   throw new Error("expected a ConfigError");
 }
 
-const keypad = (id: string, address: number, direction = "in") => ({
-  id,
-  kind: "keypad",
-  address,
-  direction,
-});
+const keypad = (id: string, address: number) => keypadReader(id, address);
 
 describe("doors: configuration", () => {
   it("today's single-door file is one door named door_id with its keypad, fingerprint and badge as readers", () => {
