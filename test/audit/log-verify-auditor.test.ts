@@ -57,7 +57,8 @@ describe("log verify never creates anything (issue 10 item 5)", () => {
   it("in a folder with no database: exit 1 naming the path, and no database or secret.key appears", async () => {
     const dir = tempDir();
     const dataDir = join(dir, "data");
-    const config = writeConfig(dir, dataDir);
+    const config = join(dir, "config.yaml");
+    writeFileSync(config, `data_dir: ${dataDir}\n`);
     const r = await cli(["log", "verify", "--config", config]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(join(dataDir, "doorward.db"));
