@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** data_dir holds the database, the WAL, the device secret and keys: only the service user reads it. */
@@ -15,7 +15,9 @@ export interface ModeProblem {
 export function dataDirModeProblems(dir: string): ModeProblem[] {
   const problems: ModeProblem[] = [];
   const check = (path: string) => {
-    const s = statSync(path);
+    const s = lstatSync(path);
+    // A symlink (a certificate kept elsewhere) is not followed: its target is not ours to chmod.
+    if (s.isSymbolicLink()) return;
     const expected = s.isDirectory() ? DATA_DIR_MODE : DATA_FILE_MODE;
     const mode = s.mode & 0o777;
     if (mode !== expected) problems.push({ path, mode, expected });
