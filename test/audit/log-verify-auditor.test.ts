@@ -267,6 +267,16 @@ describe("signed chain head (issue 10 item 7)", () => {
     );
   });
 
+  it("a head whose row a retention purge later took still verifies, through the checked checkpoint", async () => {
+    const c = await keptHead();
+    await c.harness.type("1234#"); // the head's row is no longer the newest, so it can be purged
+    const retention = c.harness.app.services.policy.retention;
+    expect(retention.purge(c.harness.clock.now() + 400 * DAY).purgedRows).toBeGreaterThan(0);
+    const r = await cli(["log", "verify", "--head", c.file, "--config", c.config]);
+    expect(r.stdout).toMatch(/purged by retention/);
+    expect(r.code).toBe(0);
+  });
+
   it("a head signed by another key is refused", async () => {
     const c = await keptHead();
     const body = JSON.parse(JSON.parse(c.head).body);
