@@ -8,11 +8,12 @@ const IDENTITY_KEYS = ["by", "admin"] as const;
 const ACCOUNT = /^(os|web):(.+)$/;
 
 /**
- * The one rule for identities in events that leave the device (MQTT `event`, `log export`,
- * `log tail`): people appear as their user code, and admins, who are people too, as a stable
- * admin code in place of their account name: `web:ada` becomes `web:a-7K3M9Q`, the same code in
- * every export and message of this device. Only `log export --with-names`, run on the device,
- * shows names. The code is an HMAC of the account with the device secret, so it cannot be
+ * The rule for identities in events that leave the device (README, "Identities that leave the
+ * device"): people appear as their user code, and admins, who are people too, as a stable admin
+ * code in place of their account name: `web:ada` becomes `web:a-7K3M9Q`, the same code in every
+ * export of this device (`log export`, `log tail`, the page's download). Only `log export
+ * --with-names`, run on the device, shows names. MQTT `P/event` is the exception: it carries the
+ * row exactly as hashed, so the site hub can check the chain. The code is an HMAC of the account with the device secret, so it cannot be
  * reversed by trying likely names without that secret.
  */
 export class ActorCodes {

@@ -1,4 +1,3 @@
-import type { ActorCodes } from "../audit/actor-codes.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 
@@ -41,8 +40,6 @@ export class EventOutbox {
   constructor(
     db: Db,
     private readonly kv: KeyValueStore,
-    /** Admin accounts in detail.by become admin codes (the rule in src/audit/actor-codes.ts). */
-    private readonly actors: ActorCodes | null = null,
   ) {
     this.after = db.prepare<[number, number], Row>(
       "SELECT seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -68,12 +65,8 @@ export class EventOutbox {
       outcome: r.outcome,
       reason: r.reason,
       user_code: r.user_code,
-      detail: this.pseudonymous(r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null),
+      detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
     }));
-  }
-
-  private pseudonymous(detail: Record<string, unknown> | null): Record<string, unknown> | null {
-    return this.actors ? this.actors.detail(detail) : detail;
   }
 }
 

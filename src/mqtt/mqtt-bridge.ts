@@ -1,7 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Clock } from "../../devices/types.js";
-import { ActorCodes } from "../audit/actor-codes.js";
 import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
 import type { DoorController, DoorStatus } from "../door/door-controller.js";
@@ -73,7 +72,7 @@ export class MqttBridge {
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
     const kv = new KeyValueStore(deps.db);
-    this.outbox = new EventOutbox(deps.db, kv, new ActorCodes(deps.credentialKey));
+    this.outbox = new EventOutbox(deps.db, kv);
     this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
     this.log = deps.logger.child({ module: "mqtt" });
     this.inbound = new InboundHandler({
