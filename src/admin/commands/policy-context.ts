@@ -10,10 +10,18 @@ export function openPolicyContext(
   env: NodeJS.ProcessEnv,
 ): AdminContext & { policy: PolicyAdminService } {
   const ctx = openAdminContext(configFlag, env);
-  const policy = new PolicyAdminService(ctx.db, ctx.users, ctx.hasher, ctx.audit, systemClock, currentActor(), {
-    minLength: ctx.settings.pin.min_length,
-    maxLength: ctx.settings.pin.max_length,
-  });
+  const policy = new PolicyAdminService(
+    ctx.db,
+    ctx.users,
+    ctx.hasher,
+    ctx.audit,
+    systemClock,
+    currentActor(),
+    {
+      minLength: ctx.settings.pin.min_length,
+      maxLength: ctx.settings.pin.max_length,
+    },
+  );
   return { ...ctx, policy };
 }
 
