@@ -155,6 +155,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       indicator,
       clock,
       record,
+      recordAll: (entries) => audit.appendAll(entries, clock.now()),
       onError: (context, err) => log.error({ err, context }, "attempt failed; door left locked"),
       pinPolicy: {
         minLength: settings.pin.min_length,

@@ -20,6 +20,8 @@ export interface AccessServiceDeps {
   clock: Clock;
   /** Commits an audit row durably; throws if it cannot (disk full, I/O error). */
   record: (entry: AuditEntry) => AuditRecord;
+  /** Commits several rows in one transaction (a decision and its duress alarm); throws like record. */
+  recordAll: (entries: AuditEntry[]) => AuditRecord[];
   onError: (context: string, err: unknown) => void;
   pinPolicy: PinEntryPolicy;
   lockoutPolicy: LockoutPolicy;
