@@ -112,7 +112,7 @@ export class AccessService {
       // to leave. In fault REX still works while the relay answers (only the contact failed); otherwise
       // the refusal is logged and egress relies on the mechanical handle (hardware/WIRING.md).
       if (!door.canUnlock({ forExit: true })) {
-        this.deps.record({
+        this.deps.recordOrQueue({
           kind: "door",
           reason: "exit_request",
           credential: "rex",
@@ -122,7 +122,9 @@ export class AccessService {
         this.deps.indicator.show("fault");
         return;
       }
-      this.deps.record({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
+      // Logged first whenever the log can be written; when it cannot (full disk) the door is
+      // released all the same and the exit is counted, to be logged once writing works again.
+      this.deps.recordEgress({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
       await door.unlock({ forExit: true });
     });
   }
