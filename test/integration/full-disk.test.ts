@@ -32,7 +32,7 @@ describe("full disk: egress never blocked, entry fail-secure, nothing silently l
     expect(h.app.services.audit.last()?.seq).toBe(before);
   });
 
-  it("device health shows storage failed on the page, in status and in MQTT state while writes fail", async () => {
+  it("device health shows storage failed on the page and in status while writes fail (MQTT: test/mqtt/storage-state.test.ts)", async () => {
     h = await startHarness();
     expect(storageState()).toBe("ok");
     fillDisk();
