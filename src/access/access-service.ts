@@ -1,8 +1,9 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
-import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
+import type { AuditRecord } from "../audit/audit-log.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
+import { AttemptRecorder, type Holder, lockoutKeyOf } from "./attempt-recorder.js";
 import {
   CredentialLockouts,
   type LockoutKey,
@@ -13,9 +14,6 @@ import { type Decision, decide, isPolicyDenial } from "./decide.js";
 import { FactorGate } from "./factor-gate.js";
 import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 import { PinKeypad } from "./pin-keypad.js";
-
-/** Who holds a presented credential, whether it was their duress PIN, and the policy revision read with them. */
-type Holder = CredentialHolder | undefined;
 
 /**
  * Turns credentials into decisions and decisions into door actions, in the only safe order:
@@ -34,9 +32,11 @@ export class AccessService {
   private readonly lockouts: CredentialLockouts;
   private queue: Promise<void> = Promise.resolve();
   private readonly factors: FactorGate;
+  private readonly attempts: AttemptRecorder;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.lockouts = new CredentialLockouts(deps.kv, deps.lockoutPolicy, deps.onError);
+    this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.feedback(pattern));
     this.pin = new PinKeypad(deps.pinPolicy, deps.clock);
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
     this.factors = new FactorGate(
@@ -202,7 +202,7 @@ export class AccessService {
         return;
       case "malformed":
         if (lockedOut) {
-          this.recordLockedOut("pin", undefined);
+          this.attempts.lockedOut("pin", undefined);
           return;
         }
         this.deps.record({
@@ -234,7 +234,7 @@ export class AccessService {
     const holder = lookup === null ? undefined : this.findHolder(kind, lookup);
     const lockoutKey = lockoutKeyOf(kind, lookup);
     if (this.lockouts.isLockedOut(lockoutKey, this.deps.clock.now())) {
-      this.recordLockedOut(kind, holder);
+      this.attempts.lockedOut(kind, holder);
       return;
     }
     if (this.factors.mode === "any") {
@@ -244,7 +244,7 @@ export class AccessService {
     if (!holder) {
       // An unknown credential also ends any session: the next factor starts over.
       this.factors.end();
-      this.recordAndCount(
+      this.attempts.deniedAndCounted(
         kind,
         lockoutKey,
         "unknown_credential",
@@ -278,7 +278,7 @@ export class AccessService {
     if (expired) this.recordFactorTimeout(expired);
     switch (step.type) {
       case "not_accepted":
-        this.commit(
+        this.attempts.commit(
           {
             kind: "access",
             reason: "credential_not_accepted",
@@ -299,10 +299,10 @@ export class AccessService {
         const early = decide({ user }, { nowMs: this.deps.clock.now() });
         if (early.outcome === "denied") {
           this.factors.end();
-          this.recordAndCount(kind, lockoutKey, early.reason, early.userCode, undefined, holder);
+          this.attempts.deniedAndCounted(kind, lockoutKey, early.reason, early.userCode, undefined, holder);
           return;
         }
-        this.commit(
+        this.attempts.commit(
           {
             kind: "access",
             reason: "awaiting_second_factor",
@@ -317,7 +317,7 @@ export class AccessService {
         return;
       }
       case "mismatch":
-        this.recordAndCount(
+        this.attempts.deniedAndCounted(
           kind,
           lockoutKey,
           "factor_mismatch",
@@ -355,7 +355,7 @@ export class AccessService {
     if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
       // A valid credential while the lock or contact has failed: say so rather than log a grant
       // for a door that will not move. Not a failure of the person: no lockout count.
-      this.commit(
+      this.attempts.commit(
         { kind: "access", reason: "door_fault", credential, outcome: "denied", userCode: decision.userCode },
         holder,
       );
@@ -368,7 +368,7 @@ export class AccessService {
         ? { second_user_code: decision.secondUserCode }
         : {};
     const detail = { ...extra, ...second };
-    this.commit(
+    this.attempts.commit(
       {
         kind: "access",
         reason: decision.reason,
@@ -380,24 +380,6 @@ export class AccessService {
       holder,
     );
     await this.act(decision, credential, lockoutKey, now);
-  }
-
-  /**
-   * Commits an attempt's row; when the credential was a duress PIN, the silent alarm goes in the
-   * same transaction, whatever the decision, so the alarm is never lost and never delays the door.
-   */
-  private commit(entry: AuditEntry, holder: Holder): void {
-    if (!holder?.duress) {
-      this.deps.record(entry);
-      return;
-    }
-    const alarm: AuditEntry = {
-      kind: "system",
-      reason: "duress",
-      credential: entry.credential ?? null,
-      userCode: holder.user.userCode,
-    };
-    this.deps.recordAll([entry, alarm]);
   }
 
   private async act(
@@ -421,43 +403,7 @@ export class AccessService {
       this.feedback("denied");
       return;
     }
-    this.countFailure(credential, lockoutKey);
-  }
-
-  /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */
-  private recordAndCount(
-    kind: FactorKind,
-    lockoutKey: LockoutKey,
-    reason: string,
-    userCode: string | null,
-    detail?: Record<string, unknown>,
-    holder?: Holder,
-  ): void {
-    this.commit(
-      { kind: "access", reason, credential: kind, outcome: "denied", userCode, detail: detail ?? null },
-      holder,
-    );
-    this.countFailure(kind, lockoutKey);
-  }
-
-  private countFailure(credential: FactorKind, lockoutKey: LockoutKey): void {
-    const started = this.lockouts.failed(lockoutKey, this.deps.clock.now());
-    if (!started) {
-      this.feedback("denied");
-      return;
-    }
-    this.deps.record({
-      kind: "system",
-      reason: "lockout_started",
-      credential,
-      detail: { lockout_s: started.lockedForMs / 1000, lockout_number: started.lockoutNumber },
-    });
-    this.feedback("locked_out");
-  }
-
-  private recordLockedOut(credential: FactorKind, holder: Holder): void {
-    this.commit({ kind: "access", reason: "locked_out", credential, outcome: "denied" }, holder);
-    this.feedback("locked_out");
+    this.attempts.countFailure(credential, lockoutKey);
   }
 
   /** A first factor left alone: denied, but not counted toward lockout (nothing was guessed). */
@@ -479,9 +425,4 @@ export class AccessService {
     this.deps.indicator.show(pattern);
     this.deps.sensorFeedback?.(pattern);
   }
-}
-
-/** The lockout counter an attempt counts toward (see CredentialLockouts). */
-function lockoutKeyOf(kind: FactorKind, lookup: string | null): LockoutKey {
-  return kind === "badge" ? { kind, lookup } : { kind };
 }
