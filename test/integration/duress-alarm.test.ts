@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { parseWindowSpec, type ScheduleWindow } from "../../src/access/schedule.js";
 import { accessRows, giveFinger, touch } from "../helpers/credentials.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { adminFor } from "./policy-helpers.js";
@@ -56,6 +57,33 @@ describe("a duress PIN always raises its alarm (item 13)", () => {
     await h.type("9999#");
     expect(accessRows(h).at(-1)).toEqual(["lockdown", "denied", "pin"]);
     expect(duressRows()).toMatchObject([{ userCode: code }]);
+    expect(h.sim.door.pulseCount()).toBe(0);
+  });
+
+  it("outside the holder's schedule: denied outside_schedule, with a duress row", async () => {
+    const code = await withDuress();
+    adminFor(h).addSchedule("evening", parseWindowSpec("mon 18:00-22:00") as ScheduleWindow[]);
+    adminFor(h).setUserPolicy("alice", { schedules: ["evening"] });
+    await h.type("9999#");
+    expect(accessRows(h).at(-1)).toEqual(["outside_schedule", "denied", "pin"]);
+    expect(duressRows()).toMatchObject([{ userCode: code }]);
+  });
+
+  it("while the door is in fault: denied door_fault, with a duress row", async () => {
+    const code = await withDuress();
+    h.app.services.door.enterFault("relay feedback lost");
+    await h.type("9999#");
+    expect(accessRows(h).at(-1)).toEqual(["door_fault", "denied", "pin"]);
+    expect(duressRows()).toMatchObject([{ userCode: code }]);
+  });
+
+  it("as the first of two people: awaiting_second_person, with a duress row in the same commit", async () => {
+    const code = await withDuress({ policy: { two_person: { enabled: true, window_s: 30 } } });
+    await h.type("9999#");
+    expect(h.app.services.audit.tail(2)).toMatchObject([
+      { reason: "awaiting_second_person", userCode: code },
+      { reason: "duress", userCode: code },
+    ]);
     expect(h.sim.door.pulseCount()).toBe(0);
   });
 
