@@ -79,9 +79,15 @@ export class StorageGuard {
     }
   }
 
+  /** At an orderly stop, one last try to write the backlog (the last rows included) before the database closes. */
   stop(): void {
     this.cancelRetry?.();
     this.cancelRetry = null;
+    try {
+      this.flush(this.deps.clock.now());
+    } catch (err) {
+      this.deps.onError("audit backlog lost at stop", err);
+    }
   }
 
   /** After a failure: the backlog, framed by the storage fault and its recovery, in one transaction. */

@@ -88,6 +88,21 @@ describe("full disk: egress never blocked, entry fail-secure, nothing silently l
     expect(h.app.services.audit.last()).toMatchObject({ reason: "exit_request", outcome: "granted" });
   });
 
+  it("a stop before the retry still writes the backlog, before controller_stopped", async () => {
+    h = await startHarness();
+    const cure = fillDisk();
+    const last = h.app.services.audit.last()?.seq ?? 0;
+    await pressExit();
+    cure();
+    const { audit } = h.app.services;
+    let reasons: string[] = [];
+    audit.onAppend(() => {
+      reasons = [...audit.query()].filter((r) => r.seq > last).map((r) => r.reason);
+    });
+    await h.app.stop();
+    expect(reasons).toEqual(["fault", "exit_request_unlogged", "recovered", "controller_stopped"]);
+  });
+
   it("the next attempt after recovery writes the backlog first, then itself, and opens", async () => {
     h = await startHarness();
     h.addUserWithPin("alice", "1234");
