@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { liveStatus } from "../../src/admin/http/door-routes.js";
 import type { WebDeps } from "../../src/admin/http/web-deps.js";
 import { SimConsole } from "../../src/admin/sim-console.js";
+import { giveBadge, giveFinger, touch } from "../helpers/credentials.js";
 import { fillDisk as fillDiskOf } from "../helpers/full-disk.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 
@@ -46,11 +47,25 @@ describe("full disk: egress never blocked, entry fail-secure, nothing silently l
     expect(h.app.services.health.overall()).toBe("failed");
   });
 
-  it("PINs stay denied-and-locked while the log cannot be written", async () => {
+  it.each([
+    ["a PIN", () => h.type("1234#")],
+    ["a finger", () => touch(h, "finger-1")],
+    [
+      "a badge",
+      async () => {
+        const sent = h.sim.wiegand.present(1001, "W26");
+        await h.clock.advance(150);
+        await sent;
+        await h.app.services.access.idle();
+      },
+    ],
+  ] as const)("%s stays denied-and-locked while the log cannot be written", async (_what, present) => {
     h = await startHarness();
-    h.addUserWithPin("alice", "1234");
+    const code = h.addUserWithPin("alice", "1234");
+    giveFinger(h, code, 1);
+    giveBadge(h, code, "1001");
     fillDisk();
-    await h.type("1234#");
+    await present();
     expect(h.sim.door.pulseCount()).toBe(0);
     expect(h.sim.door.boltReleased).toBe(false);
     expect(storageState()).toBe("failed");
