@@ -30,6 +30,7 @@ export class StorageGuard {
   private unloggedExits: { count: number; firstMs: number; lastMs: number } | null = null;
   private queued: AuditEntry[] = [];
   private dropped = 0;
+  private refusedAttempts = 0;
   private cancelRetry: (() => void) | null = null;
 
   constructor(private readonly deps: StorageGuardDeps) {
@@ -44,14 +45,15 @@ export class StorageGuard {
     return this.recordAll([entry])[0] as AuditRecord;
   }
 
-  /** Commits rows in one transaction, after any backlog; throws (after marking storage failed) if it cannot. */
+  /**
+   * Commits rows in one transaction, after any backlog; throws (after marking storage failed) if
+   * it cannot. The attempts refused that way are counted on the storage fault row.
+   */
   recordAll(entries: AuditEntry[]): AuditRecord[] {
-    const now = this.deps.clock.now();
     try {
-      this.flush(now);
-      return this.deps.audit.appendAll(entries, now);
+      return this.write(entries);
     } catch (err) {
-      this.markFailed(err, now);
+      this.refusedAttempts++;
       throw err;
     }
   }
@@ -59,7 +61,7 @@ export class StorageGuard {
   /** A request-to-exit row: written if at all possible, else counted; never throws. */
   recordEgress(entry: AuditEntry): void {
     try {
-      this.recordAll([entry]);
+      this.write([entry]);
     } catch {
       const now = this.deps.clock.now();
       const u = this.unloggedExits;
@@ -70,7 +72,7 @@ export class StorageGuard {
   /** A door or system event the door acts on whatever happens: written, else queued; never throws. */
   recordOrQueue(entry: AuditEntry): void {
     try {
-      this.recordAll([entry]);
+      this.write([entry]);
     } catch {
       const occurred = { ...entry, detail: { ...entry.detail, occurred_ms: this.deps.clock.now() } };
       // The first events of an outage are kept (a forced door is what matters); later ones counted.
@@ -90,6 +92,17 @@ export class StorageGuard {
     }
   }
 
+  private write(entries: AuditEntry[]): AuditRecord[] {
+    const now = this.deps.clock.now();
+    try {
+      this.flush(now);
+      return this.deps.audit.appendAll(entries, now);
+    } catch (err) {
+      this.markFailed(err, now);
+      throw err;
+    }
+  }
+
   /** After a failure: the backlog, framed by the storage fault and its recovery, in one transaction. */
   private flush(now: number): void {
     if (!this.failure) return;
@@ -102,6 +115,8 @@ export class StorageGuard {
           device: "storage",
           detail,
           occurred_ms: sinceMs,
+          // Entry attempts refused (door left locked) because their row could not be written.
+          refused_attempts: this.refusedAttempts,
           ...(this.dropped ? { dropped_events: this.dropped } : {}),
         },
       },
@@ -122,6 +137,7 @@ export class StorageGuard {
     this.unloggedExits = null;
     this.queued = [];
     this.dropped = 0;
+    this.refusedAttempts = 0;
     this.cancelRetry?.();
     this.cancelRetry = null;
     this.deps.health.recovered("storage");

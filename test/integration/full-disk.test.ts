@@ -124,12 +124,16 @@ describe("full disk: egress never blocked, entry fail-secure, nothing silently l
     const cure = fillDisk();
     const last = h.app.services.audit.last()?.seq ?? 0;
     await pressExit();
-    cure();
     await h.clock.advance(6_000);
+    await h.type("1234#"); // refused: its row cannot be written
+    expect(h.sim.door.pulseCount()).toBe(1);
+    cure();
     await h.type("1234#");
     expect(h.sim.door.pulseCount()).toBe(2);
     const reasons = rowsAfter(last).map((r) => r.reason);
     expect(reasons.slice(0, 2)).toEqual(["fault", "exit_request_unlogged"]);
+    const fault = rowsAfter(last)[0];
+    expect(fault?.detail).toMatchObject({ device: "storage", refused_attempts: 1 });
     expect(reasons).toContain("granted");
   });
 
