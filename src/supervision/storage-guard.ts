@@ -37,10 +37,6 @@ export class StorageGuard {
     deps.health.register("storage");
   }
 
-  get failed(): boolean {
-    return this.failure !== null;
-  }
-
   record(entry: AuditEntry): AuditRecord {
     return this.recordAll([entry])[0] as AuditRecord;
   }
