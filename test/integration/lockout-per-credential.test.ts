@@ -84,10 +84,15 @@ describe("lockout is per credential kind, and per badge number (item 14)", () =>
     giveFinger(h, code, 1);
     await strangerGuessesPins();
     for (let i = 0; i < 3; i++) await touch(h, `stranger-${i}`);
-    const app = await restart();
+    let app = await restart();
     expect(app.services.access.lockoutState("pin").lockedOut).toBe(true);
     expect(app.services.access.lockoutState("fingerprint").lockedOut).toBe(true);
     expect(app.services.access.lockoutState("badge").lockedOut).toBe(false);
+    await app.stop();
+    h = await startHarness({ ...LOCKOUT, data_dir: h.settings.data_dir });
+    for (let i = 0; i < 3; i++) await swipe(4242); // a card nobody holds, three times
+    app = await restart();
+    expect(app.services.access.lockoutState("badge").lockedOut).toBe(true);
     await app.stop();
   });
 
