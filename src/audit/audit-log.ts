@@ -139,16 +139,18 @@ export class AuditLog {
       })
       .immediate();
     const records = rows.map(toRecord);
-    for (const record of records) {
-      for (const listener of this.listeners) {
-        try {
-          listener(record);
-        } catch {
-          // An observer's bug must not undo or block the record; observers log their own errors.
-        }
+    for (const record of records) this.notify(record);
+    return records;
+  }
+
+  private notify(record: AuditRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {
+        // An observer's bug must not undo or block the record; observers log their own errors.
       }
     }
-    return records;
   }
 
   /** Records in seq order, optionally bounded by time; iterates without loading them all. */
