@@ -126,7 +126,7 @@ describe("decodeFrame", () => {
   it("refuses a flipped bit, a wrong length, a missing code and a truncated SCB", () => {
     const good = hex("53 e5 09 00 05 41 01 0e 8f");
     const flipped = Buffer.from(good);
-    flipped[6] ^= 0x01;
+    flipped[6] = (flipped[6] as number) ^ 0x01;
     expect(() => decodeFrame(flipped)).toThrow(OsdpDecodeError);
     expect(() => decodeFrame(good.subarray(0, 8))).toThrow(/length field/);
     // SCB claims 9 bytes in an 11-byte packet: nothing left for the code.

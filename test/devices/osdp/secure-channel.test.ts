@@ -147,8 +147,9 @@ describe("SecureSession: MAC chaining between a CP and a PD", () => {
       pd.seal({ address: 1, sequence: 2, code: Reply.RAW, data: hex("0001080013") }),
     );
     const forged = { ...genuine, data: Buffer.from(genuine.data), macInput: Buffer.from(genuine.macInput) };
-    forged.data[0] ^= 1;
-    forged.macInput[forged.macInput.length - forged.data.length] ^= 1;
+    forged.data[0] = (forged.data[0] as number) ^ 1;
+    const at = forged.macInput.length - forged.data.length;
+    forged.macInput[at] = (forged.macInput[at] as number) ^ 1;
     expect(cp.open(forged)).toEqual({ ok: false, why: "bad_mac" });
     // The genuine reply still verifies: a refused packet changed no state.
     expect(cp.open(genuine).ok).toBe(true);

@@ -1,0 +1,422 @@
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../types.js";
+import { Cmd, hex2, NakCode, Reply, Scs } from "./constants.js";
+import {
+  encodeBuzzer,
+  encodeKeyset,
+  encodeLed,
+  encodeText,
+  type Feedback,
+  feedbackCommands,
+  type LocalStatus,
+  type PdCapability,
+  type PdIdentity,
+  parseCardRead,
+  parseKeypad,
+  parseLocalStatus,
+  parsePdCap,
+  parsePdId,
+  supportsSecureChannel,
+} from "./messages.js";
+import { type DecodedFrame, encodeFrame } from "./packet-codec.js";
+import { CpHandshake } from "./sc-handshake.js";
+import { SecretKey } from "./secure-channel.js";
+import type { SecureSession } from "./secure-session.js";
+
+/** offline → id → cap → chlng → scrypt → (keyset →  chlng → scrypt) → online. */
+export type ReaderState = "offline" | "id" | "cap" | "chlng" | "scrypt" | "keyset" | "online";
+
+export interface OsdpReaderEvents {
+  cardRead?(e: { device: string; bits: Buffer; bitCount: number; formatCode: number; atMs: number }): void;
+  keypad?(e: { device: string; keys: string; atMs: number }): void;
+  tamper?(e: { device: string; active: boolean; atMs: number }): void;
+  power?(e: { device: string; failed: boolean; atMs: number }): void;
+  identity?(e: { device: string; identity: PdIdentity; capabilities: PdCapability[]; atMs: number }): void;
+  deviceFault?(e: { device: string; detail: string; atMs: number }): void;
+  deviceRecovered?(e: { device: string; atMs: number }): void;
+}
+
+export interface OsdpReaderOptions {
+  /** Device name in events ("osdp:outer-in"). */
+  device: string;
+  address: number;
+  clock: Clock;
+  events: OsdpReaderEvents;
+  /** Secure Channel is required unless this is false. */
+  secure?: boolean;
+  /** The reader's SCBK. Required when secure and not installing. */
+  key?: SecretKey | null;
+  /**
+   * Install mode (explicit admin request only): connect with the default key SCBK-D, hand a fresh
+   * random key to installKey (which must store it durably), send it with osdp_KEYSET, reconnect.
+   */
+  install?: { installKey: (key: SecretKey) => Promise<void> };
+  random?: (n: number) => Buffer;
+  /** Idle poll period; at most 50 ms so a card is seen promptly and a dead reader quickly. */
+  pollIntervalMs?: number;
+  /** Retransmissions of one command before the reader is declared offline. */
+  maxRetries?: number;
+  /** First reconnection delay; doubles up to maxReconnectMs so a dead reader costs little bus time. */
+  reconnectMs?: number;
+  maxReconnectMs?: number;
+  mark?: boolean;
+}
+
+interface InFlight {
+  bytes: Buffer;
+  code: number;
+  sequence: number;
+  attempts: number;
+}
+
+interface Queued {
+  code: number;
+  data: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One OSDP reader as seen by the Control Panel: a state machine driven by the bus (which decides
+ * when it may talk) through takeCommand / onReply / onTimeout. It never falls back to plaintext
+ * when Secure Channel is required: any handshake or MAC failure leaves it offline with a
+ * `secure_channel_failed` fault, and it retries the handshake later, never without it.
+ */
+export class OsdpReader {
+  readonly device: string;
+  readonly address: number;
+  private readonly clock: Clock;
+  private readonly events: OsdpReaderEvents;
+  private readonly secure: boolean;
+  private key: SecretKey | null;
+  private install: OsdpReaderOptions["install"] | null;
+  private readonly random: (n: number) => Buffer;
+  private readonly pollIntervalMs: number;
+  private readonly maxRetries: number;
+  private readonly reconnectMs: number;
+  private readonly maxReconnectMs: number;
+  private readonly mark: boolean;
+
+  private stateValue: ReaderState = "offline";
+  private dueAt: number;
+  private inFlight: InFlight | null = null;
+  private lastSequence = 0;
+  private queue: Queued[] = [];
+  private handshake: CpHandshake | null = null;
+  private session: SecureSession | null = null;
+  private pendingKey: SecretKey | null = null;
+  private reconnectDelay: number;
+  private faultDetail: string | null = null;
+  private local: Partial<LocalStatus> = {};
+  identity: PdIdentity | null = null;
+  capabilities: PdCapability[] = [];
+  readonly counters = { commands: 0, polls: 0, retries: 0, naks: 0, rejectedReplies: 0 };
+
+  constructor(opts: OsdpReaderOptions) {
+    if (!Number.isInteger(opts.address) || opts.address < 0 || opts.address > 126)
+      throw new RangeError(`OSDP address ${opts.address} is outside 0..126`);
+    this.device = opts.device;
+    this.address = opts.address;
+    this.clock = opts.clock;
+    this.events = opts.events;
+    this.secure = opts.secure ?? true;
+    this.key = opts.key ?? null;
+    this.install = opts.install ?? null;
+    if (this.secure && !this.key && !this.install)
+      throw new Error(`${opts.device}: Secure Channel needs a key (or install mode)`);
+    this.random = opts.random ?? randomBytes;
+    this.pollIntervalMs = Math.min(opts.pollIntervalMs ?? 25, 50);
+    this.maxRetries = opts.maxRetries ?? 3;
+    this.reconnectMs = opts.reconnectMs ?? 1000;
+    this.maxReconnectMs = opts.maxReconnectMs ?? 8000;
+    this.reconnectDelay = this.reconnectMs;
+    this.mark = opts.mark ?? true;
+    this.dueAt = this.clock.now();
+  }
+
+  get state(): ReaderState {
+    return this.stateValue;
+  }
+
+  get online(): boolean {
+    return this.stateValue === "online";
+  }
+
+  get secureChannelActive(): boolean {
+    return this.session !== null;
+  }
+
+  /** When the reader next wants the bus (Infinity while it waits for something else). */
+  nextDueAt(): number {
+    return this.dueAt;
+  }
+
+  /** Drives the reader's LED and buzzer for an access outcome; dropped while offline. */
+  feedback(kind: Feedback): void {
+    if (!this.online) return;
+    const { led, buzzer } = feedbackCommands(kind);
+    this.enqueue(Cmd.LED, encodeLed(led));
+    if (buzzer) this.enqueue(Cmd.BUZ, encodeBuzzer(buzzer));
+  }
+
+  showText(text: string, seconds = 0): void {
+    if (!this.online) return;
+    const mode = seconds > 0 ? 3 : 1;
+    this.enqueue(Cmd.TEXT, encodeText({ readerNumber: 0, mode, seconds, row: 1, column: 1, text }));
+  }
+
+  private enqueue(code: number, data: Buffer): void {
+    this.queue.push({ code, data });
+    this.dueAt = Math.min(this.dueAt, this.clock.now());
+    this.wake();
+  }
+
+  private wake: () => void = () => {};
+
+  /** The bus registers how to be told that this reader wants the bus earlier than it said. */
+  attachBus(wake: () => void): void {
+    this.wake = wake;
+  }
+
+  /** The bytes to put on the wire now: a retransmission, or the next command of the current state. */
+  takeCommand(now: number): Buffer {
+    if (this.inFlight) {
+      this.inFlight.attempts++;
+      this.counters.retries++;
+      return this.inFlight.bytes;
+    }
+    if (this.stateValue === "offline") this.enter("id");
+    const sequence = this.stateValue === "id" ? 0 : (this.lastSequence % 3) + 1;
+    const { code, data } = this.nextCommand();
+    let bytes: Buffer;
+    if (this.session) {
+      bytes = this.session.seal({ address: this.address, sequence, code, data }, { mark: this.mark });
+    } else {
+      const scb = this.handshakeBlock(code);
+      const fields = { address: this.address, reply: false, sequence, crc: true, scb, code, data };
+      bytes = encodeFrame(fields, { mark: this.mark });
+    }
+    this.inFlight = { bytes, code, sequence, attempts: 1 };
+    this.counters.commands++;
+    if (code === Cmd.POLL) this.counters.polls++;
+    this.dueAt = now;
+    return bytes;
+  }
+
+  private nextCommand(): Queued {
+    switch (this.stateValue) {
+      case "id":
+        return { code: Cmd.ID, data: Buffer.of(0) };
+      case "cap":
+        return { code: Cmd.CAP, data: Buffer.of(0) };
+      case "chlng":
+        this.handshake = new CpHandshake(this.install ? null : this.key, this.random);
+        return { code: Cmd.CHLNG, data: this.handshake.cpRandom };
+      case "scrypt":
+        return { code: Cmd.SCRYPT, data: this.serverCryptogram ?? EMPTY };
+      case "keyset":
+        return { code: Cmd.KEYSET, data: encodeKeyset((this.pendingKey as SecretKey).reveal()) };
+      default:
+        return this.queue.shift() ?? { code: Cmd.POLL, data: EMPTY };
+    }
+  }
+
+  private serverCryptogram: Buffer | null = null;
+
+  private handshakeBlock(code: number): { type: number; data: Buffer } | null {
+    if (!this.handshake) return null;
+    if (code === Cmd.CHLNG) return { type: Scs.CHLNG, data: Buffer.of(this.handshake.keySelector) };
+    if (code === Cmd.SCRYPT) return { type: Scs.SCRYPT, data: Buffer.of(this.handshake.keySelector) };
+    return null;
+  }
+
+  /** A reply addressed to this reader. Returns false if it was not the answer to the command in flight. */
+  onReply(frame: DecodedFrame, atMs: number): boolean {
+    const sent = this.inFlight;
+    // We always send CRC, and a PD answers in kind: a checksum reply is noise that happened to fit.
+    if (!sent || frame.sequence !== sent.sequence || !frame.crc) {
+      this.counters.rejectedReplies++;
+      return false;
+    }
+    let code = frame.code;
+    let data = frame.data;
+    if (this.session) {
+      const opened = this.session.open(frame);
+      if (!opened.ok) {
+        const nak = !frame.scb && frame.code === Reply.NAK ? ` (NAK ${hex2(frame.data[0] ?? 0)})` : "";
+        this.fail(`secure_channel_failed: reply ${opened.why}${nak}`, atMs);
+        return true;
+      }
+      ({ code, data } = opened);
+    }
+    if (code === Reply.BUSY) {
+      // The PD has not processed the command: send it again, same sequence number, a little later.
+      this.dueAt = atMs + this.pollIntervalMs;
+      return true;
+    }
+    this.inFlight = null;
+    this.lastSequence = sent.sequence;
+    this.handle(code, data, frame, atMs);
+    return true;
+  }
+
+  private handle(code: number, data: Buffer, frame: DecodedFrame, atMs: number): void {
+    switch (this.stateValue) {
+      case "id": {
+        const id = code === Reply.PDID ? parsePdId(data) : null;
+        if (!id) return this.fail(`offline: osdp_ID answered ${hex2(code)}`, atMs);
+        this.identity = id;
+        return this.enter("cap");
+      }
+      case "cap": {
+        const caps = code === Reply.PDCAP ? parsePdCap(data) : null;
+        if (!caps) return this.fail(`offline: osdp_CAP answered ${hex2(code)}`, atMs);
+        this.capabilities = caps;
+        this.events.identity?.({ device: this.device, identity: this.identity as PdIdentity, capabilities: caps, atMs });
+        if (!this.secure) return this.enter("online", atMs);
+        if (!supportsSecureChannel(caps))
+          return this.fail("secure_channel_failed: the reader offers no Secure Channel", atMs);
+        return this.enter("chlng");
+      }
+      case "chlng": {
+        if (code !== Reply.CCRYPT || frame.scb?.type !== Scs.CCRYPT || !this.handshake)
+          return this.fail(`secure_channel_failed: osdp_CHLNG answered ${hex2(code)} without SCS_12`, atMs);
+        const checked = this.handshake.onClientCryptogram(data);
+        if (!checked.ok) return this.fail(`secure_channel_failed: ${checked.why}`, atMs);
+        this.serverCryptogram = checked.serverCryptogram;
+        return this.enter("scrypt");
+      }
+      case "scrypt": {
+        if (code !== Reply.RMAC_I || frame.scb?.type !== Scs.RMAC_I || !this.handshake)
+          return this.fail(`secure_channel_failed: osdp_SCRYPT answered ${hex2(code)} without SCS_14`, atMs);
+        const done = this.handshake.onInitialRmac(data);
+        if (!done.ok) return this.fail(`secure_channel_failed: ${done.why}`, atMs);
+        this.session = done.session;
+        this.handshake = null;
+        this.serverCryptogram = null;
+        return this.install ? this.beginKeyInstall() : this.enter("online", atMs);
+      }
+      case "keyset": {
+        if (code !== Reply.ACK) return this.fail(`secure_channel_failed: osdp_KEYSET answered ${hex2(code)}`, atMs);
+        // The reader now holds the new key: reconnect with it; install mode is over.
+        this.key = this.pendingKey;
+        this.pendingKey = null;
+        this.install = null;
+        this.session = null;
+        return this.enter("chlng");
+      }
+      case "online":
+        return this.onlineReply(code, data, atMs);
+      default:
+        return;
+    }
+  }
+
+  private onlineReply(code: number, data: Buffer, atMs: number): void {
+    this.dueAt = this.queue.length > 0 ? atMs : atMs + this.pollIntervalMs;
+    switch (code) {
+      case Reply.ACK:
+        return;
+      case Reply.RAW: {
+        const read = parseCardRead(data);
+        if (!read) return void this.counters.rejectedReplies++;
+        const { bits, bitCount, formatCode } = read;
+        return this.events.cardRead?.({ device: this.device, bits: Buffer.from(bits), bitCount, formatCode, atMs });
+      }
+      case Reply.KEYPAD: {
+        const keys = parseKeypad(data);
+        if (!keys) return void this.counters.rejectedReplies++;
+        return this.events.keypad?.({ device: this.device, keys: keys.keys, atMs });
+      }
+      case Reply.LSTATR: {
+        const status = parseLocalStatus(data);
+        if (!status) return void this.counters.rejectedReplies++;
+        // The first report after connecting only speaks up if something is wrong.
+        if (status.tamper !== (this.local.tamper ?? false))
+          this.events.tamper?.({ device: this.device, active: status.tamper, atMs });
+        if (status.powerFailure !== (this.local.powerFailure ?? false))
+          this.events.power?.({ device: this.device, failed: status.powerFailure, atMs });
+        this.local = status;
+        return;
+      }
+      case Reply.NAK: {
+        this.counters.naks++;
+        const nak = data[0] ?? NakCode.none;
+        if (nak === NakCode.badSequence) return this.fail("offline: sequence lost (NAK 0x04)", atMs, false);
+        if (nak === NakCode.secureChannelCondition && this.secure)
+          return this.fail("secure_channel_failed: the reader dropped the Secure Channel (NAK 0x06)", atMs);
+        return;
+      }
+      default:
+        this.counters.rejectedReplies++;
+    }
+  }
+
+  private beginKeyInstall(): void {
+    const install = this.install;
+    if (!install) return;
+    const key = new SecretKey(this.random(16));
+    this.stateValue = "keyset";
+    this.dueAt = Number.POSITIVE_INFINITY; // the bus skips us until the key is stored
+    install.installKey(key).then(
+      () => {
+        if (this.stateValue !== "keyset") return;
+        this.pendingKey = key;
+        this.dueAt = this.clock.now();
+        this.wake();
+      },
+      (err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        this.fail(`secure_channel_failed: could not store the new key (${why})`, this.clock.now());
+      },
+    );
+  }
+
+  /** No answer within the reply timeout. */
+  onTimeout(atMs: number): void {
+    const sent = this.inFlight;
+    if (!sent) return;
+    // A reconnection attempt gets one retry only: a dead reader must not hog a shared bus.
+    const allowed = this.stateValue === "id" ? 1 : this.maxRetries;
+    if (sent.attempts <= allowed) {
+      this.dueAt = atMs;
+      return;
+    }
+    this.fail(`offline: no reply to ${hex2(sent.code)} after ${sent.attempts} attempts`, atMs);
+  }
+
+  /** The serial port went away. */
+  onLinkLost(detail: string, atMs: number): void {
+    this.fail(`offline: ${detail}`, atMs);
+    this.dueAt = Number.POSITIVE_INFINITY;
+  }
+
+  private enter(state: ReaderState, atMs = this.clock.now()): void {
+    this.stateValue = state;
+    this.dueAt = atMs;
+    if (state !== "online") return;
+    this.reconnectDelay = this.reconnectMs;
+    this.queue.unshift({ code: Cmd.LSTAT, data: EMPTY }, { code: Cmd.LED, data: encodeLed(feedbackCommands("idle").led) });
+    if (this.faultDetail !== null) {
+      this.faultDetail = null;
+      this.events.deviceRecovered?.({ device: this.device, atMs });
+    }
+  }
+
+  /** Drops to offline (fail-secure: no session, no queued output) and reports it once per cause. */
+  private fail(detail: string, atMs: number, backoff = true): void {
+    this.stateValue = "offline";
+    this.inFlight = null;
+    this.session = null;
+    this.handshake = null;
+    this.serverCryptogram = null;
+    this.queue = [];
+    this.local = {};
+    this.dueAt = atMs + (backoff ? this.reconnectDelay : 0);
+    if (backoff) this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.maxReconnectMs);
+    if (this.faultDetail !== detail) {
+      this.faultDetail = detail;
+      this.events.deviceFault?.({ device: this.device, detail, atMs });
+    }
+  }
+}
