@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { type Bit, bytesFromBits } from "../devices/badge/card-formats.js";
-import { BROADCAST_ADDRESS, Cmd, CapFunction, KeySelector, NakCode, Reply, Scs } from "../devices/osdp/constants.js";
+import {
+  BROADCAST_ADDRESS,
+  CapFunction,
+  Cmd,
+  KeySelector,
+  NakCode,
+  Reply,
+  Scs,
+} from "../devices/osdp/constants.js";
 import { OsdpFrameParser } from "../devices/osdp/frame-parser.js";
 import {
   type BuzzerCommand,
@@ -62,7 +70,7 @@ export class VirtualOsdpPd {
   corruptCrcNext = 0;
   /** The next N Secure Channel replies carry a wrong MAC (valid CRC). */
   wrongMacNext = 0;
-  /** The next reply is replaced by a replay of the last card read reply. */
+  /** The next reply is replaced by an earlier card read reply with the same sequence number. */
   replayNext = false;
   /** Never enter the Secure Channel: answer osdp_CHLNG and everything else in plaintext. */
   plaintextOnly = false;
@@ -87,7 +95,8 @@ export class VirtualOsdpPd {
   private lastSequence = -1;
   private lastCommand: Buffer | null = null;
   private lastReply: Buffer | null = null;
-  private lastCardReply: Buffer | null = null;
+  /** The last osdp_RAW reply sent under each sequence number (material for the replay fault). */
+  private readonly cardReplies = new Map<number, Buffer>();
   private pendingHandshake: { keys: SessionKeys; cpRandom: Buffer; pdRandom: Buffer } | null = null;
   private session: SecureSession | null = null;
   private sessionAfterReply: SecureSession | null = null;
@@ -123,7 +132,12 @@ export class VirtualOsdpPd {
 
   /** A card at the reader: reported in reply to the next poll as osdp_RAW. */
   presentCard(bits: ReadonlyArray<Bit>): void {
-    const data = encodeCardRead({ readerNumber: 0, formatCode: 0, bitCount: bits.length, bits: bytesFromBits(bits) });
+    const data = encodeCardRead({
+      readerNumber: 0,
+      formatCode: 0,
+      bitCount: bits.length,
+      bits: bytesFromBits(bits),
+    });
     this.events.push({ code: Reply.RAW, data });
   }
 
@@ -145,17 +159,21 @@ export class VirtualOsdpPd {
       this.session = null; // sequence 0 restarts the connection, Secure Channel included
       this.pendingHandshake = null;
     } else if (this.lastSequence < 0 || frame.sequence !== (this.lastSequence % 3) + 1) {
-      return this.reply(frame, raw, { code: Reply.NAK, data: Buffer.of(NakCode.badSequence) }, true);
+      this.reply(frame, raw, { code: Reply.NAK, data: Buffer.of(NakCode.badSequence) }, true);
+      return;
     }
     let code = frame.code;
     let data = frame.data;
     const secureType = frame.scb?.type === Scs.CMD_MAC || frame.scb?.type === Scs.CMD_MAC_ENC;
+    // osdp_CHLNG may start a new session at any time (after osdp_KEYSET, for one); it ends the old one.
+    if (frame.code === Cmd.CHLNG && frame.scb?.type === Scs.CHLNG) this.session = null;
     if (this.session || secureType) {
       const opened = this.session?.open(frame);
       if (!opened?.ok) {
         // A plaintext command, a bad MAC or a replay while secure: refuse and drop the session.
         this.session = null;
-        return this.reply(frame, raw, { code: Reply.NAK, data: Buffer.of(NakCode.secureChannelCondition) }, true);
+        this.reply(frame, raw, { code: Reply.NAK, data: Buffer.of(NakCode.secureChannelCondition) }, true);
+        return;
       }
       ({ code, data } = opened);
     }
@@ -213,12 +231,16 @@ export class VirtualOsdpPd {
       { function: CapFunction.checkCharacter, compliance: 1, count: 0 },
       { function: CapFunction.receiveBufferSize, compliance: 0x00, count: 0x02 },
     ];
-    if (!this.noSecureChannel) caps.push({ function: CapFunction.communicationSecurity, compliance: 1, count: 1 });
+    if (!this.noSecureChannel)
+      caps.push({ function: CapFunction.communicationSecurity, compliance: 1, count: 1 });
     return caps;
   }
 
   private nextEvent(): Outgoing | null {
-    if (this.tamper !== this.statusReported.tamper || this.powerFailure !== this.statusReported.powerFailure) {
+    if (
+      this.tamper !== this.statusReported.tamper ||
+      this.powerFailure !== this.statusReported.powerFailure
+    ) {
       this.statusReported = { tamper: this.tamper, powerFailure: this.powerFailure };
       return { code: Reply.LSTATR, data: encodeLocalStatus(this.statusReported) };
     }
@@ -236,7 +258,10 @@ export class VirtualOsdpPd {
     const pdRandom = this.random(8);
     const keys = deriveSessionKeys(scbk, cpRandom);
     this.pendingHandshake = { keys, cpRandom: Buffer.from(cpRandom), pdRandom };
-    const cuid = Buffer.from(`${this.identity.vendor}${this.identity.serial.toString(16).padStart(10, "0")}`, "hex");
+    const cuid = Buffer.from(
+      `${this.identity.vendor}${this.identity.serial.toString(16).padStart(10, "0")}`,
+      "hex",
+    );
     return {
       code: Reply.CCRYPT,
       data: Buffer.concat([cuid.subarray(0, 8), pdRandom, clientCryptogram(keys, cpRandom, pdRandom)]),
@@ -263,17 +288,22 @@ export class VirtualOsdpPd {
     let bytes: Buffer;
     if (this.session && !plaintext && !this.plaintextOnly) {
       bytes = this.session.seal({ ...fields, code: out.code, data: out.data }, { mark: true });
-      if (out.code === Reply.RAW) this.lastCardReply = bytes;
+      if (out.code === Reply.RAW) this.cardReplies.set(frame.sequence, bytes);
       if (this.wrongMacNext > 0) {
         this.wrongMacNext--;
         bytes = withBrokenMac(bytes);
       }
     } else {
-      bytes = encodeFrame({ ...fields, scb: out.scb ?? null, code: out.code, data: out.data }, { mark: true });
+      bytes = encodeFrame(
+        { ...fields, scb: out.scb ?? null, code: out.code, data: out.data },
+        { mark: true },
+      );
     }
-    if (this.replayNext && this.lastCardReply) {
+    // An attacker replaying an earlier card read picks one with the sequence number the CP expects.
+    const replay = this.cardReplies.get(frame.sequence);
+    if (this.replayNext && replay) {
       this.replayNext = false;
-      bytes = this.lastCardReply;
+      bytes = replay;
     }
     if (this.sessionAfterReply) {
       this.session = this.sessionAfterReply;

@@ -113,7 +113,8 @@ export function bytesFromBits(bits: ReadonlyArray<Bit>): Buffer {
 
 /** Decodes a read in the reader's configured format. Never throws; a failed check is `bad_read`. */
 export function decodeCard(format: CardFormat, bits: ReadonlyArray<number>): CardDecodeResult {
-  if (bits.some((b) => b !== 0 && b !== 1)) return { ok: false, format, detail: "bad_read", reason: "bad_bit" };
+  if (bits.some((b) => b !== 0 && b !== 1))
+    return { ok: false, format, detail: "bad_read", reason: "bad_bit" };
   const clean = bits as ReadonlyArray<Bit>;
   if (format === "raw") {
     if (clean.length === 0) return { ok: false, format, detail: "bad_read", reason: "bad_length" };

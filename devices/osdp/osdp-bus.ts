@@ -48,7 +48,9 @@ export class OsdpBus {
     this.link = opts.link;
     this.clock = opts.clock;
     this.replyTimeoutMs = opts.replyTimeoutMs ?? 200;
-    this.parser = new OsdpFrameParser((frame) => this.onFrame(frame), { maxPacketBytes: opts.maxPacketBytes });
+    this.parser = new OsdpFrameParser((frame) => this.onFrame(frame), {
+      maxPacketBytes: opts.maxPacketBytes,
+    });
   }
 
   add(reader: OsdpReader): void {

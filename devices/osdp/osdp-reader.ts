@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import type { Clock } from "../types.js";
 import { Cmd, hex2, NakCode, Reply, Scs } from "./constants.js";
 import {
@@ -134,6 +135,20 @@ export class OsdpReader {
     this.dueAt = this.clock.now();
   }
 
+  /** Logging a reader shows what it is doing, never its key or session keys. */
+  [inspect.custom](): string {
+    return `OsdpReader(${this.device} @${this.address}, ${this.stateValue}${this.session ? ", secure" : ""})`;
+  }
+
+  toJSON(): object {
+    return {
+      device: this.device,
+      address: this.address,
+      state: this.stateValue,
+      secure: this.session !== null,
+    };
+  }
+
   get state(): ReaderState {
     return this.stateValue;
   }
@@ -264,49 +279,85 @@ export class OsdpReader {
     switch (this.stateValue) {
       case "id": {
         const id = code === Reply.PDID ? parsePdId(data) : null;
-        if (!id) return this.fail(`offline: osdp_ID answered ${hex2(code)}`, atMs);
+        if (!id) {
+          this.fail(`offline: osdp_ID answered ${hex2(code)}`, atMs);
+          return;
+        }
         this.identity = id;
-        return this.enter("cap");
+        this.enter("cap");
+        return;
       }
       case "cap": {
         const caps = code === Reply.PDCAP ? parsePdCap(data) : null;
-        if (!caps) return this.fail(`offline: osdp_CAP answered ${hex2(code)}`, atMs);
+        if (!caps) {
+          this.fail(`offline: osdp_CAP answered ${hex2(code)}`, atMs);
+          return;
+        }
         this.capabilities = caps;
-        this.events.identity?.({ device: this.device, identity: this.identity as PdIdentity, capabilities: caps, atMs });
-        if (!this.secure) return this.enter("online", atMs);
-        if (!supportsSecureChannel(caps))
-          return this.fail("secure_channel_failed: the reader offers no Secure Channel", atMs);
-        return this.enter("chlng");
+        this.events.identity?.({
+          device: this.device,
+          identity: this.identity as PdIdentity,
+          capabilities: caps,
+          atMs,
+        });
+        if (!this.secure) {
+          this.enter("online", atMs);
+          return;
+        }
+        if (!supportsSecureChannel(caps)) {
+          this.fail("secure_channel_failed: the reader offers no Secure Channel", atMs);
+          return;
+        }
+        this.enter("chlng");
+        return;
       }
       case "chlng": {
-        if (code !== Reply.CCRYPT || frame.scb?.type !== Scs.CCRYPT || !this.handshake)
-          return this.fail(`secure_channel_failed: osdp_CHLNG answered ${hex2(code)} without SCS_12`, atMs);
+        if (code !== Reply.CCRYPT || frame.scb?.type !== Scs.CCRYPT || !this.handshake) {
+          this.fail(`secure_channel_failed: osdp_CHLNG answered ${hex2(code)} without SCS_12`, atMs);
+          return;
+        }
         const checked = this.handshake.onClientCryptogram(data);
-        if (!checked.ok) return this.fail(`secure_channel_failed: ${checked.why}`, atMs);
+        if (!checked.ok) {
+          this.fail(`secure_channel_failed: ${checked.why}`, atMs);
+          return;
+        }
         this.serverCryptogram = checked.serverCryptogram;
-        return this.enter("scrypt");
+        this.enter("scrypt");
+        return;
       }
       case "scrypt": {
-        if (code !== Reply.RMAC_I || frame.scb?.type !== Scs.RMAC_I || !this.handshake)
-          return this.fail(`secure_channel_failed: osdp_SCRYPT answered ${hex2(code)} without SCS_14`, atMs);
+        if (code !== Reply.RMAC_I || frame.scb?.type !== Scs.RMAC_I || !this.handshake) {
+          this.fail(`secure_channel_failed: osdp_SCRYPT answered ${hex2(code)} without SCS_14`, atMs);
+          return;
+        }
         const done = this.handshake.onInitialRmac(data);
-        if (!done.ok) return this.fail(`secure_channel_failed: ${done.why}`, atMs);
+        if (!done.ok) {
+          this.fail(`secure_channel_failed: ${done.why}`, atMs);
+          return;
+        }
         this.session = done.session;
         this.handshake = null;
         this.serverCryptogram = null;
-        return this.install ? this.beginKeyInstall() : this.enter("online", atMs);
+        if (this.install) this.beginKeyInstall();
+        else this.enter("online", atMs);
+        return;
       }
       case "keyset": {
-        if (code !== Reply.ACK) return this.fail(`secure_channel_failed: osdp_KEYSET answered ${hex2(code)}`, atMs);
+        if (code !== Reply.ACK) {
+          this.fail(`secure_channel_failed: osdp_KEYSET answered ${hex2(code)}`, atMs);
+          return;
+        }
         // The reader now holds the new key: reconnect with it; install mode is over.
         this.key = this.pendingKey;
         this.pendingKey = null;
         this.install = null;
         this.session = null;
-        return this.enter("chlng");
+        this.enter("chlng");
+        return;
       }
       case "online":
-        return this.onlineReply(code, data, atMs);
+        this.onlineReply(code, data, atMs);
+        return;
       default:
         return;
     }
@@ -319,18 +370,35 @@ export class OsdpReader {
         return;
       case Reply.RAW: {
         const read = parseCardRead(data);
-        if (!read) return void this.counters.rejectedReplies++;
+        if (!read) {
+          this.counters.rejectedReplies++;
+          return;
+        }
         const { bits, bitCount, formatCode } = read;
-        return this.events.cardRead?.({ device: this.device, bits: Buffer.from(bits), bitCount, formatCode, atMs });
+        this.events.cardRead?.({
+          device: this.device,
+          bits: Buffer.from(bits),
+          bitCount,
+          formatCode,
+          atMs,
+        });
+        return;
       }
       case Reply.KEYPAD: {
         const keys = parseKeypad(data);
-        if (!keys) return void this.counters.rejectedReplies++;
-        return this.events.keypad?.({ device: this.device, keys: keys.keys, atMs });
+        if (!keys) {
+          this.counters.rejectedReplies++;
+          return;
+        }
+        this.events.keypad?.({ device: this.device, keys: keys.keys, atMs });
+        return;
       }
       case Reply.LSTATR: {
         const status = parseLocalStatus(data);
-        if (!status) return void this.counters.rejectedReplies++;
+        if (!status) {
+          this.counters.rejectedReplies++;
+          return;
+        }
         // The first report after connecting only speaks up if something is wrong.
         if (status.tamper !== (this.local.tamper ?? false))
           this.events.tamper?.({ device: this.device, active: status.tamper, atMs });
@@ -342,9 +410,12 @@ export class OsdpReader {
       case Reply.NAK: {
         this.counters.naks++;
         const nak = data[0] ?? NakCode.none;
-        if (nak === NakCode.badSequence) return this.fail("offline: sequence lost (NAK 0x04)", atMs, false);
+        if (nak === NakCode.badSequence) {
+          this.fail("offline: sequence lost (NAK 0x04)", atMs, false);
+          return;
+        }
         if (nak === NakCode.secureChannelCondition && this.secure)
-          return this.fail("secure_channel_failed: the reader dropped the Secure Channel (NAK 0x06)", atMs);
+          this.fail("secure_channel_failed: the reader dropped the Secure Channel (NAK 0x06)", atMs);
         return;
       }
       default:
@@ -396,7 +467,10 @@ export class OsdpReader {
     this.dueAt = atMs;
     if (state !== "online") return;
     this.reconnectDelay = this.reconnectMs;
-    this.queue.unshift({ code: Cmd.LSTAT, data: EMPTY }, { code: Cmd.LED, data: encodeLed(feedbackCommands("idle").led) });
+    this.queue.unshift(
+      { code: Cmd.LSTAT, data: EMPTY },
+      { code: Cmd.LED, data: encodeLed(feedbackCommands("idle").led) },
+    );
     if (this.faultDetail !== null) {
       this.faultDetail = null;
       this.events.deviceRecovered?.({ device: this.device, atMs });
@@ -414,7 +488,9 @@ export class OsdpReader {
     this.local = {};
     this.dueAt = atMs + (backoff ? this.reconnectDelay : 0);
     if (backoff) this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.maxReconnectMs);
-    if (this.faultDetail !== detail) {
+    // One report per outage and cause ("offline", "secure_channel_failed"), not per retry.
+    const kind = (d: string | null) => d?.split(":")[0];
+    if (kind(this.faultDetail) !== kind(detail)) {
       this.faultDetail = detail;
       this.events.deviceFault?.({ device: this.device, detail, atMs });
     }

@@ -1,10 +1,11 @@
+import { inspect } from "node:util";
 import { KeySelector } from "./constants.js";
 import {
   clientCryptogram,
   deriveSessionKeys,
   initialRmac,
   SCBK_D,
-  type SecretKey,
+  SecretKey,
   type SessionKeys,
   sameBytes,
   serverCryptogram,
@@ -22,14 +23,16 @@ export type HandshakeFailure = "bad_ccrypt" | "wrong_key" | "bad_rmac_i" | "out_
 export class CpHandshake {
   readonly cpRandom: Buffer;
   private keys: SessionKeys | null = null;
-  private serverCrypt: Buffer | null = null;
-  private readonly scbk: Buffer;
 
-  constructor(
-    key: SecretKey | null,
-    random: (n: number) => Buffer,
-  ) {
-    this.scbk = key ? key.reveal() : SCBK_D;
+  [inspect.custom](): string {
+    return "CpHandshake([redacted])";
+  }
+  private serverCrypt: Buffer | null = null;
+  /** Kept wrapped so that logging this object cannot print the key. */
+  private readonly scbk: SecretKey;
+
+  constructor(key: SecretKey | null, random: (n: number) => Buffer) {
+    this.scbk = key ?? new SecretKey(SCBK_D);
     this.keySelector = key ? KeySelector.scbk : KeySelector.scbkD;
     this.cpRandom = random(8);
   }
@@ -38,10 +41,12 @@ export class CpHandshake {
   readonly keySelector: number;
 
   /** Checks osdp_CCRYPT; returns the server cryptogram to send in osdp_SCRYPT, or why not. */
-  onClientCryptogram(data: Buffer): { ok: true; serverCryptogram: Buffer } | { ok: false; why: HandshakeFailure } {
+  onClientCryptogram(
+    data: Buffer,
+  ): { ok: true; serverCryptogram: Buffer } | { ok: false; why: HandshakeFailure } {
     if (data.length !== 32) return { ok: false, why: "bad_ccrypt" };
     const pdRandom = data.subarray(8, 16);
-    const keys = deriveSessionKeys(this.scbk, this.cpRandom);
+    const keys = deriveSessionKeys(this.scbk.reveal(), this.cpRandom);
     if (!sameBytes(clientCryptogram(keys, this.cpRandom, pdRandom), data.subarray(16, 32)))
       return { ok: false, why: "wrong_key" };
     this.keys = keys;

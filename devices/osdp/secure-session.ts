@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { Scs } from "./constants.js";
 import { type DecodedFrame, encodeFrame } from "./packet-codec.js";
 import {
@@ -31,6 +32,15 @@ export type OpenResult =
 export class SecureSession {
   private rmac: Buffer;
   private cmac: Buffer;
+
+  /** Session keys are as secret as the SCBK: never in a log line. */
+  [inspect.custom](): string {
+    return `SecureSession(${this.role}, [redacted])`;
+  }
+
+  toJSON(): string {
+    return "[redacted]";
+  }
 
   constructor(
     readonly role: SessionRole,

@@ -32,7 +32,11 @@ describe("card formats", () => {
       const w26 = decodeWiegand(encodeCard("H10301", facility, card));
       expect(w26).toMatchObject({ ok: true, facility, card });
       const wide = Math.floor(random() * 65536);
-      expect(decodeWiegand(encodeCard("H10306", wide, card))).toMatchObject({ ok: true, facility: wide, card });
+      expect(decodeWiegand(encodeCard("H10306", wide, card))).toMatchObject({
+        ok: true,
+        facility: wide,
+        card,
+      });
     }
   });
 
@@ -62,7 +66,11 @@ describe("card formats", () => {
       for (let i = 0; i < bits.length; i++) {
         const flipped = [...bits];
         flipped[i] = flipped[i] === 1 ? 0 : 1;
-        expect(decodeCard(format, flipped)).toMatchObject({ ok: false, detail: "bad_read", reason: "bad_parity" });
+        expect(decodeCard(format, flipped)).toMatchObject({
+          ok: false,
+          detail: "bad_read",
+          reason: "bad_parity",
+        });
       }
       expect(decodeCard(format, bits.slice(1))).toMatchObject({ ok: false, reason: "bad_length" });
     });

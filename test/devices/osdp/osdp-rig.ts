@@ -59,5 +59,15 @@ export function osdpRig(opts: RigOptions = {}) {
   for (const reader of readers) bus.add(reader);
   bus.start();
   const of = (kind: string) => events.filter((e) => e.kind === kind);
-  return { clock, line, pds, readers, bus, events, of, pd: pds[0] as VirtualOsdpPd, reader: readers[0] as OsdpReader };
+  return {
+    clock,
+    line,
+    pds,
+    readers,
+    bus,
+    events,
+    of,
+    pd: pds[0] as VirtualOsdpPd,
+    reader: readers[0] as OsdpReader,
+  };
 }
