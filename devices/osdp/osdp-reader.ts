@@ -12,56 +12,22 @@ import {
   type LocalStatus,
   type PdCapability,
   type PdIdentity,
-  parseCardRead,
-  parseKeypad,
-  parseLocalStatus,
   parsePdCap,
   parsePdId,
   supportsSecureChannel,
 } from "./messages.js";
 import { type DecodedFrame, encodeFrame } from "./packet-codec.js";
+import {
+  type OsdpReaderEvents,
+  type OsdpReaderOptions,
+  type ReaderState,
+  reportPdData,
+} from "./reader-events.js";
 import { CpHandshake } from "./sc-handshake.js";
 import { SecretKey } from "./secure-channel.js";
 import type { SecureSession } from "./secure-session.js";
 
-/** offline → id → cap → chlng → scrypt → (keyset →  chlng → scrypt) → online. */
-export type ReaderState = "offline" | "id" | "cap" | "chlng" | "scrypt" | "keyset" | "online";
-
-export interface OsdpReaderEvents {
-  cardRead?(e: { device: string; bits: Buffer; bitCount: number; formatCode: number; atMs: number }): void;
-  keypad?(e: { device: string; keys: string; atMs: number }): void;
-  tamper?(e: { device: string; active: boolean; atMs: number }): void;
-  power?(e: { device: string; failed: boolean; atMs: number }): void;
-  identity?(e: { device: string; identity: PdIdentity; capabilities: PdCapability[]; atMs: number }): void;
-  deviceFault?(e: { device: string; detail: string; atMs: number }): void;
-  deviceRecovered?(e: { device: string; atMs: number }): void;
-}
-
-export interface OsdpReaderOptions {
-  /** Device name in events ("osdp:outer-in"). */
-  device: string;
-  address: number;
-  clock: Clock;
-  events: OsdpReaderEvents;
-  /** Secure Channel is required unless this is false. */
-  secure?: boolean;
-  /** The reader's SCBK. Required when secure and not installing. */
-  key?: SecretKey | null;
-  /**
-   * Install mode (explicit admin request only): connect with the default key SCBK-D, hand a fresh
-   * random key to installKey (which must store it durably), send it with osdp_KEYSET, reconnect.
-   */
-  install?: { installKey: (key: SecretKey) => Promise<void> };
-  random?: (n: number) => Buffer;
-  /** Idle poll period; at most 50 ms so a card is seen promptly and a dead reader quickly. */
-  pollIntervalMs?: number;
-  /** Retransmissions of one command before the reader is declared offline. */
-  maxRetries?: number;
-  /** First reconnection delay; doubles up to maxReconnectMs so a dead reader costs little bus time. */
-  reconnectMs?: number;
-  maxReconnectMs?: number;
-  mark?: boolean;
-}
+export type { OsdpReaderEvents, OsdpReaderOptions, ReaderState } from "./reader-events.js";
 
 interface InFlight {
   bytes: Buffer;
@@ -368,45 +334,6 @@ export class OsdpReader {
     switch (code) {
       case Reply.ACK:
         return;
-      case Reply.RAW: {
-        const read = parseCardRead(data);
-        if (!read) {
-          this.counters.rejectedReplies++;
-          return;
-        }
-        const { bits, bitCount, formatCode } = read;
-        this.events.cardRead?.({
-          device: this.device,
-          bits: Buffer.from(bits),
-          bitCount,
-          formatCode,
-          atMs,
-        });
-        return;
-      }
-      case Reply.KEYPAD: {
-        const keys = parseKeypad(data);
-        if (!keys) {
-          this.counters.rejectedReplies++;
-          return;
-        }
-        this.events.keypad?.({ device: this.device, keys: keys.keys, atMs });
-        return;
-      }
-      case Reply.LSTATR: {
-        const status = parseLocalStatus(data);
-        if (!status) {
-          this.counters.rejectedReplies++;
-          return;
-        }
-        // The first report after connecting only speaks up if something is wrong.
-        if (status.tamper !== (this.local.tamper ?? false))
-          this.events.tamper?.({ device: this.device, active: status.tamper, atMs });
-        if (status.powerFailure !== (this.local.powerFailure ?? false))
-          this.events.power?.({ device: this.device, failed: status.powerFailure, atMs });
-        this.local = status;
-        return;
-      }
       case Reply.NAK: {
         this.counters.naks++;
         const nak = data[0] ?? NakCode.none;
@@ -418,8 +345,11 @@ export class OsdpReader {
           this.fail("secure_channel_failed: the reader dropped the Secure Channel (NAK 0x06)", atMs);
         return;
       }
-      default:
-        this.counters.rejectedReplies++;
+      default: {
+        const status = reportPdData(this.device, this.events, this.local, code, data, atMs);
+        if (status === null) this.counters.rejectedReplies++;
+        else if (status !== "reported") this.local = status;
+      }
     }
   }
 
