@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { Cmd, Reply, Scs } from "../../../devices/osdp/constants.js";
 import { decodeFrame } from "../../../devices/osdp/packet-codec.js";
+import { CpHandshake } from "../../../devices/osdp/sc-handshake.js";
 import {
   clientCryptogram,
   computeMac,
@@ -177,5 +178,30 @@ describe("SecretKey never prints", () => {
     const shown = [JSON.stringify({ key }), inspect({ key }, { depth: 5 }), `${key}`].join(" ");
     expect(shown).not.toMatch(/00112233|ccddeeff/);
     expect(key.reveal().toString("hex")).toBe("00112233445566778899aabbccddeeff");
+  });
+});
+
+describe("CpHandshake (the CP's side) on the Annex E values", () => {
+  const ccrypt = Buffer.concat([Buffer.alloc(8, 0x11), ANNEX_E.pdRandom, ANNEX_E.clientCryptogram]);
+
+  it("accepts the published client cryptogram and answers the published server cryptogram and R-MAC-I", () => {
+    const hs = new CpHandshake(null, () => Buffer.from(ANNEX_E.cpRandom));
+    expect(hs.keySelector).toBe(0x00);
+    expect(hs.onClientCryptogram(ccrypt)).toEqual({ ok: true, serverCryptogram: ANNEX_E.serverCryptogram });
+    const done = hs.onInitialRmac(ANNEX_E.rmacI);
+    expect(done.ok).toBe(true);
+  });
+
+  it("refuses a client cryptogram under another key, a wrong R-MAC-I, and R-MAC-I before CCRYPT", () => {
+    const other = new CpHandshake(new SecretKey(Buffer.alloc(16, 1)), () => Buffer.from(ANNEX_E.cpRandom));
+    expect(other.keySelector).toBe(0x01);
+    expect(other.onClientCryptogram(ccrypt)).toEqual({ ok: false, why: "wrong_key" });
+    const hs = new CpHandshake(null, () => Buffer.from(ANNEX_E.cpRandom));
+    expect(hs.onInitialRmac(ANNEX_E.rmacI)).toEqual({ ok: false, why: "out_of_order" });
+    hs.onClientCryptogram(ccrypt);
+    const wrong = Buffer.from(ANNEX_E.rmacI);
+    wrong[15] = (wrong[15] as number) ^ 0x80;
+    expect(hs.onInitialRmac(wrong)).toEqual({ ok: false, why: "bad_rmac_i" });
+    expect(hs.onClientCryptogram(ccrypt.subarray(0, 31))).toEqual({ ok: false, why: "bad_ccrypt" });
   });
 });
