@@ -72,6 +72,8 @@ export class VirtualOsdpPd {
   wrongMacNext = 0;
   /** The next reply is replaced by an earlier card read reply with the same sequence number. */
   replayNext = false;
+  /** The next N commands are answered osdp_BUSY (plaintext, sequence 0) and not processed. */
+  busyNext = 0;
   /** Never enter the Secure Channel: answer osdp_CHLNG and everything else in plaintext. */
   plaintextOnly = false;
   led: LedCommand | null = null;
@@ -150,6 +152,12 @@ export class VirtualOsdpPd {
   private onFrame(frame: DecodedFrame, raw: Buffer): void {
     if (frame.reply || (frame.address !== this.address && frame.address !== BROADCAST_ADDRESS)) return;
     if (this.silent) return;
+    if (this.busyNext > 0) {
+      this.busyNext--;
+      const busy = { address: this.address, reply: true, sequence: 0, crc: frame.crc, scb: null };
+      this.send(encodeFrame({ ...busy, code: Reply.BUSY, data: Buffer.alloc(0) }, { mark: true }));
+      return;
+    }
     if (frame.sequence !== 0 && frame.sequence === this.lastSequence && this.lastCommand?.equals(raw)) {
       // The CP did not hear our answer and sent the same packet again: answer the same.
       if (this.lastReply) this.send(this.lastReply);

@@ -214,6 +214,12 @@ export class OsdpReader {
   /** A reply addressed to this reader. Returns false if it was not the answer to the command in flight. */
   onReply(frame: DecodedFrame, atMs: number): boolean {
     const sent = this.inFlight;
+    // osdp_BUSY: plaintext, sequence 0, no data; the PD did not process the command. Send the same
+    // packet again a little later (its MAC state is untouched on both sides); it counts as a try.
+    if (sent && frame.code === Reply.BUSY && frame.sequence === 0 && !frame.scb && frame.data.length === 0) {
+      this.dueAt = atMs + this.pollIntervalMs;
+      return true;
+    }
     // We always send CRC, and a PD answers in kind: a checksum reply is noise that happened to fit.
     if (!sent || frame.sequence !== sent.sequence || !frame.crc) {
       this.counters.rejectedReplies++;
@@ -229,11 +235,6 @@ export class OsdpReader {
         return true;
       }
       ({ code, data } = opened);
-    }
-    if (code === Reply.BUSY) {
-      // The PD has not processed the command: send it again, same sequence number, a little later.
-      this.dueAt = atMs + this.pollIntervalMs;
-      return true;
     }
     this.inFlight = null;
     this.lastSequence = sent.sequence;

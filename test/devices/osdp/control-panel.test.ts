@@ -112,6 +112,28 @@ describe("OSDP Control Panel ↔ virtual PD over a simulated RS-485 line", () =>
     expect(rig.of("fault")).toEqual([]);
   });
 
+  it("answers osdp_BUSY by sending the same command again later", async () => {
+    const rig = osdpRig();
+    await rig.clock.advance(200);
+    rig.pd.presentCard(encodeCard("H10301", 3, 4));
+    rig.pd.busyNext = 2;
+    const retriesBefore = rig.reader.counters.retries;
+    await rig.clock.advance(300);
+    expect(rig.reader.counters.retries - retriesBefore).toBe(2);
+    expect(rig.of("card")).toHaveLength(1);
+    expect(rig.of("fault")).toEqual([]);
+    expect(rig.reader.secureChannelActive).toBe(true);
+  });
+
+  it("a reader that is silent from the start is reported within 2 s", async () => {
+    const rig = osdpRig();
+    rig.pd.silent = true;
+    await rig.clock.advance(2000);
+    expect(rig.of("fault")).toEqual([
+      expect.objectContaining({ detail: "offline: no reply to 0x61 after 2 attempts" }),
+    ]);
+  });
+
   it("survives line noise both ways: every card exactly once, in order, no false read", async () => {
     const noise = { noiseProbability: 0.3, maxNoiseBytes: 12, dropProbability: 0.0005 };
     const rig = osdpRig({ toDevice: noise, toHost: noise, seed: 99 });
