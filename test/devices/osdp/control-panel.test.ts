@@ -134,6 +134,16 @@ describe("OSDP Control Panel ↔ virtual PD over a simulated RS-485 line", () =>
     ]);
   });
 
+  it("ignores the echo of its own commands on a half-duplex adapter", async () => {
+    const rig = osdpRig({ echo: true });
+    await rig.clock.advance(200);
+    rig.pd.presentCard(encodeCard("H10301", 8, 8));
+    await rig.clock.advance(200);
+    expect(rig.reader.online).toBe(true);
+    expect(rig.of("card")).toHaveLength(1);
+    expect(rig.bus.stats.strayFrames).toBeGreaterThan(5);
+  });
+
   it("survives line noise both ways: every card exactly once, in order, no false read", async () => {
     const noise = { noiseProbability: 0.3, maxNoiseBytes: 12, dropProbability: 0.0005 };
     const rig = osdpRig({ toDevice: noise, toHost: noise, seed: 99 });

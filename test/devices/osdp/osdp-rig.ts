@@ -1,6 +1,7 @@
 import { OsdpBus } from "../../../devices/osdp/osdp-bus.js";
 import { OsdpReader, type OsdpReaderOptions } from "../../../devices/osdp/osdp-reader.js";
 import { SecretKey } from "../../../devices/osdp/secure-channel.js";
+import type { SerialLink } from "../../../devices/types.js";
 import { FakeClock } from "../../../simulator/fake-clock.js";
 import { type SimLineFaults, SimSerialLine } from "../../../simulator/sim-serial.js";
 import { VirtualOsdpPd, type VirtualOsdpPdOptions } from "../../../simulator/virtual-osdp-pd.js";
@@ -18,6 +19,8 @@ export interface RigOptions {
   toDevice?: Partial<SimLineFaults>;
   toHost?: Partial<SimLineFaults>;
   seed?: number;
+  /** The RS-485 adapter hears its own transmissions (common without a hardware echo cancel). */
+  echo?: boolean;
 }
 
 /** A CP bus and virtual PDs on one simulated RS-485 line, on a fake clock. */
@@ -36,7 +39,19 @@ export function osdpRig(opts: RigOptions = {}) {
     (e: object): void => {
       events.push({ kind, ...e });
     };
-  const bus = new OsdpBus({ link: line.host, clock });
+  const host = line.host;
+  const link: SerialLink = opts.echo
+    ? {
+        write: async (bytes) => {
+          await host.write(bytes);
+          line.device.inject(bytes);
+        },
+        onData: (cb) => host.onData(cb),
+        onClose: (cb) => host.onClose(cb),
+        close: () => host.close(),
+      }
+    : host;
+  const bus = new OsdpBus({ link, clock });
   const readers = pds.map(
     (pd) =>
       new OsdpReader({
