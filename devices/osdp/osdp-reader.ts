@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import type { Clock } from "../types.js";
 import { Cmd, hex2, NakCode, Reply, Scs } from "./constants.js";
@@ -21,6 +20,8 @@ import {
   type OsdpReaderEvents,
   type OsdpReaderOptions,
   type ReaderState,
+  type ReaderTiming,
+  readerTiming,
   reportPdData,
 } from "./reader-events.js";
 import { CpHandshake } from "./sc-handshake.js";
@@ -57,12 +58,7 @@ export class OsdpReader {
   private readonly secure: boolean;
   private key: SecretKey | null;
   private install: OsdpReaderOptions["install"] | null;
-  private readonly random: (n: number) => Buffer;
-  private readonly pollIntervalMs: number;
-  private readonly maxRetries: number;
-  private readonly reconnectMs: number;
-  private readonly maxReconnectMs: number;
-  private readonly mark: boolean;
+  private readonly timing: ReaderTiming;
 
   private stateValue: ReaderState = "offline";
   private dueAt: number;
@@ -91,13 +87,8 @@ export class OsdpReader {
     this.install = opts.install ?? null;
     if (this.secure && !this.key && !this.install)
       throw new Error(`${opts.device}: Secure Channel needs a key (or install mode)`);
-    this.random = opts.random ?? randomBytes;
-    this.pollIntervalMs = Math.min(opts.pollIntervalMs ?? 25, 50);
-    this.maxRetries = opts.maxRetries ?? 3;
-    this.reconnectMs = opts.reconnectMs ?? 1000;
-    this.maxReconnectMs = opts.maxReconnectMs ?? 8000;
-    this.reconnectDelay = this.reconnectMs;
-    this.mark = opts.mark ?? true;
+    this.timing = readerTiming(opts);
+    this.reconnectDelay = this.timing.reconnectMs;
     this.dueAt = this.clock.now();
   }
 
@@ -171,11 +162,11 @@ export class OsdpReader {
     const { code, data } = this.nextCommand();
     let bytes: Buffer;
     if (this.session) {
-      bytes = this.session.seal({ address: this.address, sequence, code, data }, { mark: this.mark });
+      bytes = this.session.seal({ address: this.address, sequence, code, data }, { mark: this.timing.mark });
     } else {
       const scb = this.handshakeBlock(code);
       const fields = { address: this.address, reply: false, sequence, crc: true, scb, code, data };
-      bytes = encodeFrame(fields, { mark: this.mark });
+      bytes = encodeFrame(fields, { mark: this.timing.mark });
     }
     this.inFlight = { bytes, code, sequence, attempts: 1 };
     this.counters.commands++;
@@ -191,18 +182,16 @@ export class OsdpReader {
       case "cap":
         return { code: Cmd.CAP, data: Buffer.of(0) };
       case "chlng":
-        this.handshake = new CpHandshake(this.install ? null : this.key, this.random);
+        this.handshake = new CpHandshake(this.install ? null : this.key, this.timing.random);
         return { code: Cmd.CHLNG, data: this.handshake.cpRandom };
       case "scrypt":
-        return { code: Cmd.SCRYPT, data: this.serverCryptogram ?? EMPTY };
+        return { code: Cmd.SCRYPT, data: this.handshake?.serverCryptogram ?? EMPTY };
       case "keyset":
         return { code: Cmd.KEYSET, data: encodeKeyset((this.pendingKey as SecretKey).reveal()) };
       default:
         return this.queue.shift() ?? { code: Cmd.POLL, data: EMPTY };
     }
   }
-
-  private serverCryptogram: Buffer | null = null;
 
   private handshakeBlock(code: number): { type: number; data: Buffer } | null {
     if (!this.handshake) return null;
@@ -217,7 +206,7 @@ export class OsdpReader {
     // osdp_BUSY: plaintext, sequence 0, no data; the PD did not process the command. Send the same
     // packet again a little later (its MAC state is untouched on both sides); it counts as a try.
     if (sent && frame.code === Reply.BUSY && frame.sequence === 0 && !frame.scb && frame.data.length === 0) {
-      this.dueAt = atMs + this.pollIntervalMs;
+      this.dueAt = atMs + this.timing.pollIntervalMs;
       return true;
     }
     // We always send CRC, and a PD answers in kind: a checksum reply is noise that happened to fit.
@@ -288,7 +277,6 @@ export class OsdpReader {
           this.fail(`secure_channel_failed: ${checked.why}`, atMs);
           return;
         }
-        this.serverCryptogram = checked.serverCryptogram;
         this.enter("scrypt");
         return;
       }
@@ -304,7 +292,6 @@ export class OsdpReader {
         }
         this.session = done.session;
         this.handshake = null;
-        this.serverCryptogram = null;
         if (this.install) this.beginKeyInstall();
         else this.enter("online", atMs);
         return;
@@ -331,7 +318,7 @@ export class OsdpReader {
   }
 
   private onlineReply(code: number, data: Buffer, atMs: number): void {
-    this.dueAt = this.queue.length > 0 ? atMs : atMs + this.pollIntervalMs;
+    this.dueAt = this.queue.length > 0 ? atMs : atMs + this.timing.pollIntervalMs;
     switch (code) {
       case Reply.ACK:
         return;
@@ -357,7 +344,7 @@ export class OsdpReader {
   private beginKeyInstall(): void {
     const install = this.install;
     if (!install) return;
-    const key = new SecretKey(this.random(16));
+    const key = new SecretKey(this.timing.random(16));
     this.stateValue = "keyset";
     this.dueAt = Number.POSITIVE_INFINITY; // the bus skips us until the key is stored
     install.installKey(key).then(
@@ -379,7 +366,7 @@ export class OsdpReader {
     const sent = this.inFlight;
     if (!sent) return;
     // A reconnection attempt gets one retry only: a dead reader must not hog a shared bus.
-    const allowed = this.stateValue === "id" ? 1 : this.maxRetries;
+    const allowed = this.stateValue === "id" ? 1 : this.timing.maxRetries;
     if (sent.attempts <= allowed) {
       this.dueAt = atMs;
       return;
@@ -397,7 +384,7 @@ export class OsdpReader {
     this.stateValue = state;
     this.dueAt = atMs;
     if (state !== "online") return;
-    this.reconnectDelay = this.reconnectMs;
+    this.reconnectDelay = this.timing.reconnectMs;
     this.queue.unshift(
       { code: Cmd.LSTAT, data: EMPTY },
       { code: Cmd.LED, data: encodeLed(feedbackCommands("idle").led) },
@@ -414,11 +401,10 @@ export class OsdpReader {
     this.inFlight = null;
     this.session = null;
     this.handshake = null;
-    this.serverCryptogram = null;
     this.queue = [];
     this.local = {};
     this.dueAt = atMs + (backoff ? this.reconnectDelay : 0);
-    if (backoff) this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.maxReconnectMs);
+    if (backoff) this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.timing.maxReconnectMs);
     // One report per outage and cause ("offline", "secure_channel_failed"), not per retry.
     const kind = (d: string | null) => d?.split(":")[0];
     if (kind(this.faultDetail) !== kind(detail)) {

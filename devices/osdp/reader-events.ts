@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Clock } from "../types.js";
 import { Reply } from "./constants.js";
 import {
@@ -88,4 +89,26 @@ export function reportPdData(
     default:
       return null;
   }
+}
+
+/** The reader's timing and framing options with their defaults applied. */
+export interface ReaderTiming {
+  random: (n: number) => Buffer;
+  pollIntervalMs: number;
+  maxRetries: number;
+  reconnectMs: number;
+  maxReconnectMs: number;
+  mark: boolean;
+}
+
+export function readerTiming(opts: OsdpReaderOptions): ReaderTiming {
+  return {
+    random: opts.random ?? randomBytes,
+    // Never slower than 50 ms: a card must be seen promptly and a dead reader noticed quickly.
+    pollIntervalMs: Math.min(opts.pollIntervalMs ?? 25, 50),
+    maxRetries: opts.maxRetries ?? 3,
+    reconnectMs: opts.reconnectMs ?? 1000,
+    maxReconnectMs: opts.maxReconnectMs ?? 8000,
+    mark: opts.mark ?? true,
+  };
 }

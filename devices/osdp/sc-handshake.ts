@@ -28,6 +28,11 @@ export class CpHandshake {
     return "CpHandshake([redacted])";
   }
   private serverCrypt: Buffer | null = null;
+
+  /** What to send in osdp_SCRYPT, once osdp_CCRYPT has been accepted. */
+  get serverCryptogram(): Buffer | null {
+    return this.serverCrypt;
+  }
   /** Kept wrapped so that logging this object cannot print the key. */
   private readonly scbk: SecretKey;
 
