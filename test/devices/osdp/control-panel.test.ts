@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { bytesFromBits, decodeCard, encodeCard } from "../../../devices/badge/card-formats.js";
 import { Cmd, LedColor } from "../../../devices/osdp/constants.js";
+import { OsdpFrameParser } from "../../../devices/osdp/frame-parser.js";
 import type { SecretKey } from "../../../devices/osdp/secure-channel.js";
 import { osdpRig, SITE_KEY_HEX } from "./osdp-rig.js";
 
@@ -125,13 +126,20 @@ describe("OSDP Control Panel ↔ virtual PD over a simulated RS-485 line", () =>
     expect(rig.reader.secureChannelActive).toBe(true);
   });
 
-  it("a reader that is silent from the start is reported within 2 s", async () => {
+  it("a reader silent from the start is reported within 2 s; a retry waits 200 ms, reconnects back off", async () => {
     const rig = osdpRig();
     rig.pd.silent = true;
+    const start = rig.clock.now();
+    const sentAt: number[] = [];
+    const parser = new OsdpFrameParser(() => sentAt.push(rig.clock.now() - start));
+    rig.line.device.onData((chunk) => parser.push(chunk));
     await rig.clock.advance(2000);
     expect(rig.of("fault")).toEqual([
       expect.objectContaining({ detail: "offline: no reply to 0x61 after 2 attempts" }),
     ]);
+    await rig.clock.advance(3000);
+    // osdp_ID, its retry after the 200 ms reply timeout, then reconnects 1 s and 2 s after each failure.
+    expect(sentAt.slice(0, 6)).toEqual([0, 200, 1400, 1600, 3800, 4000]);
   });
 
   it("ignores the echo of its own commands on a half-duplex adapter", async () => {
