@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { callSafely } from "../keypad/keypad.js";
 import type { Clock } from "../types.js";
 import { Cmd, hex2, NakCode, Reply, Scs } from "./constants.js";
 import {
@@ -250,7 +251,7 @@ export class OsdpReader {
           return;
         }
         this.capabilities = caps;
-        this.events.identity?.({
+        callSafely(this.events.identity, {
           device: this.device,
           identity: this.identity as PdIdentity,
           capabilities: caps,
@@ -347,18 +348,21 @@ export class OsdpReader {
     const key = new SecretKey(this.timing.random(16));
     this.stateValue = "keyset";
     this.dueAt = Number.POSITIVE_INFINITY; // the bus skips us until the key is stored
-    install.installKey(key).then(
-      () => {
-        if (this.stateValue !== "keyset") return;
-        this.pendingKey = key;
-        this.dueAt = this.clock.now();
-        this.wake();
-      },
-      (err: unknown) => {
-        const why = err instanceof Error ? err.message : String(err);
-        this.fail(`secure_channel_failed: could not store the new key (${why})`, this.clock.now());
-      },
-    );
+    // Through a promise chain, so a handler that throws instead of rejecting is handled the same.
+    Promise.resolve()
+      .then(() => install.installKey(key))
+      .then(
+        () => {
+          if (this.stateValue !== "keyset") return;
+          this.pendingKey = key;
+          this.dueAt = this.clock.now();
+          this.wake();
+        },
+        (err: unknown) => {
+          const why = err instanceof Error ? err.message : String(err);
+          this.fail(`secure_channel_failed: could not store the new key (${why})`, this.clock.now());
+        },
+      );
   }
 
   /** No answer within the reply timeout. */
@@ -391,7 +395,7 @@ export class OsdpReader {
     );
     if (this.faultDetail !== null) {
       this.faultDetail = null;
-      this.events.deviceRecovered?.({ device: this.device, atMs });
+      callSafely(this.events.deviceRecovered, { device: this.device, atMs });
     }
   }
 
@@ -409,7 +413,7 @@ export class OsdpReader {
     const kind = (d: string | null) => d?.split(":")[0];
     if (kind(this.faultDetail) !== kind(detail)) {
       this.faultDetail = detail;
-      this.events.deviceFault?.({ device: this.device, detail, atMs });
+      callSafely(this.events.deviceFault, { device: this.device, detail, atMs });
     }
   }
 }

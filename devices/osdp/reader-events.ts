@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { callSafely } from "../keypad/keypad.js";
 import type { Clock } from "../types.js";
 import { Reply } from "./constants.js";
 import {
@@ -68,22 +69,23 @@ export function reportPdData(
       const read = parseCardRead(data);
       if (!read) return null;
       const { bitCount, formatCode } = read;
-      events.cardRead?.({ device, bits: Buffer.from(read.bits), bitCount, formatCode, atMs });
+      callSafely(events.cardRead, { device, bits: Buffer.from(read.bits), bitCount, formatCode, atMs });
       return "reported";
     }
     case Reply.KEYPAD: {
       const keys = parseKeypad(data);
       if (!keys) return null;
-      events.keypad?.({ device, keys: keys.keys, atMs });
+      callSafely(events.keypad, { device, keys: keys.keys, atMs });
       return "reported";
     }
     case Reply.LSTATR: {
       const status = parseLocalStatus(data);
       if (!status) return null;
       // The first report after connecting only speaks up if something is wrong.
-      if (status.tamper !== (local.tamper ?? false)) events.tamper?.({ device, active: status.tamper, atMs });
+      if (status.tamper !== (local.tamper ?? false))
+        callSafely(events.tamper, { device, active: status.tamper, atMs });
       if (status.powerFailure !== (local.powerFailure ?? false))
-        events.power?.({ device, failed: status.powerFailure, atMs });
+        callSafely(events.power, { device, failed: status.powerFailure, atMs });
       return status;
     }
     default:

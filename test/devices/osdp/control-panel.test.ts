@@ -142,6 +142,29 @@ describe("OSDP Control Panel ↔ virtual PD over a simulated RS-485 line", () =>
     expect(sentAt.slice(0, 6)).toEqual([0, 200, 1400, 1600, 3800, 4000]);
   });
 
+  it("a throwing event listener stops neither polling nor fault handling", async () => {
+    const seen: string[] = [];
+    const boom = (what: string) => () => {
+      seen.push(what);
+      throw new Error(`buggy ${what} listener`);
+    };
+    const rig = osdpRig({
+      reader: {
+        events: { cardRead: boom("card"), deviceFault: boom("fault"), deviceRecovered: boom("recovered") },
+      },
+    });
+    await rig.clock.advance(200);
+    rig.pd.presentCard(encodeCard("H10301", 1, 1));
+    rig.pd.presentCard(encodeCard("H10301", 1, 2));
+    await rig.clock.advance(200);
+    rig.pd.silent = true;
+    await rig.clock.advance(2000);
+    rig.pd.silent = false;
+    await rig.clock.advance(10_000);
+    expect(seen).toEqual(["card", "card", "fault", "recovered"]);
+    expect(rig.reader.online).toBe(true);
+  });
+
   it("ignores the echo of its own commands on a half-duplex adapter", async () => {
     const rig = osdpRig({ echo: true });
     await rig.clock.advance(200);
