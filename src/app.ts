@@ -72,7 +72,8 @@ export function deviceSecretPath(settings: Settings): string {
 /** The door of this id, or an error naming the doors there are. */
 export function unitOf(services: Services, doorId: string): DoorUnit {
   const unit = services.units.find((u) => u.id === doorId);
-  if (!unit) throw new Error(`no such door '${doorId}' (doors: ${services.units.map((u) => u.id).join(", ")})`);
+  if (!unit)
+    throw new Error(`no such door '${doorId}' (doors: ${services.units.map((u) => u.id).join(", ")})`);
   return unit;
 }
 
@@ -89,7 +90,16 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
   const stopSteps: Array<() => Promise<void> | void> = [];
   const units = doorsOf(settings).map(
     (door) =>
-      new DoorUnit({ door, settings, transports, clock, logger, bus, health, listed: settings.doors !== null }),
+      new DoorUnit({
+        door,
+        settings,
+        transports,
+        clock,
+        logger,
+        bus,
+        health,
+        listed: settings.doors !== null,
+      }),
   );
   const first = units[0] as DoorUnit;
 

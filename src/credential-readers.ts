@@ -97,7 +97,11 @@ export async function startCredentialReaders(d: CredentialReaderDeps): Promise<C
 }
 
 /** A TCA8418 with interrupt_gpio drains its FIFO on INT; otherwise it is polled. */
-async function createKeypad(d: CredentialReaderDeps, k: KeypadReaderSettings, emit: ReaderEmit): Promise<Keypad> {
+async function createKeypad(
+  d: CredentialReaderDeps,
+  k: KeypadReaderSettings,
+  emit: ReaderEmit,
+): Promise<Keypad> {
   const common = {
     bus: d.transports.i2c,
     clock: d.clock,
@@ -132,14 +136,19 @@ function createFingerprint(
     events: {
       fingerMatched: (e) => emit("fingerMatched", e),
       fingerUnknown: (e) => emit("fingerUnknown", e),
-      protocolError: ({ detail }) => log.warn({ detail }, "fingerprint sensor protocol error; answer ignored"),
+      protocolError: ({ detail }) =>
+        log.warn({ detail }, "fingerprint sensor protocol error; answer ignored"),
       deviceFault: (e) => emit("deviceFault", e),
       deviceRecovered: (e) => emit("deviceRecovered", e),
     },
   });
 }
 
-function createBadgeReader(d: CredentialReaderDeps, b: BadgeReaderSettings, emit: ReaderEmit): BadgeReaderService {
+function createBadgeReader(
+  d: CredentialReaderDeps,
+  b: BadgeReaderSettings,
+  emit: ReaderEmit,
+): BadgeReaderService {
   return new BadgeReaderService({
     kind: b.reader,
     settings: b,

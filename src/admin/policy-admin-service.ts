@@ -3,6 +3,7 @@ import type { DoorMode } from "../access/decide.js";
 import { formatWindow, type ScheduleWindow } from "../access/schedule.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
+import { doorModeKey } from "../store/door-state.js";
 import { checkpointAndTruncateWal, type Db } from "../store/open-database.js";
 import { type ModeRecord, PolicyStore } from "../store/policy-store.js";
 import type { User, UserRole, UserStore } from "../store/user-store.js";
@@ -35,7 +36,8 @@ export class PolicyAdminService {
     private readonly actor: string,
     private readonly pinPolicy: { minLength: number; maxLength: number },
   ) {
-    this.store = new PolicyStore(db);
+    // Door modes are the log's door's (the first door); door commands name another with --door.
+    this.store = new PolicyStore(db, doorModeKey(audit.doorId));
   }
 
   addSchedule(name: string, windows: ScheduleWindow[]): void {

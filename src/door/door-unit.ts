@@ -118,7 +118,8 @@ export class DoorUnit {
     const { settings, clock, bus, health } = this.deps;
     const relay = this.relay;
     const relayLine = this.relayLine;
-    if (!relay || !relayLine) throw new Error("lock() first: the relay is driven locked before anything else");
+    if (!relay || !relayLine)
+      throw new Error("lock() first: the relay is driven locked before anything else");
     const timings = this.deps.door.door;
     const g = this.deps.door.gpio;
     const { storage } = shared;

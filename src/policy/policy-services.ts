@@ -78,7 +78,11 @@ export function createRetention(deps: {
 }
 
 /** The first door's policy with the retention beside it, in the shape the single-door code reads. */
-export function policyServices(first: DoorPolicy, retention: AuditRetention, checkMs: number): PolicyServices {
+export function policyServices(
+  first: DoorPolicy,
+  retention: AuditRetention,
+  checkMs: number,
+): PolicyServices {
   return {
     ...first,
     retention,

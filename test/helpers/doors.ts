@@ -14,3 +14,13 @@ export const keypadReader = (id: string, address: number, direction: "in" | "out
   address,
   direction,
 });
+
+/**
+ * n doors on their own lines (relay, contact, REX from line 4 + 3i), each with one keypad at
+ * its own I2C address (0x34 + i): door ids d0..d(n-1), keypad ids d<i>-keypad.
+ */
+export function doorsConfig(n: number) {
+  return Array.from({ length: n }, (_, i) =>
+    doorEntry(`d${i}`, 4 + 3 * i, [keypadReader(`d${i}-keypad`, 0x34 + i)]),
+  );
+}
