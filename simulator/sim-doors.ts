@@ -91,7 +91,7 @@ export function createSimDoor(p: SimParts, w: SimDoorWiring): SimDoor {
   const readers = w.readers.map((r) => createReader(p, r));
   const keypad = (readerId?: string): VirtualKeypad => {
     const found = readers.find((r) => r.kind === "keypad" && (readerId === undefined || r.id === readerId));
-    if (!found || found.kind !== "keypad")
+    if (found?.kind !== "keypad")
       throw new Error(`door ${w.id} has no keypad${readerId ? ` '${readerId}'` : ""}`);
     return found.device;
   };

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { doorKv, doorModeKey, moveSingleDoorState } from "../../src/store/door-state.js";
-import { migrations } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { PolicyStore } from "../../src/store/policy-store.js";
 import { tempDir } from "../helpers/harness.js";
