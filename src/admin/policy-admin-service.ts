@@ -35,9 +35,10 @@ export class PolicyAdminService {
     private readonly clock: Clock,
     private readonly actor: string,
     private readonly pinPolicy: { minLength: number; maxLength: number },
+    /** The door whose mode this admin reads and sets; the first door (the log's) by default. */
+    private readonly doorId: string = audit.doorId,
   ) {
-    // Door modes are the log's door's (the first door); door commands name another with --door.
-    this.store = new PolicyStore(db, doorModeKey(audit.doorId));
+    this.store = new PolicyStore(db, doorModeKey(doorId));
   }
 
   addSchedule(name: string, windows: ScheduleWindow[]): void {
@@ -140,7 +141,15 @@ export class PolicyAdminService {
     const record: ModeRecord = { mode, since_ms: this.clock.now(), by: this.actor };
     const previous = this.store.mode().mode;
     this.store.setMode(record);
-    this.note("door_mode_changed", null, { mode, previous });
+    this.audit.append(
+      {
+        door: this.doorId,
+        kind: "system",
+        reason: "door_mode_changed",
+        detail: { by: this.actor, mode, previous },
+      },
+      this.clock.now(),
+    );
     return record;
   }
 

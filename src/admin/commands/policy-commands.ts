@@ -1,18 +1,22 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import type { DoorMode } from "../../access/decide.js";
+import { resolveDoorId } from "../../config/doors.js";
 import type { UserRole } from "../../store/user-store.js";
-import type { CliIo } from "../cli-context.js";
+import { type CliIo, resolveSettings } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
+import { DOOR_LIST_USAGE, doorListCommand } from "./door-list-command.js";
 import { openPolicyContext } from "./policy-context.js";
 
 export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
 doorward user erase USER      (removes name and credentials; events stay under the user code)`;
 
-export const DOOR_USAGE = `doorward door mode                       (current mode; the service polls it every policy.mode_poll_ms)
-doorward door lockdown on|off
-doorward door emergency on|off`;
+export const DOOR_USAGE = `${DOOR_LIST_USAGE}
+doorward door mode [--door ID]           (current mode; the service polls it every policy.mode_poll_ms)
+doorward door lockdown on|off [--door ID]
+doorward door emergency on|off [--door ID]
+  (--door is required when the controller has more than one door)`;
 
 const ROLES: UserRole[] = ["user", "override", "admin"];
 
@@ -79,10 +83,11 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
 
 export async function doorCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "list") return doorListCommand(rest, io);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { config: { type: "string" } },
+    options: { config: { type: "string" }, door: { type: "string" } },
   });
   if (!sub || !["mode", "lockdown", "emergency"].includes(sub)) {
     throw new UsageError(sub ? `unknown door command '${sub}'` : "missing door command", DOOR_USAGE);
@@ -98,7 +103,9 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
       DOOR_USAGE,
     );
   }
-  const ctx = openPolicyContext(values.config, io.env);
+  const door = resolveDoorId(resolveSettings(values.config, io.env), values.door);
+  if ("error" in door) throw new UsageError(`door ${sub}: ${door.error}`, DOOR_USAGE);
+  const ctx = openPolicyContext(values.config, io.env, door.door);
   try {
     const current = ctx.policy.mode();
     if (sub !== "mode") {
