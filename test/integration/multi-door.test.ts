@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { AuditRecord } from "../../src/audit/audit-log.js";
+import { toJsonLine } from "../../src/audit/export-format.js";
 import { doorsConfig } from "../helpers/doors.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 
@@ -30,6 +32,12 @@ describe.each([2, 4])("%i doors on one controller", (n) => {
       reason: "granted",
       userCode: code,
       detail: { reader: `d${last}-keypad` },
+    });
+    // `log export` rows carry the door and the reader.
+    expect(JSON.parse(toJsonLine(h.app.services.audit.last() as AuditRecord))).toMatchObject({
+      door: `d${last}`,
+      reader: `d${last}-keypad`,
+      reason: "granted",
     });
     await h.clock.advance(5000);
     expect(released()).toEqual(Array(n).fill(false));
