@@ -51,6 +51,14 @@ export type VirtualReader =
   | { id: string; kind: "wiegand"; device: VirtualWiegandReader }
   | { id: string; kind: "rdm6300"; device: VirtualRdm6300 };
 
+/** The virtual part behind each kind of reader. */
+export interface ReaderDevices {
+  keypad: VirtualKeypad;
+  fingerprint: VirtualR503;
+  wiegand: VirtualWiegandReader;
+  rdm6300: VirtualRdm6300;
+}
+
 /** Time between a key going down and up, and up and the next down (a brisk person). */
 export const KEY_STEP_MS = 80;
 
