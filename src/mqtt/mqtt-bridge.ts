@@ -11,7 +11,7 @@ import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
-import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
+import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
 
 export interface MqttBridgeDeps {
@@ -23,7 +23,8 @@ export interface MqttBridgeDeps {
   logger: Logger;
   /** Key for the Home Assistant unlock code hash (the credential key). */
   credentialKey: Buffer;
-  actions: RemoteActions;
+  /** Remote requests go through the door-command path (DoorCommands), like the page's. */
+  commands: RemoteCommands;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
 }
@@ -79,7 +80,7 @@ export class MqttBridge {
       clock: deps.clock,
       log: this.log,
       record: (entry) => this.record(entry),
-      actions: deps.actions,
+      commands: deps.commands,
       publishState: () => this.publishState(),
       refetchSnapshot: () => this.refetchSnapshot(),
       requestResync: (have) => this.requestResync(have),
