@@ -87,8 +87,25 @@ export class InboundHandler {
     });
   }
 
+  /**
+   * Whether the retain flag of a command can be trusted: true on MQTT 5 with retain-as-published.
+   * On a 3.1.1 broker a retained command reaching a subscribed door looks live, so every
+   * command is then refused (`retain_unverifiable`).
+   */
+  retainVisible = true;
+
   handle(topic: string, payload: Buffer, retained: boolean): void {
     const t = this.deps.topics;
+    const commandTopic = topic === t.command || topic === t.groupCommand || topic === t.haLockSet;
+    if (commandTopic && payload.length === 0) {
+      // `mosquitto_pub -r -n`: someone clearing a retained message. Housekeeping, not an attempt.
+      this.deps.log.debug({ topic, retained }, "empty message on a command topic ignored");
+      return;
+    }
+    if (commandTopic && !this.retainVisible) {
+      this.reject("retain_unverifiable", { topic });
+      return;
+    }
     if (topic === t.command || topic === t.groupCommand) this.command(payload, retained, topic);
     else if (topic === t.haLockSet) this.haCommand(payload, retained);
     else if (topic === t.haStatus) {

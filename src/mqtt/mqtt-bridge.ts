@@ -50,6 +50,8 @@ export class MqttBridge {
   private readonly log: Logger;
   private client: MqttClient | null = null;
   private connected = false;
+  private subscribed = false;
+  private connections = 0;
   /** Bumped on every (re)connect; acks from an older connection are ignored. */
   private generation = 0;
   private cursor = 0;
@@ -92,11 +94,13 @@ export class MqttBridge {
     this.cursor = this.savedCursor = this.sentUpTo = this.outbox.cursor();
     const s = this.deps.settings;
     const clientId = s.mqtt.client_id ?? `doorward-${s.door_id}`;
+    // MQTT 5 for retain-as-published: only then can a retained command be told apart when it
+    // reaches a door that is already subscribed (3.1.1 brokers clear the flag on live delivery).
     const opts = mqttClientOptions(
       s.mqtt,
       clientId,
       { topic: this.topics.availability, payload: "offline" },
-      this.deps.clientOptions,
+      { protocolVersion: 5, ...this.deps.clientOptions },
     );
     // connect() returns at once and retries in the background: start-up never waits for a broker.
     const client = mqtt.connect(s.mqtt.url, opts);
@@ -144,6 +148,11 @@ export class MqttBridge {
     return this.connected;
   }
 
+  /** Connected and the broker acknowledged the subscriptions: commands sent now are heard. */
+  isSubscribed(): boolean {
+    return this.connected && this.subscribed;
+  }
+
   allowlistVersion(): number {
     return this.allowlist.version();
   }
@@ -165,6 +174,21 @@ export class MqttBridge {
    * with the wrong certificate would otherwise write a line every reconnect period, for hours.
    */
   private connectionError(err: Error & { code?: string | number }): void {
+    const client = this.client;
+    // A broker that refuses MQTT 5 (3.1.1 "unacceptable protocol version", or 5's 0x84): retry in
+    // 3.1.1 so events still flow, and refuse every remote command (see onConnect).
+    if (client?.options.protocolVersion === 5 && (err.code === 1 || err.code === 132)) {
+      client.options.protocolVersion = 4;
+      this.log.warn(
+        { url: this.deps.settings.mqtt.url },
+        "broker does not speak MQTT 5; using 3.1.1, and refusing remote commands (a retained one could not be recognised)",
+      );
+      // mqtt.js does not retry after a refused CONNACK by itself.
+      setImmediate(() => {
+        if (!this.stopped) client.reconnect();
+      });
+      return;
+    }
     const reason = connectFailureReason(err);
     const first = !this.reportedFailures.has(reason);
     this.reportedFailures.add(reason);
@@ -184,11 +208,19 @@ export class MqttBridge {
     this.sentUpTo = this.cursor; // re-send anything unacknowledged by the last connection
     this.log.info({ cursor: this.cursor }, "connected to broker");
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
-    const subs = [this.topics.command, this.topics.haLockSet, this.topics.haStatus];
-    for (const t of [this.topics.groupCommand, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
-      if (t) subs.push(t);
-    client.subscribe(subs, { qos: 1 }, (err) => {
+    const mqtt5 = client.options.protocolVersion === 5;
+    this.inbound.retainVisible = mqtt5;
+    // Command topics with retain-as-published: a retained command keeps its flag on live delivery
+    // too, so it is refused whether it was there before the door subscribed or arrives after.
+    const subs: Record<string, { qos: 1; rap?: boolean }> = {};
+    for (const t of [this.topics.command, this.topics.haLockSet, this.topics.groupCommand])
+      if (t) subs[t] = mqtt5 ? { qos: 1, rap: true } : { qos: 1 };
+    for (const t of [this.topics.haStatus, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
+      if (t) subs[t] = { qos: 1 };
+    const connection = ++this.connections;
+    client.subscribe(subs, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");
+      else if (connection === this.connections && this.connected) this.subscribed = true;
     });
     this.publishDiscovery();
     this.publishState();
@@ -199,6 +231,7 @@ export class MqttBridge {
     if (this.connected)
       this.log.warn({ cursor: this.cursor }, "broker connection lost; events wait in the outbox");
     this.connected = false;
+    this.subscribed = false;
     this.generation++;
     this.inFlight = 0;
     this.saveCursor();

@@ -44,7 +44,7 @@ describe("state, availability and Home Assistant", () => {
       ...top,
     });
     cleanups.push(() => h.app.stop());
-    await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
+    await waitUntil(() => h.app.services.mqtt?.isSubscribed() === true);
     return h;
   }
 
