@@ -87,7 +87,7 @@ describe("state, availability and Home Assistant", () => {
     cleanups.push(sub.end);
     await sub.waitFor((m) => m.length >= 4);
     const byTopic = Object.fromEntries(sub.messages.map((m) => [m.topic.split("/")[1], JSON.parse(m.text)]));
-    const node = `doorward_${door.replace(/-/g, "_")}`;
+    const node = `doorward_${door}`;
     expect(sub.messages.every((m) => m.retain)).toBe(true);
     expect(byTopic.lock).toMatchObject({
       unique_id: `${node}_lock`,

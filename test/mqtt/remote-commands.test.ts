@@ -242,7 +242,8 @@ describe("signed remote commands", () => {
     const { db } = h.app.services;
     db.exec(`CREATE TRIGGER inject_audit_failure BEFORE INSERT ON audit_events WHEN NEW.reason = 'door_mode_changed'
              BEGIN SELECT RAISE(ABORT, 'injected'); END`);
-    const nonces = () => (db.prepare("SELECT count(*) AS n FROM mqtt_command_nonces").get() as { n: number }).n;
+    const nonces = () =>
+      (db.prepare("SELECT count(*) AS n FROM mqtt_command_nonces").get() as { n: number }).n;
     await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "on" }), { qos: 1 });
     // The command runs in the same tick as its nonce is stored: once the nonce is there, it ran.
     await waitUntil(() => nonces() === 1);
