@@ -192,6 +192,9 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     );
     // `credentials` is filled in at step 6, once the readers exist; nothing reads it before start() returns.
     services = { db, users, hasher, audit, door, access, policy, commands, mqtt: null, health } as Services;
+    // The MQTT bridge stops after the last row below (steps run in reverse), so a clean stop
+    // publishes `controller_stopped` before the bridge announces `offline`.
+    stopSteps.push(() => services?.mqtt?.stop());
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -279,7 +282,6 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;
-      stopSteps.push(() => mqttBridge.stop());
     }
 
     recordSafely({ kind: "system", reason: "controller_started" });

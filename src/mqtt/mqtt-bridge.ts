@@ -35,6 +35,7 @@ const CURSOR_SAVE_EVERY = 500;
 const HA_EVENT_MAX_AGE_MS = 60_000;
 const POLL_MS = 2000;
 const RESYNC_EVERY_MS = 30_000;
+const STOP_DRAIN_MS = 2000;
 
 /**
  * Bridges one controller to an MQTT broker. Observes and requests, never decides: events come
@@ -123,6 +124,13 @@ export class MqttBridge {
   }
 
   async stop(): Promise<void> {
+    // Deliver what is already written (the app's `controller_stopped` row last) before `offline`,
+    // so subscribers hear why the door went away. Bounded: a slow broker cannot hold up the stop.
+    const last = this.deps.audit.last()?.seq ?? 0;
+    if (this.connected && this.cursor < last) {
+      this.schedulePump();
+      await this.waitForPublished(last, STOP_DRAIN_MS).catch(() => {});
+    }
     this.stopped = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.cancelPoll?.();
