@@ -25,6 +25,9 @@ export interface InboundDeps {
   clock: Clock;
   log: Logger;
   record(entry: AuditEntry): void;
+  /** Runs a change with the rows it appends (appendOrThrow) as one transaction: both or neither. */
+  atomically<T>(change: () => T): T;
+  appendOrThrow(entry: AuditEntry): void;
   commands: RemoteCommands;
   publishState(): void;
   refetchSnapshot(): void;
@@ -223,22 +226,39 @@ export class InboundHandler {
       return;
     }
     const body = parsed.data;
-    const result =
-      body.type === "allowlist_snapshot"
-        ? this.deps.allowlist.applySnapshot(body, now)
-        : this.deps.allowlist.applyDelta(body, now);
+    const have = this.deps.allowlist.version();
+    // The new allowlist and its `allowlist_applied` row commit together, or neither does.
+    const result = this.deps.atomically(() => {
+      const r =
+        body.type === "allowlist_snapshot"
+          ? this.deps.allowlist.applySnapshot(body, now)
+          : this.deps.allowlist.applyDelta(body, now);
+      if (r.applied)
+        this.deps.appendOrThrow({
+          kind: "system",
+          reason: "allowlist_applied",
+          detail: { via: kind, version: r.version, group: body.group },
+        });
+      return r;
+    });
     if (result.applied) {
-      this.deps.record({
-        kind: "system",
-        reason: "allowlist_applied",
-        detail: { via: kind, version: result.version, group: body.group },
-      });
       this.deps.publishState();
       return;
     }
-    // A retained snapshot comes back on every reconnect; an old one is normal, not an incident.
     if (result.reason === "old_version") {
-      this.deps.log.debug({ kind, version: body.version }, "allowlist not newer; ignored");
+      // The retained snapshot comes back on every reconnect at the version the door has: normal.
+      // An older one is not: a validly signed but superseded allowlist (someone replaying it to
+      // bring back revoked people, or a misconfigured admin tool) is an audit event.
+      if (body.version === have)
+        this.deps.log.debug({ kind, version: body.version }, "allowlist already applied");
+      else {
+        this.deps.log.warn({ kind, version: body.version, have }, "older allowlist refused");
+        this.deps.record({
+          kind: "system",
+          reason: "allowlist_outdated",
+          detail: { via: kind, version: body.version, have, group: body.group },
+        });
+      }
       return;
     }
     if (result.reason === "version_gap") {

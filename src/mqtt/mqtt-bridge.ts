@@ -83,6 +83,8 @@ export class MqttBridge {
       clock: deps.clock,
       log: this.log,
       record: (entry) => this.record(entry),
+      atomically: (change) => deps.audit.atomically(change),
+      appendOrThrow: (entry) => void deps.audit.append(entry, deps.clock.now()),
       commands: deps.commands,
       publishState: () => this.publishState(),
       refetchSnapshot: () => this.refetchSnapshot(),

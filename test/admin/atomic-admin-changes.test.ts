@@ -61,7 +61,12 @@ const viaWeb =
 const CHANGES: Change[] = [
   { path: "cli", what: "user add", reason: "user_added", run: viaCli(["user", "add", "eve"]) },
   { path: "cli", what: "pin set", reason: "pin_set", run: viaCli(["pin", "set", "bob"], "4321\n") },
-  { path: "cli", what: "duress set", reason: "duress_pin_set", run: viaCli(["duress", "set", "alice"], "9876\n") },
+  {
+    path: "cli",
+    what: "duress set",
+    reason: "duress_pin_set",
+    run: viaCli(["duress", "set", "alice"], "9876\n"),
+  },
   { path: "cli", what: "user disable", reason: "user_disabled", run: viaCli(["user", "disable", "alice"]) },
   { path: "cli", what: "user remove", reason: "user_removed", run: viaCli(["user", "remove", "bob"]) },
   { path: "cli", what: "user erase", reason: "user_erased", run: viaCli(["user", "erase", "alice"]) },
@@ -78,19 +83,60 @@ const CHANGES: Change[] = [
     reason: "schedule_added",
     run: viaCli(["schedule", "add", "night", "--window", "mon-fri 20:00-23:00"]),
   },
-  { path: "cli", what: "schedule remove", reason: "schedule_removed", run: viaCli(["schedule", "remove", "office"]) },
-  { path: "cli", what: "holiday add", reason: "holiday_added", run: viaCli(["holiday", "add", "2026-12-25"]) },
-  { path: "cli", what: "door lockdown on", reason: "door_mode_changed", run: viaCli(["door", "lockdown", "on"]) },
-  { path: "cli", what: "door emergency on", reason: "door_mode_changed", run: viaCli(["door", "emergency", "on"]) },
-  { path: "cli", what: "fleet add", reason: "fleet_member_added", run: viaCli(["fleet", "add", "grp", "alice"]) },
+  {
+    path: "cli",
+    what: "schedule remove",
+    reason: "schedule_removed",
+    run: viaCli(["schedule", "remove", "office"]),
+  },
+  {
+    path: "cli",
+    what: "holiday add",
+    reason: "holiday_added",
+    run: viaCli(["holiday", "add", "2026-12-25"]),
+  },
+  {
+    path: "cli",
+    what: "door lockdown on",
+    reason: "door_mode_changed",
+    run: viaCli(["door", "lockdown", "on"]),
+  },
+  {
+    path: "cli",
+    what: "door emergency on",
+    reason: "door_mode_changed",
+    run: viaCli(["door", "emergency", "on"]),
+  },
+  {
+    path: "cli",
+    what: "fleet add",
+    reason: "fleet_member_added",
+    run: viaCli(["fleet", "add", "grp", "alice"]),
+  },
+  {
+    path: "cli",
+    what: "fleet remove",
+    reason: "fleet_member_removed",
+    run: viaCli(["fleet", "remove", "night-shift", "alice"]),
+  },
   {
     path: "web",
     what: "POST /api/users with a PIN",
     reason: "pin_set",
     run: viaWeb("POST", "/api/users", { name: "eve", pin: "4321" }),
   },
-  { path: "web", what: "POST /api/users", reason: "user_added", run: viaWeb("POST", "/api/users", { name: "eve" }) },
-  { path: "web", what: "PUT pin", reason: "pin_set", run: viaWeb("PUT", "/api/users/bob/pin", { pin: "4321" }) },
+  {
+    path: "web",
+    what: "POST /api/users",
+    reason: "user_added",
+    run: viaWeb("POST", "/api/users", { name: "eve" }),
+  },
+  {
+    path: "web",
+    what: "PUT pin",
+    reason: "pin_set",
+    run: viaWeb("PUT", "/api/users/bob/pin", { pin: "4321" }),
+  },
   {
     path: "web",
     what: "PUT duress-pin",
@@ -144,6 +190,10 @@ describe("every admin change commits with its audit row, or not at all", () => {
     const config = join(dir, "config.yaml");
     writeFileSync(config, `data_dir: ${w.settings.data_dir}\nlog_level: silent\n`);
     w.addUserWithPin("alice", "1234");
+    const alice = w.app.services.users.require("alice");
+    w.app.services.db
+      .prepare("INSERT INTO fleet_group_members (group_name, user_id) VALUES ('night-shift', ?)")
+      .run(alice.id);
     w.app.services.users.add("bob", w.clock.now());
     new PolicyStore(w.app.services.db).addSchedule("office", [], w.clock.now());
     const api = new ApiClient(w.base);
