@@ -10,9 +10,11 @@ import { AllowlistApplier } from "./allowlist-sync.js";
 import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
-import { haDiscoveryMessages } from "./ha-discovery.js";
+import { haDiscoveryMessages, haNodeId } from "./ha-discovery.js";
+import { isOwnLegacyConfig, legacyDiscoveryFilter } from "./ha-legacy-discovery.js";
 import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
+import { withTimeout } from "./with-timeout.js";
 
 export interface MqttBridgeDeps {
   settings: Settings;
@@ -52,6 +54,8 @@ export class MqttBridge {
   private client: MqttClient | null = null;
   private connected = false;
   private subscribed = false;
+  /** Where this door's discovery configs lived under its old HA node id; cleared when found. */
+  private readonly legacyDiscovery: string | null;
   private connections = 0;
   /** Bumped on every (re)connect; acks from an older connection are ignored. */
   private generation = 0;
@@ -70,6 +74,10 @@ export class MqttBridge {
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
+    const { door_id, mqtt: m } = deps.settings;
+    this.legacyDiscovery = m.home_assistant.discovery
+      ? legacyDiscoveryFilter(door_id, haNodeId(door_id), m.home_assistant.discovery_prefix)
+      : null;
     const kv = new KeyValueStore(deps.db);
     this.outbox = new EventOutbox(deps.db, kv);
     this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
@@ -112,6 +120,11 @@ export class MqttBridge {
     client.on("close", () => this.onClose());
     client.on("error", (err) => this.connectionError(err));
     client.on("message", (topic, payload, packet) => {
+      const legacy = this.legacyDiscovery;
+      if (legacy && isOwnLegacyConfig(legacy, topic, payload, this.topics.state)) {
+        client.publish(topic, "", { qos: 1, retain: true }); // this door's config under its old node id
+        return;
+      }
       try {
         this.inbound.handle(topic, payload, packet.retain);
       } catch (err) {
@@ -227,6 +240,7 @@ export class MqttBridge {
       if (t) subs[t] = mqtt5 ? { qos: 1, rap: true } : { qos: 1 };
     for (const t of [this.topics.haStatus, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
       if (t) subs[t] = { qos: 1 };
+    if (this.legacyDiscovery) subs[this.legacyDiscovery] = { qos: 1 };
     const connection = ++this.connections;
     client.subscribe(subs, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");
@@ -380,20 +394,4 @@ export class MqttBridge {
       this.log.error({ err, reason: entry.reason }, "could not write audit row");
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("timeout")), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

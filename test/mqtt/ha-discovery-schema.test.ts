@@ -161,3 +161,44 @@ describe("what a running door announces (default settings: remote_control off)",
     }
   });
 });
+
+describe("upgrading from node ids that turned '-' into '_'", () => {
+  let broker: TestBroker;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+    await broker?.close();
+  });
+
+  it("clears this door's configs under its old node id, and never another door's", async () => {
+    broker = await startTestBroker();
+    const suffix = uniqueId("x").slice(2);
+    const door = `door-${suffix}`;
+    const disc = uniqueId("ha");
+    const oldNode = `doorward_door_${suffix}`; // also the node of a real door named door_<suffix>
+    const ours = `${disc}/sensor/${oldNode}/fault/config`;
+    const theirs = `${disc}/lock/${oldNode}/lock/config`;
+    const publisher = await subscriber(broker.url, [`${disc}/+/${oldNode}/+/config`]);
+    cleanups.push(publisher.end);
+    for (const [topic, state] of [
+      [ours, `doorward/${door}/state`],
+      [theirs, `doorward/door_${suffix}/state`],
+    ] as const) {
+      await publisher.client.publishAsync(topic, JSON.stringify({ state_topic: state }), {
+        qos: 1,
+        retain: true,
+      });
+      cleanups.push(() => publisher.client.publishAsync(topic, "", { qos: 1, retain: true }));
+    }
+    const h = await startHarness({
+      door_id: door,
+      mqtt: { enabled: true, url: broker.url, home_assistant: { discovery_prefix: disc } },
+    });
+    cleanups.push(() => h.app.stop());
+    await publisher.waitFor((m) => m.some((x) => x.topic === ours && x.text === ""));
+    const later = await subscriber(broker.url, [`${disc}/+/${oldNode}/+/config`]);
+    cleanups.push(later.end);
+    await later.waitFor((m) => m.some((x) => x.topic === theirs));
+    expect(later.messages.map((m) => m.topic)).toEqual([theirs]);
+  });
+});
