@@ -120,6 +120,13 @@ const CHANGES: Change[] = [
     run: viaCli(["fleet", "remove", "night-shift", "alice"]),
   },
   {
+    path: "cli",
+    what: "admin add",
+    reason: "admin_added",
+    run: viaCli(["admin", "add", "grace"], "a long enough password\n"),
+  },
+  { path: "cli", what: "admin remove", reason: "admin_removed", run: viaCli(["admin", "remove", "ada"]) },
+  {
     path: "web",
     what: "POST /api/users with a PIN",
     reason: "pin_set",
