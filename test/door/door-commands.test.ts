@@ -104,3 +104,16 @@ describe("lock from the page", () => {
     expect(w.sim.door.boltReleased).toBe(true);
   });
 });
+
+describe("keyed by door id", () => {
+  it("names the doors it knows when asked for another, and changes nothing", async () => {
+    const { commands } = w.app.services;
+    expect(commands.doorIds()).toEqual([w.settings.door_id]);
+    const before = lastSeq();
+    await expect(
+      commands.setMode("inner-cage", { mode: "lockdown", on: true }, { by: "os:test" }),
+    ).rejects.toThrow(`no such door 'inner-cage' (doors: ${w.settings.door_id})`);
+    expect(mode()).toBe("normal");
+    expect(lastSeq()).toBe(before);
+  });
+});
