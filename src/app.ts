@@ -8,6 +8,8 @@ import { GpioLockRelay } from "../devices/lock/lock-relay.js";
 import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types.js";
 import { AccessService } from "./access/access-service.js";
 import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
+import { badgeReaderKind } from "./config/badge-schema.js";
+import { fingerprintEnabled } from "./config/fingerprint-schema.js";
 import type { Settings } from "./config/schema.js";
 import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
 import { DoorCommands } from "./door/door-commands.js";
@@ -227,6 +229,14 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       recordSafely({ kind: "system", reason: "fault", detail: { device, detail } });
       indicator.show("fault");
     });
+    bus.on("keypadOverflow", ({ atMs }) => {
+      log.warn("keypad FIFO overflowed: the PIN being typed is discarded");
+      recordSafely({ kind: "system", reason: "keypad_overflow", detail: { device: "keypad" } });
+      // The survivors are a prefix of what was typed: '*' (the keypad's own "clear") drops it, in
+      // order after them, so a '#' typed next cannot submit a truncated PIN.
+      access.keyPressed("*", atMs);
+      indicator.show("denied");
+    });
     bus.on("deviceRecovered", ({ device }) => {
       log.info({ device }, "device recovered");
       recordSafely({ kind: "system", reason: "recovered", detail: { device } });
@@ -244,7 +254,12 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       health,
       door,
       probedLines: { lock: relayLine, door_contact: contactLine, rex: rexLine },
-      otherDevices: ["keypad"],
+      // Every configured device is listed from the start, not only after its first fault.
+      otherDevices: [
+        "keypad",
+        ...(fingerprintEnabled(settings) ? ["fingerprint"] : []),
+        ...(badgeReaderKind(settings) !== "none" ? ["badge_reader"] : []),
+      ],
     });
     supervisor.start();
     stopSteps.push(() => supervisor.stop());
@@ -298,6 +313,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       onKey: (e: DeviceEvents["keyPressed"]) => bus.emit("keyPressed", e),
       onFault: (e: DeviceEvents["deviceFault"]) => bus.emit("deviceFault", e),
       onRecovered: (e: DeviceEvents["deviceRecovered"]) => bus.emit("deviceRecovered", e),
+      onOverflow: (e: DeviceEvents["keypadOverflow"]) => bus.emit("keypadOverflow", e),
     };
     if (k.driver === "pcf8574") return new Pcf8574Keypad({ ...common, scanMs: k.poll_ms });
     if (k.interrupt_gpio === null) return new Tca8418Keypad({ ...common, pollMs: k.poll_ms });

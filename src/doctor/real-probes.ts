@@ -73,6 +73,22 @@ export const realDoctorProbes: DoctorProbes = {
       await link.close().catch(() => {});
     }
   },
+  async fingerprintThroughService(databasePath) {
+    if (!existsSync(databasePath)) return { answered: false };
+    const { openDatabase } = await import("../store/open-database.js");
+    const { SensorRequestStore } = await import("../store/sensor-request-store.js");
+    const { checkSensorThroughService } = await import("./service-sensor-check.js");
+    const db = openDatabase(databasePath);
+    try {
+      return await checkSensorThroughService({
+        requests: new SensorRequestStore(db),
+        now: () => systemClock.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      });
+    } finally {
+      db.close();
+    }
+  },
   async writeProbeFile(dir) {
     if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
     const file = join(dir, `.doorward-doctor-${process.pid}`);

@@ -173,8 +173,10 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
       .waitFor();
 
     // As a person would: the sensor must see the finger lifted (it polls every 200 ms) before
-    // the next touch counts as a new one.
-    await panel.waitForTimeout(600);
+    // the next touch counts as a new one. The panel shows what the sensor last reported.
+    await expect
+      .poll(() => panel.locator("#state-fingerprint").textContent())
+      .toContain("sensor sees: no finger");
     await finger("Place Grace's finger");
     const granted = panel.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
     await granted.waitFor();
