@@ -2,13 +2,16 @@
 import { benchAccessPath } from "./access-path.js";
 import { benchAdminChange } from "./admin-change.js";
 import { benchAdminLogin } from "./admin-login.js";
+import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
+import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
+  ["duress grant vs normal grant vs bare insert (one transaction, one fsync)", benchDuress],
   ["fingerprint identify: controller overhead vs wire time", benchFingerprint],
   ["fingerprint: Search answer's last byte to the relay, through the whole app", benchFingerprintToRelay],
   [
@@ -21,6 +24,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     "admin change and its audit row: one transaction vs two commits, next to the bare insert",
     benchAdminChange,
   ],
+  ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

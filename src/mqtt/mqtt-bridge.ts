@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Clock } from "../../devices/types.js";
 import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
@@ -6,12 +7,14 @@ import type { DoorController, DoorStatus } from "../door/door-controller.js";
 import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
+import type { DeviceHealth } from "../supervision/device-health.js";
 import { AllowlistApplier } from "./allowlist-sync.js";
 import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages, haNodeId } from "./ha-discovery.js";
 import { isOwnLegacyConfig, legacyDiscoveryFilter } from "./ha-legacy-discovery.js";
+import { HeadPublisher } from "./head-publisher.js";
 import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
 import { withTimeout } from "./with-timeout.js";
@@ -27,6 +30,10 @@ export interface MqttBridgeDeps {
   credentialKey: Buffer;
   /** Remote requests go through the door-command path (DoorCommands), like the page's. */
   commands: RemoteCommands;
+  /** The device's Ed25519 key: signs the chain head published on `P/head` (none: no head). */
+  deviceKey?: KeyObject;
+  /** Device health: a failed `storage` (the audit log cannot be written) is reported in state faults. */
+  health?: Pick<DeviceHealth, "get" | "onChange">;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
 }
@@ -71,6 +78,7 @@ export class MqttBridge {
   private ackWaiters: Array<() => void> = [];
   private readonly reportedFailures = new Set<string>();
   private lastResyncMs = Number.NEGATIVE_INFINITY;
+  private readonly head: HeadPublisher | null;
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -99,6 +107,20 @@ export class MqttBridge {
       requestResync: (have) => this.requestResync(have),
       publishDiscovery: () => this.publishDiscovery(),
     });
+    const key = deps.deviceKey;
+    this.head = key
+      ? new HeadPublisher({
+          db: deps.db,
+          door: deps.settings.door_id,
+          key,
+          clock: deps.clock,
+          publish: (payload) => {
+            if (!this.connected || !this.client) return false;
+            this.client.publish(this.topics.head, payload, { qos: 1, retain: true });
+            return true;
+          },
+        })
+      : null;
   }
 
   start(): void {
@@ -132,10 +154,20 @@ export class MqttBridge {
       }
     });
     this.unsubscribers.push(
-      this.deps.audit.onAppend(() => this.schedulePump()),
+      this.deps.audit.onAppend((record) => {
+        this.schedulePump();
+        this.head?.appended(record.seq);
+      }),
       this.deps.door.onChange(() => this.publishState()),
     );
+    if (this.deps.health)
+      this.unsubscribers.push(
+        this.deps.health.onChange((device) => {
+          if (device === "storage") this.publishState();
+        }),
+      );
     this.poll();
+    this.head?.start();
   }
 
   async stop(): Promise<void> {
@@ -149,6 +181,7 @@ export class MqttBridge {
     this.stopped = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.cancelPoll?.();
+    this.head?.stop();
     this.saveCursor();
     const client = this.client;
     if (!client) return;
@@ -248,6 +281,7 @@ export class MqttBridge {
     });
     this.publishDiscovery();
     this.publishState();
+    this.head?.connected();
     this.schedulePump();
   }
 
@@ -339,11 +373,17 @@ export class MqttBridge {
       lock: status.phase === "fault" ? "jammed" : status.lock,
       door: status.door,
       phase: status.phase,
-      faults: status.fault ? [status.fault] : [],
+      faults: [...(status.fault ? [status.fault] : []), ...this.storageFaults()],
       allowlist_version: this.allowlist.version(),
       remote_control: this.deps.settings.mqtt.remote_control,
     };
     this.client.publish(this.topics.state, JSON.stringify(state), { qos: 1, retain: true });
+  }
+
+  /** The audit log cannot be written: entry is refused, which a remote monitor must see. */
+  private storageFaults(): string[] {
+    const storage = this.deps.health?.get("storage");
+    return storage?.state === "failed" ? [`storage: ${storage.detail}`] : [];
   }
 
   private publishDiscovery(): void {
