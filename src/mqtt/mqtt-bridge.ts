@@ -16,6 +16,7 @@ import { haDiscoveryMessages, haNodeId } from "./ha-discovery.js";
 import { isOwnLegacyConfig, legacyDiscoveryFilter } from "./ha-legacy-discovery.js";
 import { HeadPublisher } from "./head-publisher.js";
 import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
+import { doorSubscriptions, refusesMqtt5 } from "./subscriptions.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
 import { withTimeout } from "./with-timeout.js";
 
@@ -231,9 +232,9 @@ export class MqttBridge {
    */
   private connectionError(err: Error & { code?: string | number }): void {
     const client = this.client;
-    // A broker that refuses MQTT 5 (3.1.1 "unacceptable protocol version", or 5's 0x84): retry in
-    // 3.1.1 so events still flow, and refuse every remote command (see onConnect).
-    if (client?.options.protocolVersion === 5 && (err.code === 1 || err.code === 132)) {
+    // A broker that refuses MQTT 5: retry in 3.1.1 so events still flow, and refuse every remote
+    // command (see onConnect).
+    if (client?.options.protocolVersion === 5 && refusesMqtt5(err)) {
       client.options.protocolVersion = 4;
       this.log.warn(
         { url: this.deps.settings.mqtt.url },
@@ -266,14 +267,7 @@ export class MqttBridge {
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
     const mqtt5 = client.options.protocolVersion === 5;
     this.inbound.retainVisible = mqtt5;
-    // Command topics with retain-as-published: a retained command keeps its flag on live delivery
-    // too, so it is refused whether it was there before the door subscribed or arrives after.
-    const subs: Record<string, { qos: 1; rap?: boolean }> = {};
-    for (const t of [this.topics.command, this.topics.haLockSet, this.topics.groupCommand])
-      if (t) subs[t] = mqtt5 ? { qos: 1, rap: true } : { qos: 1 };
-    for (const t of [this.topics.haStatus, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
-      if (t) subs[t] = { qos: 1 };
-    if (this.legacyDiscovery) subs[this.legacyDiscovery] = { qos: 1 };
+    const subs = doorSubscriptions(this.topics, mqtt5, [this.legacyDiscovery]);
     const connection = ++this.connections;
     client.subscribe(subs, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");
