@@ -5,6 +5,7 @@ import { type AuditEntry, AuditLog } from "./audit/audit-log.js";
 import { doorsOf } from "./config/doors.js";
 import type { Settings } from "./config/schema.js";
 import type { CredentialReaders } from "./credential-readers.js";
+import { DoorCommands } from "./door/door-commands.js";
 import type { DoorController } from "./door/door-controller.js";
 import { DoorUnit } from "./door/door-unit.js";
 import { EventBus } from "./events/event-bus.js";
@@ -55,6 +56,8 @@ export interface Services {
   door: DoorController;
   access: AccessService;
   policy: PolicyServices;
+  /** Unlock once, lock and mode switches of every door, keyed by door id: the one way the CLI, page and MQTT reach a door. */
+  commands: DoorCommands;
   mqtt: MqttBridge | null;
   credentials: CredentialReaders;
   /** ok / degraded / failed per device, for `status` and MQTT state. */
@@ -149,6 +152,9 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     stopSteps.push(() => storage.stop());
     /** For events that happen whatever the log says (the controller started, stopped). */
     const recordSafely = (entry: AuditEntry): void => storage.recordOrQueue(entry);
+    // The MQTT bridge stops after the last row below (steps run in reverse), so a clean stop
+    // publishes `controller_stopped` before the bridge announces `offline`.
+    stopSteps.push(() => services?.mqtt?.stop());
     // Runs after every door unit has stopped (steps run in reverse), before the database closes.
     stopSteps.push(() => {
       recordSafely({ kind: "system", reason: "controller_stopped" });
@@ -165,7 +171,26 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     retention.start(settings.policy.retention_check_s * 1000);
     stopSteps.push(() => retention.stop());
     const policy = policyServices(first.policy, retention, settings.policy.retention_check_s * 1000);
+    const commands = new DoorCommands(
+      audit,
+      clock,
+      new Map(
+        units.map((unit) => [
+          unit.id,
+          {
+            modes: unit.policy.store,
+            live: {
+              unlockOnce: (detail: Record<string, unknown>) => unit.access.remoteUnlock(detail),
+              lock: () => unit.door.lock(),
+              holdReason: () => unit.door.holdReason,
+              applyMode: () => unit.policy.mode.apply(),
+            },
+          },
+        ]),
+      ),
+    );
     services = {
+      commands,
       db,
       users,
       hasher,
@@ -178,32 +203,22 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       mqtt: null,
       health,
     };
-    const { door, access } = first;
-    // 4. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
+    // 4. MQTT bridge (optional): observes the audit log and the doors, requests through DoorCommands.
     if (settings.mqtt.enabled) {
       const mqttBridge = new MqttBridge({
         settings,
         db,
         audit,
-        door,
+        door: first.door,
         clock,
         logger,
         credentialKey,
         deviceKey,
         health,
-        actions: {
-          unlock: async (detail) => void (await access.remoteUnlock(detail)),
-          lock: () => door.lock(),
-          // A signed lockdown command sets the same persisted mode as `doorward door lockdown`.
-          lockdown: (on) => {
-            policy.store.setMode({ mode: on ? "lockdown" : "normal", since_ms: clock.now(), by: "mqtt" });
-            void policy.mode.apply();
-          },
-        },
+        commands,
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;
-      stopSteps.push(() => mqttBridge.stop());
     }
 
     recordSafely({ kind: "system", reason: "controller_started" });

@@ -1,8 +1,11 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
-import type { DoorMode } from "../../access/decide.js";
-import { resolveDoorId } from "../../config/doors.js";
+import { doorIds, resolveDoorId } from "../../config/doors.js";
+import { DoorCommandRefused, DoorCommands } from "../../door/door-commands.js";
+import { doorModeKey } from "../../store/door-state.js";
+import { PolicyStore } from "../../store/policy-store.js";
 import type { UserRole } from "../../store/user-store.js";
+import { currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
@@ -103,20 +106,24 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
       DOOR_USAGE,
     );
   }
-  const door = resolveDoorId(resolveSettings(values.config, io.env), values.door);
-  if ("error" in door) throw new UsageError(`door ${sub}: ${door.error}`, DOOR_USAGE);
-  const ctx = openPolicyContext(values.config, io.env, door.door);
+  const named = resolveDoorId(resolveSettings(values.config, io.env), values.door);
+  if ("error" in named) throw new UsageError(`door ${sub}: ${named.error}`, DOOR_USAGE);
+  const door = named.door;
+  const ctx = openPolicyContext(values.config, io.env);
   try {
-    const current = ctx.policy.mode();
+    // No live door here: the mode and its row commit together; the service polls and applies it.
+    const targets = doorIds(ctx.settings).map((id) => [id, { modes: new PolicyStore(ctx.db, doorModeKey(id)) }] as const);
+    const commands = new DoorCommands(ctx.audit, systemClock, new Map(targets));
     if (sub !== "mode") {
-      const target: DoorMode =
-        onOff === "off" ? "normal" : sub === "lockdown" ? "lockdown" : "emergency_unlock";
-      const leaving = sub === "lockdown" ? "lockdown" : "emergency_unlock";
-      if (onOff === "off" && current.mode !== leaving)
-        throw new UsageError(`door ${sub} off: the door is in mode '${current.mode}'`);
-      ctx.policy.setMode(target);
+      const mode = sub === "lockdown" ? "lockdown" : "emergency_unlock";
+      try {
+        await commands.setMode(door, { mode, on: onOff === "on" }, { by: currentActor() });
+      } catch (err) {
+        if (err instanceof DoorCommandRefused) throw new UsageError(`door ${sub} ${onOff}: ${err.message}`);
+        throw err;
+      }
     }
-    const m = ctx.policy.mode();
+    const m = commands.mode(door);
     io.stdout.write(
       `mode ${m.mode} since ${m.since_ms ? new Date(m.since_ms).toISOString() : "-"} by ${m.by}\n`,
     );
