@@ -112,7 +112,9 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
   const ctx = openPolicyContext(values.config, io.env);
   try {
     // No live door here: the mode and its row commit together; the service polls and applies it.
-    const targets = doorIds(ctx.settings).map((id) => [id, { modes: new PolicyStore(ctx.db, doorModeKey(id)) }] as const);
+    const targets = doorIds(ctx.settings).map(
+      (id) => [id, { modes: new PolicyStore(ctx.db, doorModeKey(id)) }] as const,
+    );
     const commands = new DoorCommands(ctx.audit, systemClock, new Map(targets));
     if (sub !== "mode") {
       const mode = sub === "lockdown" ? "lockdown" : "emergency_unlock";
