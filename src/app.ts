@@ -133,7 +133,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       db.close();
     });
     // A database of the single-door version keeps its mode and lockouts, now the first door's.
-    const moved = moveSingleDoorState(db, first.id);
+    const moved = moveSingleDoorState(db, first.id, settings.doors !== null);
     if (moved > 0) log.info({ moved, door: first.id }, "single-door state moved under the door's namespace");
     const audit = new AuditLog(db, first.id);
     const users = new UserStore(db);

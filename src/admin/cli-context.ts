@@ -92,7 +92,7 @@ export function openAdminContext(configFlag: string | undefined, env: NodeJS.Pro
   const db = openDatabase(existingDatabasePath(settings, source), { mustExist: true });
   // A database of the single-door version: its door state moves under the first door, as the
   // service does at start, so a mode read or set here is the one the service uses.
-  moveSingleDoorState(db, settings.door_id);
+  moveSingleDoorState(db, settings.door_id, settings.doors !== null);
   const users = new UserStore(db);
   const audit = new AuditLog(db, settings.door_id);
   const hasher = new CredentialHasher(loadCredentialKey(settings));

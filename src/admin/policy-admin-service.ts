@@ -2,7 +2,6 @@ import type { Clock } from "../../devices/types.js";
 import { formatWindow, type ScheduleWindow } from "../access/schedule.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
-import { doorModeKey } from "../store/door-state.js";
 import { checkpointAndTruncateWal, type Db } from "../store/open-database.js";
 import { type ModeRecord, PolicyStore } from "../store/policy-store.js";
 import type { User, UserRole, UserStore } from "../store/user-store.js";
@@ -35,10 +34,8 @@ export class PolicyAdminService {
     private readonly clock: Clock,
     private readonly actor: string,
     private readonly pinPolicy: { minLength: number; maxLength: number },
-    /** The door whose mode this admin reads and sets; the first door (the log's) by default. */
-    private readonly doorId: string = audit.doorId,
   ) {
-    this.store = new PolicyStore(db, doorModeKey(doorId));
+    this.store = new PolicyStore(db);
   }
 
   addSchedule(name: string, windows: ScheduleWindow[]): void {

@@ -100,11 +100,6 @@ export class AuditLog {
     );
   }
 
-  /** The door a row is about when its entry names none: the controller's first door. */
-  get doorId(): string {
-    return this.door;
-  }
-
   /** Observers (console, MQTT outbox, web feed) hear each record after it is committed. */
   onAppend(listener: Listener): () => void {
     this.listeners.add(listener);

@@ -36,7 +36,7 @@ export function createDoorPolicy(deps: {
 }): DoorPolicy {
   const { doorId, settings, db, door, clock, recordSafely, log } = deps;
   const p = settings.policy;
-  const store = new PolicyStore(db, doorModeKey(doorId));
+  const store = new PolicyStore(db, doorModeKey(doorId, settings.doors !== null));
   const engine = new PolicyEngine(store, p);
   const mode = new DoorModeService({
     door,

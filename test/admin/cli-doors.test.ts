@@ -44,8 +44,8 @@ describe("door commands on a controller with several doors", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no such door 'vault' (doors: d0, d1)");
     const d = openDatabase(db);
-    expect(new PolicyStore(d, doorModeKey("d0")).mode().mode).toBe("normal");
-    expect(new PolicyStore(d, doorModeKey("d1")).mode().mode).toBe("normal");
+    expect(new PolicyStore(d, doorModeKey("d0", true)).mode().mode).toBe("normal");
+    expect(new PolicyStore(d, doorModeKey("d1", true)).mode().mode).toBe("normal");
     d.close();
   });
 
@@ -55,8 +55,8 @@ describe("door commands on a controller with several doors", () => {
     expect(r).toMatchObject({ code: 0 });
     expect(r.stdout).toMatch(/^mode lockdown since /);
     const d = openDatabase(db);
-    expect(new PolicyStore(d, doorModeKey("d1")).mode().mode).toBe("lockdown");
-    expect(new PolicyStore(d, doorModeKey("d0")).mode().mode).toBe("normal");
+    expect(new PolicyStore(d, doorModeKey("d1", true)).mode().mode).toBe("lockdown");
+    expect(new PolicyStore(d, doorModeKey("d0", true)).mode().mode).toBe("normal");
     expect(new AuditLog(d, "d0").last()).toMatchObject({ door: "d1", reason: "door_mode_changed" });
     d.close();
   });

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { doorsConfig } from "../helpers/doors.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { singleDoorDatabase } from "../helpers/single-door-db.js";
 
@@ -19,11 +20,7 @@ describe("a database of the single-door version", () => {
       .prepare<[], { key: string }>("SELECT key FROM kv WHERE key LIKE 'door:%' ORDER BY key")
       .all()
       .map((r) => r.key);
-    expect(keys).toEqual([
-      "door:archive:lockout:keypad",
-      "door:archive:mode",
-      "door:archive:policy:first_in_date",
-    ]);
+    expect(keys).toEqual(["door:archive:lockout:keypad", "door:archive:policy:first_in_date", "door:mode"]);
     // The old keypad count (3 failures) is this door's PIN count now: two more lock it out.
     h.addUserWithPin("alice", "1234");
     await h.type("1234#");
@@ -34,5 +31,15 @@ describe("a database of the single-door version", () => {
     });
     expect(h.sim.door.boltReleased).toBe(false);
     expect(h.app.services.access.lockoutState("pin").failures).toBe(3);
+  });
+
+  it("with a doors: list, the old state becomes the first door's; the other door starts fresh", async () => {
+    const path = singleDoorDatabase();
+    h = await startHarness({ data_dir: dirname(path), doors: doorsConfig(2) });
+    const [d0, d1] = h.app.services.units;
+    expect(d0?.policy.mode.status().mode).toBe("lockdown");
+    expect(d1?.policy.mode.status().mode).toBe("normal");
+    expect(d0?.access.lockoutState("pin").failures).toBe(3);
+    expect(d1?.access.lockoutState("pin").failures).toBe(0);
   });
 });

@@ -20,7 +20,7 @@ export async function doorListCommand(args: string[], io: CliIo): Promise<number
   try {
     const doors = doorsOf(ctx.settings).map((d) => ({
       id: d.id,
-      mode: new PolicyStore(ctx.db, doorModeKey(d.id)).mode().mode,
+      mode: new PolicyStore(ctx.db, doorModeKey(d.id, ctx.settings.doors !== null)).mode().mode,
       readers: d.readers.map((r) => ({ id: r.id, kind: r.kind, direction: r.direction })),
       anti_passback: d.anti_passback,
     }));

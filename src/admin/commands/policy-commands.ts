@@ -113,7 +113,7 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
   try {
     // No live door here: the mode and its row commit together; the service polls and applies it.
     const targets = doorIds(ctx.settings).map(
-      (id) => [id, { modes: new PolicyStore(ctx.db, doorModeKey(id)) }] as const,
+      (id) => [id, { modes: new PolicyStore(ctx.db, doorModeKey(id, ctx.settings.doors !== null)) }] as const,
     );
     const commands = new DoorCommands(ctx.audit, systemClock, new Map(targets));
     if (sub !== "mode") {

@@ -8,8 +8,6 @@ import { PolicyAdminService } from "../policy-admin-service.js";
 export function openPolicyContext(
   configFlag: string | undefined,
   env: NodeJS.ProcessEnv,
-  /** The door a door command names (--door); the first door otherwise. */
-  doorId?: string,
 ): AdminContext & { policy: PolicyAdminService } {
   const ctx = openAdminContext(configFlag, env);
   const policy = new PolicyAdminService(
@@ -23,7 +21,6 @@ export function openPolicyContext(
       minLength: ctx.settings.pin.min_length,
       maxLength: ctx.settings.pin.max_length,
     },
-    doorId,
   );
   return { ...ctx, policy };
 }
