@@ -64,6 +64,21 @@ export async function fingerprintCheck(
   return ok;
 }
 
+/** No sensor of the R503/R307/AS608 family holds more templates than this. */
+const FAMILY_MAX_SLOTS = 1000;
+
+/** A slot the sensor cannot hold is a usage mistake, refused before a request is written. */
+function checkSlotCapacity(slot: number, librarySize: number | null): void {
+  const size = librarySize ?? FAMILY_MAX_SLOTS;
+  if (slot < size) return;
+  throw new UsageError(
+    librarySize === null
+      ? `--slot ${slot}: sensors of the R503 family hold at most ${FAMILY_MAX_SLOTS} templates (slots 0..${FAMILY_MAX_SLOTS - 1})`
+      : `--slot ${slot}: the sensor holds ${librarySize} templates (slots 0..${librarySize - 1})`,
+    FINGERPRINT_USAGE,
+  );
+}
+
 export async function fingerprintCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -92,6 +107,7 @@ export async function fingerprintCommand(args: string[], io: CliIo): Promise<num
   const ctx = openAdminContext(values.config, io.env);
   try {
     const admin = credentialAdmin(ctx);
+    if (slot !== null) checkSlotCapacity(slot, admin.requests.librarySize());
     switch (sub) {
       case "enroll": {
         const stored = await enrollThroughService(admin, positionals[0] as string, slot, out);
