@@ -10,7 +10,6 @@ import { tempDir } from "../helpers/harness.js";
 
 const BIN = join(import.meta.dirname, "../../bin/doorward.js");
 const STACK = /^\s+at .+[(:]\d+|Error: .*\n\s+at /m;
-const DAY = 86_400_000;
 
 let dir: string;
 let config: string;

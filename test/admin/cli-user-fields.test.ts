@@ -7,7 +7,7 @@ import { tempDir } from "../helpers/harness.js";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Anything a terminal would act on or that hides/reorders text. */
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+const RAW_CONTROL = /(?![\n\t])[\p{Cc}\p{Cf}]/u;
 
 let dir: string;
 let config: string;
