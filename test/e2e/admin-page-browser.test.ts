@@ -169,7 +169,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await panel.close();
 
     await admin.getByRole("link", { name: "Status" }).click();
-    const event = admin.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
+    const event = admin.locator('#feed li[data-reason="granted"]', { hasText: "(fingerprint)" }).first();
     await event.waitFor();
     expect(await event.textContent()).toContain("Grace");
   });
@@ -220,7 +220,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await panel.close();
     const denied = admin.locator('#feed li[data-reason="lockdown"]').first();
     await denied.waitFor();
-    expect(await denied.textContent()).toContain("denied");
+    expect(await denied.textContent()).toContain("Denied: lockdown (PIN)");
     await admin.locator("#verify").click();
     await expect.poll(() => admin.locator("#st-verify").textContent()).toMatch(/^intact/);
     await saveScreenshot(admin, "web-status.png", true);

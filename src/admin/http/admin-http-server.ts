@@ -9,6 +9,7 @@ import { addLogRoutes, EventStreams } from "./log-routes.js";
 import { addPeopleRoutes } from "./people-routes.js";
 import { HttpError, type RequestContext, Router } from "./router.js";
 import { sameSecret } from "./session-store.js";
+import { addSetupRoutes } from "./setup-routes.js";
 import { StaticAssets } from "./static-assets.js";
 import { loadOrCreateCertificate, type TlsMaterial } from "./tls-certificate.js";
 import {
@@ -85,6 +86,7 @@ export class AdminHttpServer {
     addDoorRoutes(this.router, deps);
     addPeopleRoutes(this.router, deps);
     addLogRoutes(this.router, deps, this.streams);
+    addSetupRoutes(this.router, deps);
   }
 
   /** Listens; resolves with the URL and the certificate's SHA-256 fingerprint. */
