@@ -10,7 +10,7 @@ const CREDENTIAL_TEXT = {
   mqtt: "MQTT",
 };
 const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
-const words = (code) => code.replace(/_/g, " ");
+const words = (code) => code.replace(/_/g, " ").replace(/\bpin\b/g, "PIN");
 
 /** "Granted (PIN)", "Denied: unknown credential (badge)", "Door mode changed by web:ada". */
 function describe(ev) {
