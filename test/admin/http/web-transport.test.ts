@@ -7,7 +7,7 @@ import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
 let w: WebHarness;
 let port: number;
 beforeAll(async () => {
-  w = await startWebHarness({ web: { port: 0 } });
+  w = await startWebHarness({ web: { port: 0, hostnames: ["doors.example.org"] } });
   port = w.server.port;
 });
 afterAll(() => w.stop());
