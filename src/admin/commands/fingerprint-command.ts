@@ -3,6 +3,7 @@ import { systemClock } from "../../../devices/system-clock.js";
 import { deviceSecretPath } from "../../app.js";
 import { CredentialHasher } from "../../secrets/credential-hasher.js";
 import { loadOrCreateDeviceSecret } from "../../secrets/device-secret.js";
+import { printable } from "../../store/person-name.js";
 import { StoreError } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import { type AdminContext, type CliIo, openAdminContext } from "../cli-context.js";
@@ -35,7 +36,7 @@ export async function enrollThroughService(
   time: Pick<WaitOptions, "sleep" | "now"> = realTime,
 ): Promise<number> {
   const { user: u, id } = admin.requestEnrollment(user, slot);
-  out(`enrolling a finger for ${u.name} (${u.userCode}); waiting for the controller...`);
+  out(`enrolling a finger for ${printable(u.name)} (${u.userCode}); waiting for the controller...`);
   const done = await admin.waitFor(id, { ...time, onPrompt: (p) => out(ENROLL_PROMPT_TEXT[p] ?? p) });
   if (done.state === "failed") throw new StoreError(`enrolment failed: ${done.error}`);
   return done.result?.slot as number;
@@ -117,7 +118,7 @@ export async function fingerprintCommand(args: string[], io: CliIo): Promise<num
       case "remove": {
         const { user, slots } = admin.removeFingerprints(positionals[0] as string);
         out(
-          `removed ${slots.length} fingerprint(s) of ${user.name} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`,
+          `removed ${slots.length} fingerprint(s) of ${printable(user.name)} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`,
         );
         return 0;
       }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import type { DoorMode } from "../../access/decide.js";
+import { printable } from "../../store/person-name.js";
 import type { UserRole } from "../../store/user-store.js";
 import type { CliIo } from "../cli-context.js";
 import { parseUntilArg, UsageError } from "../cli-errors.js";
@@ -75,7 +76,7 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
       return 0;
     }
     const user = ctx.policy.setUserPolicy(who, change);
-    io.stdout.write(`${user.name} (${user.userCode}) updated\n`);
+    io.stdout.write(`${printable(user.name)} (${user.userCode}) updated\n`);
     return 0;
   } finally {
     ctx.close();

@@ -1,4 +1,4 @@
-import { type Router } from "./router.js";
+import type { Router } from "./router.js";
 import type { WebDeps } from "./web-deps.js";
 
 /** What the login page shows before anyone can log in: the command that creates the first admin. */
