@@ -72,7 +72,7 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 export class AdminHttpServer {
   private server: Server | null = null;
   private listener: NetServer | null = null;
-  private readonly allowedHosts: Set<string>;
+  private allowedHosts: Set<string>;
   private readonly router = new Router();
   private readonly streams = new EventStreams();
   private readonly assets = new StaticAssets(PUBLIC_DIR);
@@ -153,6 +153,13 @@ export class AdminHttpServer {
     });
   }
 
+  /** An address DHCP gave the Pi after start is learnt on first use (the interfaces are read again). */
+  private hostAllowed(name: string): boolean {
+    if (this.allowedHosts.has(name)) return true;
+    this.allowedHosts = allowedHostnames(this.deps.settings.web);
+    return this.allowedHosts.has(name);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const url = new URL(req.url ?? "/", "https://localhost");
@@ -160,7 +167,7 @@ export class AdminHttpServer {
       // DNS rebinding: a page from another site that resolved its own name to this device
       // sends that name as Host. Only this device's own names are answered.
       const host = req.headers.host;
-      if (!host || !this.allowedHosts.has(hostnameOf(host)))
+      if (!host || !this.hostAllowed(hostnameOf(host)))
         throw new HttpError(
           421,
           "this admin page answers only under the device's own names and addresses; add the name to web.hostnames",
