@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
+import { benchAdminLogin } from "./admin-login.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
@@ -14,6 +15,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     async () => flatten(await benchMqttDrain()),
   ],
   ["policy decision (schedules, holidays) vs the plain decision", async () => ({ ...(await benchPolicy()) })],
+  ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

@@ -31,6 +31,7 @@ export interface AdminContext {
   db: Db;
   users: UserStore;
   audit: AuditLog;
+  hasher: CredentialHasher;
   admin: AdminService;
   close(): void;
 }
@@ -49,7 +50,7 @@ export function openAdminContext(configFlag: string | undefined, env: NodeJS.Pro
     minLength: settings.pin.min_length,
     maxLength: settings.pin.max_length,
   });
-  return { settings, db, users, audit, admin, close: () => db.close() };
+  return { settings, db, users, audit, hasher, admin, close: () => db.close() };
 }
 
 export { ConfigError };

@@ -6,7 +6,7 @@ import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { Db } from "../store/open-database.js";
 import { type ModeRecord, PolicyStore } from "../store/policy-store.js";
 import type { User, UserRole, UserStore } from "../store/user-store.js";
-import { requirePinFormat } from "./admin-service.js";
+import { requirePinFormat, setRandomPin } from "./admin-service.js";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -98,6 +98,12 @@ export class PolicyAdminService {
     this.users.setCredential(user.id, "duress", this.hasher.hash("pin", pin), this.clock.now());
     this.note("duress_pin_set", user);
     return user;
+  }
+
+  /** A random duress PIN for this person; returns it once. */
+  setRandomDuressPin(nameOrCode: string): { user: User; pin: string } {
+    const { result, pin } = setRandomPin(this.pinPolicy, (p) => this.setDuressPin(nameOrCode, p));
+    return { user: result, pin };
   }
 
   /**
