@@ -39,9 +39,10 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "doorward-e2e-"));
     config = writeConfig(dir);
+    // The first start creates the database; accounts are added next to the running service.
+    controller = await startControllerProcess(config);
     addAdmin(config, "ada", "correct horse battery");
     addAdmin(config, "lockme", "another long password");
-    controller = await startControllerProcess(config);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -173,8 +174,10 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
       .waitFor();
 
     // As a person would: the sensor must see the finger lifted (it polls every 200 ms) before
-    // the next touch counts as a new one.
-    await panel.waitForTimeout(600);
+    // the next touch counts as a new one. The panel shows what the sensor last reported.
+    await expect
+      .poll(() => panel.locator("#state-fingerprint").textContent())
+      .toContain("sensor sees: no finger");
     await finger("Place Grace's finger");
     const granted = panel.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
     await granted.waitFor();
