@@ -69,7 +69,7 @@ const WRONG: string[][] = [
   ["log", "export"],
   ["log", "export", "--format", "xml"],
   ["log", "verify", "extra"],
-  ["keys"],
+  ["keys", "frobnicate"],
   ["keys", "credential-key"],
   ["keys", "generate", "extra"],
   ["fleet"],
