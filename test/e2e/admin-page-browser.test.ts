@@ -297,7 +297,8 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByRole("button", { name: "Generate a random PIN" }).click();
     await expect.poll(() => admin.locator("#pin-shown").textContent()).toMatch(/^New PIN: [0-9]{6}\./);
     await admin.getByRole("button", { name: "Close" }).click();
-    expect(await admin.locator("#pin-shown").textContent()).toBe("");
+    // The dialog's close event is a task of its own: wait for it rather than race it.
+    await expect.poll(() => admin.locator("#pin-shown").textContent()).toBe("");
   });
 
   it("unlocks once only after a confirmation", async () => {
