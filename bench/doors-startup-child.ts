@@ -23,7 +23,12 @@ const settings = parseSettings({
   ...(doors > 1 ? { doors: benchDoorsConfig(doors) } : {}),
 });
 const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
-const app = createApp({ settings, transports: sim.transports, clock: systemClock, logger: createLogger("silent") });
+const app = createApp({
+  settings,
+  transports: sim.transports,
+  clock: systemClock,
+  logger: createLogger("silent"),
+});
 await app.start();
 const readyMs = performance.now() - t0;
 const rssMb = process.memoryUsage().rss / 1024 / 1024;
@@ -34,7 +39,8 @@ for (let i = 0; i < attempts; i++) {
   const reader = unit.settings.readers.find((r) => r.kind === "keypad")?.id ?? "keypad";
   // One in ten wrong: the denial path runs too.
   const pin = i % 10 === 9 ? "99999999" : String(10_000_000 + (i % 1000));
-  for (const key of `${pin}#`) app.bus.emit("keyPressed", { key: key as KeypadKey, atMs: Date.now(), door: unit.id, reader });
+  for (const key of `${pin}#`)
+    app.bus.emit("keyPressed", { key: key as KeypadKey, atMs: Date.now(), door: unit.id, reader });
   await unit.access.idle();
   if (i % 10 !== 9) await unit.door.lock();
 }

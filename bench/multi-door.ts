@@ -161,7 +161,9 @@ function startupAndMemory(): Record<string, number | string> {
   const run = (doors: number) => {
     const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-start-"));
     seedLargeSite(dataDir, USERS, 0);
-    const out = spawnSync(process.execPath, [child, dataDir, String(doors), String(ATTEMPTS)], { encoding: "utf8" });
+    const out = spawnSync(process.execPath, [child, dataDir, String(doors), String(ATTEMPTS)], {
+      encoding: "utf8",
+    });
     rmSync(dataDir, { recursive: true, force: true });
     if (out.status !== 0) throw new Error(`startup child failed: ${out.stderr}`);
     return JSON.parse(out.stdout.trim().split("\n").pop() as string) as {

@@ -4,6 +4,7 @@ import type { ReaderDevices, SimDoor, VirtualReader } from "../../simulator/sim-
 import type { Simulator } from "../../simulator/simulator.js";
 import { type App, unitOf } from "../app.js";
 import type { AuditRecord } from "../audit/audit-log.js";
+import { printable, safeJson } from "../store/person-name.js";
 
 export const CONSOLE_HELP = `commands:
   press KEYS       type on the keypad like a person (a key every 160 ms), e.g. press 1234#
@@ -34,7 +35,7 @@ export function formatRecord(r: AuditRecord): string {
   if (r.outcome) parts.push(r.outcome);
   if (r.credential) parts.push(`via ${r.credential}`);
   if (r.userCode) parts.push(r.userCode);
-  if (r.detail) parts.push(JSON.stringify(r.detail));
+  if (r.detail) parts.push(safeJson(r.detail));
   return `event ${parts.join(" ")}`;
 }
 
@@ -214,7 +215,8 @@ export class SimConsole {
   }
 
   private error(message: string): true {
-    this.out(`error: ${message}`);
+    // Typed text is echoed back: never raw, so an escape sequence cannot drive the terminal.
+    this.out(`error: ${printable(message)}`);
     return true;
   }
 
