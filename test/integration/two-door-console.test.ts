@@ -19,7 +19,7 @@ describe("hardware/two-doors.example.yaml on the simulator console", () => {
       "door push @outer",
       "wait 300",
       "door release @outer",
-      "wait 6000",
+      "wait 300",
       "press 5678# @cage",
       "status @cage-keypad",
       "badge 12345678 @outer-exit",
