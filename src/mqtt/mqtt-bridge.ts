@@ -12,6 +12,7 @@ import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
 import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
+import { ResendResponder, resendTopic } from "./resend-responder.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
 
 export interface MqttBridgeDeps {
@@ -46,6 +47,7 @@ export class MqttBridge {
   private readonly outbox: EventOutbox;
   private readonly allowlist: AllowlistApplier;
   private readonly inbound: InboundHandler;
+  private readonly resend: ResendResponder;
   private readonly log: Logger;
   private client: MqttClient | null = null;
   private connected = false;
@@ -70,6 +72,15 @@ export class MqttBridge {
     this.outbox = new EventOutbox(deps.db, kv);
     this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
     this.log = deps.logger.child({ module: "mqtt" });
+    this.resend = new ResendResponder({
+      outbox: this.outbox,
+      publish: async (event) => {
+        if (!this.client || !this.connected) throw new Error("not connected");
+        await this.client.publishAsync(this.topics.event, JSON.stringify(event), { qos: 1 });
+      },
+      now: () => deps.clock.now(),
+      log: this.log,
+    });
     this.inbound = new InboundHandler({
       settings: deps.settings,
       db: deps.db,
@@ -104,6 +115,12 @@ export class MqttBridge {
     client.on("close", () => this.onClose());
     client.on("error", (err) => this.connectionError(err));
     client.on("message", (topic, payload, packet) => {
+      if (topic === resendTopic(this.topics.prefix)) {
+        this.resend
+          .handle(payload, packet.retain)
+          .catch((err) => this.log.warn({ err: (err as Error).message }, "resend stopped"));
+        return;
+      }
       try {
         this.inbound.handle(topic, payload, packet.retain);
       } catch (err) {
@@ -183,7 +200,12 @@ export class MqttBridge {
     this.sentUpTo = this.cursor; // re-send anything unacknowledged by the last connection
     this.log.info({ cursor: this.cursor }, "connected to broker");
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
-    const subs = [this.topics.command, this.topics.haLockSet, this.topics.haStatus];
+    const subs = [
+      this.topics.command,
+      this.topics.haLockSet,
+      this.topics.haStatus,
+      resendTopic(this.topics.prefix),
+    ];
     for (const t of [this.topics.groupCommand, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
       if (t) subs.push(t);
     client.subscribe(subs, { qos: 1 }, (err) => {
