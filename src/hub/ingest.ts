@@ -24,6 +24,7 @@ interface DoorRow {
   chain_state: string;
   state_seq: number | null;
   checkpoint_seq: number;
+  checkpoint_hash: string | null;
 }
 
 interface Link {
@@ -57,7 +58,7 @@ export async function ingestBatch(tx: Sql, batch: IncomingEvent[], nowMs: number
   for (const c of created)
     result.alerts.push({ door: c.door, kind: "new_door", seq: null, detail: { status: "pending" } });
   const doors = await tx.query<DoorRow>(
-    `SELECT door, prefix, last_seq, last_ts, chain_state, state_seq, checkpoint_seq FROM hub_doors
+    `SELECT door, prefix, last_seq, last_ts, chain_state, state_seq, checkpoint_seq, checkpoint_hash FROM hub_doors
      WHERE door = ANY($1::text[]) ORDER BY door FOR UPDATE`,
     [doorIds],
   );
@@ -154,7 +155,12 @@ function checkDoor(
       result.duplicates++; // purged by retention: nothing to compare it with any more
       continue;
     }
-    const prev = held.get(key(e.seq - 1));
+    // Across a retention purge the previous row is gone; its checkpoint still holds its hash.
+    const prev =
+      held.get(key(e.seq - 1)) ??
+      (e.seq - 1 === door.checkpoint_seq && door.checkpoint_hash
+        ? { hash: door.checkpoint_hash, prevHash: "", tsMs: 0 }
+        : undefined);
     const next = held.get(key(e.seq + 1));
     let broken = false;
     if (prev && prev.hash !== e.prevHash) {

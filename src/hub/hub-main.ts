@@ -1,0 +1,46 @@
+import type { HubSettings } from "../config/hub-schema.js";
+import type { Logger } from "../logger.js";
+import { purgeHub } from "./hub-retention.js";
+import { HubService } from "./hub-service.js";
+import type { HubStore } from "./store/hub-store.js";
+import { openHubStore } from "./store/open-hub-store.js";
+
+export interface RunningHub {
+  store: HubStore;
+  service: HubService;
+  stop(): Promise<void>;
+}
+
+const RETENTION_EVERY_MS = 3_600_000;
+
+/**
+ * The hub's composition root: its database, its MQTT ingest and its retention timer. It never
+ * touches a door's services: doors are reached only through their MQTT topics.
+ */
+export async function startHub(settings: HubSettings, log: Logger): Promise<RunningHub> {
+  const store = await openHubStore({ databaseUrl: settings.database_url, dataDir: settings.data_dir });
+  const service = new HubService({ settings, store, log, now: () => Date.now() });
+  await service.start();
+  let timer: NodeJS.Timeout | null = null;
+  if (settings.retention_days !== null) {
+    const days = settings.retention_days;
+    const purge = () =>
+      purgeHub(store, days, Date.now())
+        .then((r) => {
+          if (r.droppedMonths.length) log.info(r, "hub retention: dropped months");
+        })
+        .catch((err) => log.error({ err: (err as Error).message }, "hub retention failed"));
+    void purge();
+    timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+  }
+  return {
+    store,
+    service,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await service.stop();
+      await store.close();
+    },
+  };
+}
