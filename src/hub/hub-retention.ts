@@ -22,7 +22,7 @@ export async function purgeHub(
     await tx.query("SELECT pg_advisory_xact_lock(7465)");
     const parts = await tx.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-       JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'hub_events' ORDER BY c.relname`,
+       WHERE i.inhparent = 'hub_events'::regclass ORDER BY c.relname`,
     );
     // hub_events_2026_01 ends before the cutoff month starts: every row in it is older than kept.
     const months = parts
