@@ -2,6 +2,7 @@
 import { benchAccessPath } from "./access-path.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
+import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchPolicy } from "./policy.js";
 
@@ -14,6 +15,16 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     async () => flatten(await benchMqttDrain()),
   ],
   ["policy decision (schedules, holidays) vs the plain decision", async () => ({ ...(await benchPolicy()) })],
+  [
+    "hub: fleet simulator through Mosquitto into the audit hub, PostgreSQL and PGlite",
+    async () => {
+      const rows = await benchHub();
+      const out: Record<string, number | string> = {};
+      for (const r of rows)
+        for (const [k, v] of Object.entries(r)) if (k !== "backend") out[`${r.backend}.${k}`] = v;
+      return out;
+    },
+  ],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

@@ -112,7 +112,7 @@ export async function ingestBatch(tx: Sql, batch: IncomingEvent[], nowMs: number
     result.stored = inserted.length;
     result.duplicates += toInsert.length - inserted.length;
   }
-  for (const door of doors) await saveDoor(tx, door, nowMs);
+  await saveDoors(tx, doors, nowMs);
   await storeAlerts(tx, result.alerts);
   return result;
 }
@@ -193,8 +193,10 @@ function checkDoor(
   }
 }
 
-async function saveDoor(tx: Sql, door: DoorRow, nowMs: number): Promise<void> {
-  if (door.chain_state === "gap") {
+/** One UPDATE for every door of the batch; a door in gap state first checks whether its gap has closed. */
+async function saveDoors(tx: Sql, doors: DoorRow[], nowMs: number): Promise<void> {
+  for (const door of doors) {
+    if (door.chain_state !== "gap") continue;
     // A gap closes once every seq after the checkpoint up to the last is held.
     const [row] = await tx.query<{ n: number }>(
       "SELECT count(*)::bigint AS n FROM hub_events WHERE door = $1 AND seq > $2 AND seq <= $3",
@@ -203,16 +205,19 @@ async function saveDoor(tx: Sql, door: DoorRow, nowMs: number): Promise<void> {
     if (row && row.n === door.last_seq - door.checkpoint_seq) door.chain_state = "ok";
   }
   await tx.query(
-    `UPDATE hub_doors SET last_seq = $2, last_ts = $3, chain_state = $4, state_seq = $5, last_seen = $6,
-       lag_ms = COALESCE($7, lag_ms) WHERE door = $1`,
+    `UPDATE hub_doors d SET last_seq = u.last_seq, last_ts = u.last_ts, chain_state = u.chain_state,
+       state_seq = u.state_seq, last_seen = $7, lag_ms = COALESCE(u.lag_ms, d.lag_ms)
+     FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::bigint[], $6::bigint[])
+       AS u(door, last_seq, last_ts, chain_state, state_seq, lag_ms)
+     WHERE d.door = u.door`,
     [
-      door.door,
-      door.last_seq,
-      door.last_ts?.toISOString() ?? null,
-      door.chain_state,
-      door.state_seq,
+      doors.map((d) => d.door),
+      doors.map((d) => d.last_seq),
+      doors.map((d) => d.last_ts?.toISOString() ?? null),
+      doors.map((d) => d.chain_state),
+      doors.map((d) => d.state_seq),
+      doors.map((d) => (d as DoorRow & { lag_ms?: number }).lag_ms ?? null),
       new Date(nowMs).toISOString(),
-      (door as DoorRow & { lag_ms?: number }).lag_ms ?? null,
     ],
   );
 }

@@ -89,6 +89,9 @@ export async function ensureMonthPartitions(tx: Sql, months: string[]): Promise<
     const from = `${y}-${String(m).padStart(2, "0")}-01`;
     const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, "0")}-01`;
     const name = partitionName(month);
+    // The common case (the month exists) costs one catalogue lookup, no lock.
+    const [exists] = await tx.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [name]);
+    if (exists?.t) continue;
     await tx.query("SELECT pg_advisory_xact_lock(7465)");
     await tx.query(
       `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF hub_events FOR VALUES FROM ('${from}') TO ('${next}')`,
