@@ -147,3 +147,23 @@ describe.each(await databases())("doorward hub CLI on $name", (db) => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("doorward hub CLI on the embedded database", () => {
+  it("refuses, with a clear message and exit 1, to open the database a running hub holds", async () => {
+    const dir = tempDir();
+    const config = join(dir, "config.yaml");
+    writeFileSync(config, `hub:\n  data_dir: ${join(dir, "hub")}\n`);
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(dir, "hub"));
+    const { spawn } = await import("node:child_process");
+    const runningHub = spawn("sleep", ["30"]);
+    try {
+      writeFileSync(join(dir, "hub", "hub.pid"), `${runningHub.pid}\n`);
+      const r = await cli(["hub", "doors", "--config", config]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`in use by process ${runningHub.pid}`);
+    } finally {
+      runningHub.kill();
+    }
+  });
+});
