@@ -4,7 +4,8 @@
  * - fork: the door now holds a different row under a seq the hub already has (rewritten log);
  * - rewind: a door's seq went backwards (a restored or replaced database);
  * - bad_hash: an event whose hash does not match its own fields (altered in transit or forged);
- * - head_mismatch / bad_head_signature / unknown_door: signed heads that do not check out;
+ * - bad_head_signature: a signed head that does not verify with the door's enrolled key (a head
+ *   that verifies but disagrees with a held row is a fork);
  * - new_door: a door seen for the first time, pending an admin's approval.
  */
 export type AlertKind =
@@ -13,7 +14,6 @@ export type AlertKind =
   | "rewind"
   | "bad_hash"
   | "malformed"
-  | "head_mismatch"
   | "bad_head_signature"
   | "new_door";
 
