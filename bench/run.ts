@@ -2,6 +2,7 @@
 import { benchAccessPath } from "./access-path.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
+import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchPolicy } from "./policy.js";
@@ -25,6 +26,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
       return out;
     },
   ],
+  ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

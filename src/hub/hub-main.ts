@@ -18,7 +18,7 @@ const RETENTION_EVERY_MS = 3_600_000;
  * touches a door's services: doors are reached only through their MQTT topics.
  */
 export async function startHub(settings: HubSettings, log: Logger): Promise<RunningHub> {
-  const store = await openHubStore({ databaseUrl: settings.database_url, dataDir: settings.data_dir });
+  const store = await openStoreRetrying(settings, log);
   const service = new HubService({ settings, store, log, now: () => Date.now() });
   await service.start();
   let timer: NodeJS.Timeout | null = null;
@@ -43,4 +43,24 @@ export async function startHub(settings: HubSettings, log: Logger): Promise<Runn
       await store.close();
     },
   };
+}
+
+const OPEN_RETRY_MS = 2000;
+const OPEN_GIVE_UP_MS = 120_000;
+
+/**
+ * A PostgreSQL that is restarting or not up yet (the hub started first at boot) is waited for,
+ * for two minutes; the broker keeps the doors' events for the session meanwhile.
+ */
+async function openStoreRetrying(settings: HubSettings, log: Logger): Promise<HubStore> {
+  const deadline = Date.now() + OPEN_GIVE_UP_MS;
+  for (;;) {
+    try {
+      return await openHubStore({ databaseUrl: settings.database_url, dataDir: settings.data_dir });
+    } catch (err) {
+      if (!settings.database_url || Date.now() > deadline) throw err;
+      log.warn({ err: (err as Error).message }, "hub database not reachable; retrying");
+      await new Promise((r) => setTimeout(r, OPEN_RETRY_MS));
+    }
+  }
 }

@@ -30,16 +30,25 @@ export function openPgStore(
     ...runner(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // A server restart mid-transaction: the query rejects (and the batch is retried); the
+      // client's own error event must not crash the hub.
+      const ignore = () => {};
+      client.on("error", ignore);
+      let broken: Error | undefined;
       try {
         await client.query("BEGIN");
         const result = await fn(runner(client));
         await client.query("COMMIT");
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
+        // A connection that cannot even roll back is destroyed, not returned to the pool.
+        await client.query("ROLLBACK").catch((e: Error) => {
+          broken = e;
+        });
         throw err;
       } finally {
-        client.release();
+        client.off("error", ignore);
+        client.release(broken);
       }
     },
     async exec(script) {
