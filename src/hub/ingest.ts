@@ -64,22 +64,23 @@ export async function ingestBatch(tx: Sql, batch: IncomingEvent[], nowMs: number
   );
   await ensureMonthPartitions(tx, [...new Set(batch.map((b) => monthOf(b.event.tsMs)))].sort());
 
-  // Everything the hub already holds at these seqs and their neighbours, for the link checks.
-  const keyDoors: string[] = [];
-  const keySeqs: number[] = [];
-  for (const { event: e } of batch)
-    for (const s of [e.seq - 1, e.seq, e.seq + 1]) {
-      keyDoors.push(e.door);
-      keySeqs.push(s);
-    }
+  // Everything the hub already holds at these seqs and their neighbours, for the link checks:
+  // one index range per door (LATERAL keeps it an index scan however big the table grows).
+  const ranges = new Map<string, { lo: number; hi: number }>();
+  for (const { event: e } of batch) {
+    const r = ranges.get(e.door);
+    ranges.set(e.door, { lo: Math.min(r?.lo ?? e.seq, e.seq - 1), hi: Math.max(r?.hi ?? e.seq, e.seq + 1) });
+  }
   const held = new Map<string, Link>();
   for (const r of await tx.query<{ door: string; seq: number; hash: string; prev_hash: string; ts: Date }>(
-    `SELECT e.door, e.seq, e.hash, e.prev_hash, e.ts FROM hub_events e
-     JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[]) AS k(door, seq)) k
-       ON e.door = k.door AND e.seq = k.seq`,
-    [keyDoors, keySeqs],
+    `SELECT r.door, e.seq, e.hash, e.prev_hash, e.ts
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(door, lo, hi)
+     CROSS JOIN LATERAL (SELECT seq, hash, prev_hash, ts FROM hub_events h
+                         WHERE h.door = r.door AND h.seq BETWEEN r.lo AND r.hi) e`,
+    [[...ranges.keys()], [...ranges.values()].map((r) => r.lo), [...ranges.values()].map((r) => r.hi)],
   ))
-    held.set(`${r.door}\0${r.seq}`, { hash: r.hash, prevHash: r.prev_hash, tsMs: r.ts.getTime() });
+    if (!held.has(`${r.door}\0${r.seq}`))
+      held.set(`${r.door}\0${r.seq}`, { hash: r.hash, prevHash: r.prev_hash, tsMs: r.ts.getTime() });
 
   const toInsert: HubEvent[] = [];
   for (const door of doors) {
