@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
+import { benchAdminLogin } from "./admin-login.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
@@ -27,6 +28,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     },
   ],
   ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
+  ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

@@ -85,4 +85,6 @@ export interface DeviceEvents {
   exitRequested: { atMs: number };
   deviceFault: { device: string; detail: string; atMs: number };
   deviceRecovered: { device: string; atMs: number };
+  /** The keypad controller's FIFO overflowed: key events were lost, the entry in progress is unreliable. */
+  keypadOverflow: { device: string; atMs: number };
 }

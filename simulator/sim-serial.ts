@@ -12,10 +12,23 @@ export interface SimLineFaults {
   noiseProbability: number;
   /** Up to this many noise bytes per noisy chunk. */
   maxNoiseBytes: number;
+  /**
+   * Time a write() takes to drain on the injected clock (a 12-byte frame at 57600 baud takes
+   * about 2 ms). 0 = it completes in the next microtask. With it, a write is still in flight
+   * when timers fire, as on a real port.
+   */
+  writeMs: number;
 }
 
 export function noFaults(): SimLineFaults {
-  return { latencyMs: 0, silent: false, dropProbability: 0, noiseProbability: 0, maxNoiseBytes: 8 };
+  return {
+    latencyMs: 0,
+    silent: false,
+    dropProbability: 0,
+    noiseProbability: 0,
+    maxNoiseBytes: 8,
+    writeMs: 0,
+  };
 }
 
 type DataListener = (chunk: Buffer) => void;
@@ -54,6 +67,8 @@ export class SimSerialEnd implements SerialLink {
     try {
       // Yield once so a second write issued without awaiting the first is caught as overlapping.
       await Promise.resolve();
+      if (this.outbound.writeMs > 0)
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.outbound.writeMs));
       if (this.closedFlag) throw new Error(`${this.label}: port closed during write`);
       this.bytesWritten += bytes.length;
       this.transmit(Buffer.from(bytes));

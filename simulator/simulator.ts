@@ -42,6 +42,9 @@ export const defaultSimWiring: SimWiring = {
   keypadInterruptLine: null,
 };
 
+/** Time between a key going down and up, and up and the next down (a brisk person). */
+export const KEY_STEP_MS = 80;
+
 const activeLevel = (activeLow: boolean): Level => (activeLow ? 0 : 1);
 const idleLevel = (activeLow: boolean): Level => (activeLow ? 1 : 0);
 
@@ -66,6 +69,11 @@ export interface Simulator {
   wiring: SimWiring;
   /** Presses and releases the request-to-exit button. */
   pressExit(): void;
+  /**
+   * Types like a person: key down, key up, every KEY_STEP_MS of simulated time, so a PIN of any
+   * allowed length fits the keypad controller's FIFO. Resolves after the last key is released.
+   */
+  typeKeys(keys: string): Promise<void>;
   /** Electrical state of the indicator outputs, as a person would see and hear them. */
   indicators(): { green: boolean; red: boolean; buzzer: boolean };
 }
@@ -130,5 +138,21 @@ export function createSimulator({
       clock.setTimeout(() => pin.drive(idleLevel(wiring.rex.activeLow)), 200);
     },
     indicators: () => ({ green: lit(wiring.ledGreen), red: lit(wiring.ledRed), buzzer: lit(wiring.buzzer) }),
+    typeKeys(keys) {
+      const presses = [...keys] as KeypadKey[];
+      if (presses.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        presses.forEach((key, i) => {
+          clock.setTimeout(() => keypad.keyDown(key), 2 * i * KEY_STEP_MS);
+          clock.setTimeout(
+            () => {
+              keypad.keyUp(key);
+              if (i === presses.length - 1) resolve();
+            },
+            (2 * i + 1) * KEY_STEP_MS,
+          );
+        });
+      });
+    },
   };
 }

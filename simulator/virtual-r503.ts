@@ -52,6 +52,16 @@ export class VirtualR503 {
   flashFails = false;
   /** GenImg answers 03 (imaging failed) while set. */
   imagingFails = false;
+  /** While set, every command is answered with only this confirmation code (e.g. 0x01, a confused module). */
+  answerEveryCommandWith: number | null = null;
+  /** Commands the module never answers (e.g. only Search fails while the handshake works). */
+  readonly unanswered = new Set<number>();
+  /** Commands answered with only the given confirmation code, whatever they ask. */
+  readonly forcedAnswers = new Map<number, number>();
+  /** A Search hit is answered "ok" without its page and score. */
+  malformedSearch = false;
+  /** Answers are replaced by bytes of the same length that never form a frame. */
+  garbage = false;
   /** Last AuraLedConfig received, for tests and the panel. */
   led: AuraLedState | null = null;
   passwordVerified = false;
@@ -133,8 +143,11 @@ export class VirtualR503 {
       this.send(Buffer.of(SOFT_RESET_HANDSHAKE), code, Confirm.ok);
       return;
     }
-    const [confirm, data] = this.execute(code, params);
-    this.send(encodeAck(confirm, data, this.address), code, confirm);
+    if (this.unanswered.has(code)) return;
+    const forced = this.answerEveryCommandWith ?? this.forcedAnswers.get(code) ?? null;
+    const [confirm, data] = forced === null ? this.execute(code, params) : [forced, undefined];
+    const malformed = code === Command.Search && confirm === Confirm.ok && this.malformedSearch;
+    this.send(encodeAck(confirm, malformed ? undefined : data, this.address), code, confirm);
   }
 
   private execute(code: number, p: Buffer): [number, Buffer?] {
@@ -236,7 +249,7 @@ export class VirtualR503 {
   private send(frame: Buffer, code: number, confirm: number): void {
     for (const cb of this.commandObservers) cb(code, confirm);
     if (this.silent) return;
-    let out = frame;
+    let out = this.garbage ? Buffer.alloc(frame.length, 0x5a) : frame;
     if (this.corruptNextAnswers > 0 && frame.length > 2) {
       this.corruptNextAnswers--;
       out = Buffer.from(frame);

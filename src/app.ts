@@ -8,6 +8,8 @@ import { GpioLockRelay } from "../devices/lock/lock-relay.js";
 import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types.js";
 import { AccessService } from "./access/access-service.js";
 import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
+import { badgeReaderKind } from "./config/badge-schema.js";
+import { fingerprintEnabled } from "./config/fingerprint-schema.js";
 import type { Settings } from "./config/schema.js";
 import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
 import { DoorController } from "./door/door-controller.js";
@@ -17,6 +19,9 @@ import { MqttBridge } from "./mqtt/mqtt-bridge.js";
 import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
+import { loadOrCreateDeviceKey } from "./secrets/device-key.js";
+import { secureDataDir, touchPrivate } from "./store/data-dir.js";
+import { acquireInstanceLock } from "./store/instance-lock.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
@@ -96,6 +101,18 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
 
   async function start(): Promise<void> {
     const g = settings.gpio;
+    // 0. One service per data_dir, decided before any hardware is touched: a second instance
+    // would drive the same relay and decide against its own stale state. data_dir is 0700 and
+    // everything in it 0600, whatever a restore or an older version left behind.
+    const tightened = secureDataDir(settings.data_dir);
+    if (tightened.length > 0)
+      log.warn(
+        { paths: tightened.map((p) => p.path) },
+        "data_dir permissions were too open; set to 0700/0600",
+      );
+    const instance = acquireInstanceLock(settings.data_dir, { door: settings.door_id, nowMs: clock.now() });
+    stopSteps.push(() => instance.release());
+
     // 1. The lock output, driven locked before anything else can go wrong.
     const relayLine = await openOutput(g.relay);
     const relay = new GpioLockRelay(relayLine, clock, settings.door.max_unlock_ms, (err) =>
@@ -105,6 +122,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     await relay.lock();
 
     // 2. Durable state. A database that cannot open stops start-up with the door locked.
+    touchPrivate(databasePath(settings)); // its -wal and -shm get the same 0600
     const db = openDatabase(databasePath(settings));
     stopSteps.push(() => {
       db.close();
@@ -112,6 +130,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const audit = new AuditLog(db, settings.door_id);
     const users = new UserStore(db);
     const credentialKey = loadCredentialKey(settings);
+    // The device's Ed25519 key, created at first start: it signs the chain head (log head, P/head).
+    const deviceKey = loadOrCreateDeviceKey(settings.data_dir);
     const hasher = new CredentialHasher(credentialKey);
     const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
     /** For events where the door must act whatever happens (it is already open, or forced). */
@@ -203,6 +223,14 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       recordSafely({ kind: "system", reason: "fault", detail: { device, detail } });
       indicator.show("fault");
     });
+    bus.on("keypadOverflow", ({ atMs }) => {
+      log.warn("keypad FIFO overflowed: the PIN being typed is discarded");
+      recordSafely({ kind: "system", reason: "keypad_overflow", detail: { device: "keypad" } });
+      // The survivors are a prefix of what was typed: '*' (the keypad's own "clear") drops it, in
+      // order after them, so a '#' typed next cannot submit a truncated PIN.
+      access.keyPressed("*", atMs);
+      indicator.show("denied");
+    });
     bus.on("deviceRecovered", ({ device }) => {
       log.info({ device }, "device recovered");
       recordSafely({ kind: "system", reason: "recovered", detail: { device } });
@@ -220,7 +248,12 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       health,
       door,
       probedLines: { lock: relayLine, door_contact: contactLine, rex: rexLine },
-      otherDevices: ["keypad"],
+      // Every configured device is listed from the start, not only after its first fault.
+      otherDevices: [
+        "keypad",
+        ...(fingerprintEnabled(settings) ? ["fingerprint"] : []),
+        ...(badgeReaderKind(settings) !== "none" ? ["badge_reader"] : []),
+      ],
     });
     supervisor.start();
     stopSteps.push(() => supervisor.stop());
@@ -254,6 +287,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         clock,
         logger,
         credentialKey,
+        deviceKey,
         actions: {
           unlock: async (detail) => void (await access.remoteUnlock(detail)),
           lock: () => door.lock(),
@@ -283,6 +317,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       onKey: (e: DeviceEvents["keyPressed"]) => bus.emit("keyPressed", e),
       onFault: (e: DeviceEvents["deviceFault"]) => bus.emit("deviceFault", e),
       onRecovered: (e: DeviceEvents["deviceRecovered"]) => bus.emit("deviceRecovered", e),
+      onOverflow: (e: DeviceEvents["keypadOverflow"]) => bus.emit("keypadOverflow", e),
     };
     if (k.driver === "pcf8574") return new Pcf8574Keypad({ ...common, scanMs: k.poll_ms });
     if (k.interrupt_gpio === null) return new Tca8418Keypad({ ...common, pollMs: k.poll_ms });

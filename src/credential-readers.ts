@@ -58,6 +58,7 @@ export async function startCredentialReaders(d: CredentialReaderDeps): Promise<C
   let fingerprintDriver: R503Fingerprint | null = null;
   if (fingerprintEnabled(settings)) {
     const f = settings.fingerprint;
+    const log = d.logger.child({ module: "fingerprint" });
     fingerprintDriver = new R503Fingerprint({
       clock,
       opener: d.transports.serial,
@@ -69,6 +70,8 @@ export async function startCredentialReaders(d: CredentialReaderDeps): Promise<C
       events: {
         fingerMatched: (e) => bus.emit("fingerMatched", e),
         fingerUnknown: (e) => bus.emit("fingerUnknown", e),
+        protocolError: ({ detail }) =>
+          log.warn({ detail }, "fingerprint sensor protocol error; answer ignored"),
         ...faults,
       },
     });
@@ -78,7 +81,7 @@ export async function startCredentialReaders(d: CredentialReaderDeps): Promise<C
       users: d.users,
       record: d.record,
       clock,
-      log: d.logger.child({ module: "fingerprint" }),
+      log,
       requestPollMs: f.request_poll_ms,
     });
     fingerprint.start();

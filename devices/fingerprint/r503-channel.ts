@@ -89,6 +89,9 @@ export class R503Channel {
       }, timeoutMs);
       this.pending = entry;
     });
+    // dispose() or a timeout can reject the answer while the write below is still in flight, before
+    // anything awaits it: mark it handled now (the caller still gets the rejection from `return`).
+    answer.catch(() => undefined);
     try {
       await this.link.write(frame);
     } catch (err) {

@@ -1,3 +1,4 @@
+import { callSafely } from "../keypad/keypad.js";
 import type { Clock, DeviceEvents, SerialLink, SerialPortOpener } from "../types.js";
 import { Command, Confirm, DEFAULT_ADDRESS, u16, u32 } from "./packet-codec.js";
 import { type R503Ack, R503Channel } from "./r503-channel.js";
@@ -8,6 +9,13 @@ import {
   FingerprintUnavailableError,
   WrongPasswordError,
 } from "./r503-errors.js";
+import {
+  type IdentifyOutcome,
+  identifyOnce,
+  isHealthyAnswer,
+  searchParams,
+  searchVerdict,
+} from "./r503-identify.js";
 
 export type FingerprintLedMode = "working" | "granted" | "denied" | "idle";
 
@@ -27,6 +35,8 @@ export interface R503Events {
   fingerUnknown?: (e: DeviceEvents["fingerUnknown"]) => void;
   deviceFault?: (e: DeviceEvents["deviceFault"]) => void;
   deviceRecovered?: (e: DeviceEvents["deviceRecovered"]) => void;
+  /** An answer that breaks the protocol (reported once per finger placement; the driver ignores it). */
+  protocolError?: (e: { device: string; detail: string; atMs: number }) => void;
 }
 
 export interface R503FingerprintOptions {
@@ -39,8 +49,17 @@ export interface R503FingerprintOptions {
   commandTimeoutMs?: number;
   /** Pause between GenImg polls, counted from the previous answer. */
   pollIntervalMs?: number;
-  /** Consecutive unanswered polls tolerated before declaring a fault (one lost frame is noise). */
-  pollTimeoutsBeforeFault?: number;
+  /**
+   * A fault is declared when this long passes without a valid answer: an identify poll that ended
+   * in a verdict or a plain "no finger", or any other command answered sensibly. Timeouts, error
+   * codes (0x01), garbage and bad checksums all count as no answer.
+   */
+  faultAfterMs?: number;
+  /**
+   * After a fault, recovery is declared only when a Search works (the handshake probes one); if
+   * the probe's answer is inconclusive, after this long of valid answers instead.
+   */
+  recoveryProbationMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   events?: R503Events;
@@ -53,9 +72,11 @@ const DEVICE = "fingerprint";
 
 /**
  * Driver for R503/R307/AS608 modules: handshake, an identify loop that reports each finger once
- * until it is lifted, guided enrolment, library management and LED feedback. Any fault (timeout,
- * wrong password, port vanished) is reported once, then the port is reopened with exponential
- * back-off until a handshake succeeds, which is reported as recovered.
+ * until it is lifted, guided enrolment, library management and LED feedback. A watchdog declares a
+ * fault when no valid answer came for faultAfterMs (silence, garbage, error codes) or at once when
+ * the port vanishes or the handshake fails; the fault is reported once, then the port is reopened
+ * with exponential back-off. Recovery is reported only once a Search works again (or after a
+ * probation period), so a sensor whose handshake works but whose Search fails stays one fault.
  */
 export class R503Fingerprint {
   private stateName: R503State = "stopped";
@@ -68,7 +89,10 @@ export class R503Fingerprint {
   private cancelTimer: (() => void) | null = null;
   private currentPoll: Promise<void> | null = null;
   private fingerDown = false;
-  private pollTimeouts = 0;
+  /** Why the last answers were not valid, for the fault detail. */
+  private lastProblem: string | null = null;
+  private cancelWatchdog: (() => void) | null = null;
+  private cancelProbation: (() => void) | null = null;
   private librarySizeValue = 0;
   private readonly o: Required<Omit<R503FingerprintOptions, "events">> & { events: R503Events };
 
@@ -79,7 +103,8 @@ export class R503Fingerprint {
       address: DEFAULT_ADDRESS,
       commandTimeoutMs: 1000,
       pollIntervalMs: 200,
-      pollTimeoutsBeforeFault: 2,
+      faultAfterMs: 2000,
+      recoveryProbationMs: 30_000,
       backoffInitialMs: 1000,
       backoffMaxMs: 30_000,
       events: {},
@@ -183,12 +208,18 @@ export class R503Fingerprint {
     const channel = this.channel;
     if (!channel) throw new FingerprintUnavailableError(`fingerprint sensor is ${this.stateName}`);
     const session = this.session;
+    let ack: R503Ack;
     try {
-      return await channel.send(command, params);
+      ack = await channel.send(command, params);
     } catch (err) {
       if (err instanceof FingerprintTimeoutError && session === this.session) this.fault(err.message);
       throw err;
     }
+    if (session === this.session) {
+      if (isHealthyAnswer(ack.code)) this.answeredWell();
+      else this.lastProblem = errorForCode(command, ack.code).message;
+    }
+    return ack;
   }
 
   private async expectOk(command: number, params?: Uint8Array): Promise<R503Ack> {
@@ -202,6 +233,7 @@ export class R503Fingerprint {
   private async connect(): Promise<boolean> {
     const session = ++this.session;
     this.stateName = this.faulted ? "recovering" : "connecting";
+    let searchWorks = false;
     try {
       const link = await this.o.opener.open(this.o.path, this.o.baudRate);
       if (session !== this.session) {
@@ -219,6 +251,7 @@ export class R503Fingerprint {
       if (sys.code !== Confirm.ok) throw errorForCode(Command.ReadSysPara, sys.code);
       if (session !== this.session) return false;
       this.librarySizeValue = sys.data.readUInt16BE(4);
+      if (this.faulted) searchWorks = await this.probeSearch(this.channel);
     } catch (err) {
       if (session === this.session) {
         const detail = err instanceof WrongPasswordError ? "wrong module password" : (err as Error).message;
@@ -226,24 +259,67 @@ export class R503Fingerprint {
       }
       return false;
     }
+    if (session !== this.session) return false;
     this.stateName = "ready";
-    this.backoffMs = this.o.backoffInitialMs;
-    this.pollTimeouts = 0;
-    this.fingerDown = false;
-    if (this.faulted) {
-      this.faulted = false;
-      this.o.events.deviceRecovered?.({ device: DEVICE, atMs: this.o.clock.now() });
-    }
+    // A finger left on the glass through an outage was maybe read already: wait for a lift.
+    this.fingerDown = this.faulted;
+    this.answeredWell();
+    if (searchWorks) this.recovered();
+    else if (this.faulted) this.startProbation(session);
+    else this.backoffMs = this.o.backoffInitialMs;
     this.schedulePoll(0);
     return true;
   }
 
-  /** Reports the fault (once per outage), drops the link and schedules a reconnect. */
+  /**
+   * After a fault the handshake alone proves little (a module can answer VfyPwd and still fail
+   * every Search): search buffer 1 once. A verdict proves it works; silence is still the fault;
+   * any other answer leaves the decision to the probation period. (Unverified on hardware: what a
+   * real module answers for an empty buffer; 09 is expected, an error code falls back to probation.)
+   */
+  private async probeSearch(channel: R503Channel): Promise<boolean> {
+    const verdict = searchVerdict(await channel.send(Command.Search, searchParams(this.librarySizeValue)));
+    if (verdict.kind === "matched" || verdict.kind === "unknown") return true;
+    this.lastProblem = verdict.kind === "problem" || verdict.kind === "malformed" ? verdict.detail : null;
+    return false;
+  }
+
+  private startProbation(session: number): void {
+    this.cancelProbation?.();
+    this.cancelProbation = this.o.clock.setTimeout(() => {
+      this.cancelProbation = null;
+      if (session === this.session && this.faulted && this.stateName !== "recovering") this.recovered();
+    }, this.o.recoveryProbationMs);
+  }
+
+  private recovered(): void {
+    this.cancelProbation?.();
+    this.cancelProbation = null;
+    this.backoffMs = this.o.backoffInitialMs;
+    if (!this.faulted) return;
+    this.faulted = false;
+    callSafely(this.o.events.deviceRecovered, { device: DEVICE, atMs: this.o.clock.now() });
+  }
+
+  /** A valid answer: the sensor works. Re-arms the watchdog. */
+  private answeredWell(): void {
+    this.lastProblem = null;
+    this.cancelWatchdog?.();
+    const session = this.session;
+    this.cancelWatchdog = this.o.clock.setTimeout(() => {
+      this.cancelWatchdog = null;
+      if (session !== this.session || (this.stateName !== "ready" && this.stateName !== "enrolling")) return;
+      const silence = `no valid answer for ${this.o.faultAfterMs} ms`;
+      this.fault(this.lastProblem ? `${this.lastProblem}; ${silence}` : silence);
+    }, this.o.faultAfterMs);
+  }
+
+  /** Reports the fault (once until it really recovers), drops the link and schedules a reconnect. */
   private fault(detail: string): void {
     if (this.stateName === "stopped") return;
     if (!this.faulted) {
       this.faulted = true;
-      this.o.events.deviceFault?.({ device: DEVICE, detail, atMs: this.o.clock.now() });
+      callSafely(this.o.events.deviceFault, { device: DEVICE, detail, atMs: this.o.clock.now() });
     }
     this.stateName = "recovering";
     void this.teardown();
@@ -259,6 +335,10 @@ export class R503Fingerprint {
     this.session++;
     this.cancelTimer?.();
     this.cancelTimer = null;
+    this.cancelWatchdog?.();
+    this.cancelWatchdog = null;
+    this.cancelProbation?.();
+    this.cancelProbation = null;
     this.channel?.dispose();
     this.channel = null;
     const link = this.link;
@@ -280,13 +360,14 @@ export class R503Fingerprint {
     const channel = this.channel;
     if (!channel) return;
     try {
-      await this.identifyStep(channel);
-      this.pollTimeouts = 0;
+      this.onIdentified(
+        await identifyOnce((c, p) => channel.send(c, p), this.librarySizeValue, this.fingerDown),
+      );
     } catch (err) {
       if (session !== this.session) return;
-      if (err instanceof FingerprintTimeoutError && ++this.pollTimeouts < this.o.pollTimeoutsBeforeFault) {
-        // One lost or corrupted answer is line noise: poll again before calling it a fault.
-      } else {
+      // A lost or corrupted answer is noise until the watchdog says otherwise: poll again.
+      if (err instanceof FingerprintTimeoutError) this.lastProblem = err.message;
+      else {
         this.fault((err as Error).message);
         return;
       }
@@ -294,29 +375,25 @@ export class R503Fingerprint {
     if (session === this.session && this.stateName === "ready") this.schedulePoll(this.o.pollIntervalMs);
   }
 
-  /** GenImg -> (new finger) Img2Tz(1) -> Search(1, 0, library size) -> one event per placement. */
-  private async identifyStep(channel: R503Channel): Promise<void> {
-    const image = await channel.send(Command.GenImg);
-    if (image.code === Confirm.noFinger) {
-      this.fingerDown = false;
+  private onIdentified(outcome: IdentifyOutcome): void {
+    const atMs = this.o.clock.now();
+    if (outcome.kind === "problem" || outcome.kind === "malformed") {
+      this.lastProblem = outcome.detail;
+      if (outcome.kind === "malformed") {
+        // Reported once, then this finger waits for a lift instead of being searched every poll.
+        this.fingerDown = true;
+        callSafely(this.o.events.protocolError, { device: DEVICE, detail: outcome.detail, atMs });
+      }
       return;
     }
-    if (image.code !== Confirm.ok || this.fingerDown) return;
-    const features = await channel.send(Command.Img2Tz, Buffer.of(1));
-    // A smudged capture is not a verdict: try again on the next poll.
-    if (features.code !== Confirm.ok) return;
-    const search = await channel.send(
-      Command.Search,
-      Buffer.concat([Buffer.of(1), u16(0), u16(this.librarySizeValue)]),
-    );
-    if (search.code === Confirm.ok && search.data.length >= 4) {
-      this.fingerDown = true;
-      const slot = search.data.readUInt16BE(0);
-      const score = search.data.readUInt16BE(2);
-      this.o.events.fingerMatched?.({ slot, score, atMs: this.o.clock.now() });
-    } else if (search.code === Confirm.notFound) {
-      this.fingerDown = true;
-      this.o.events.fingerUnknown?.({ atMs: this.o.clock.now() });
-    }
+    // lifted, held, smudged (a poor capture: try again next poll), or a verdict: all valid answers.
+    if (outcome.kind === "lifted") this.fingerDown = false;
+    this.answeredWell();
+    if (outcome.kind !== "matched" && outcome.kind !== "unknown") return;
+    this.fingerDown = true;
+    this.recovered(); // a Search worked: whatever was wrong is over
+    if (outcome.kind === "matched")
+      callSafely(this.o.events.fingerMatched, { slot: outcome.slot, score: outcome.score, atMs });
+    else callSafely(this.o.events.fingerUnknown, { atMs });
   }
 }

@@ -33,7 +33,8 @@ import {
  * K_INT while events are still queued gives a fresh INT edge (we watch edges, not levels).
  * OVR_FLOW_M=0 (new events are lost on overflow, the oldest kept): a PIN is typed first
  * digit first, so the survivors are a prefix and the terminating "#" is the part that is
- * lost, never submitted with a truncated PIN. With OVR_FLOW_M=1 the survivors would be a
+ * lost. The prefix still sits in the PIN entry, so onOverflow must discard it (src/app.ts does),
+ * or a "#" typed next would submit it. With OVR_FLOW_M=1 the survivors would be a
  * suffix ending in "#": a shorter code submitted as if typed. AI=0: we access one register
  * per transaction, so the pointer never auto-increments.
  */

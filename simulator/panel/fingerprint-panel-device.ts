@@ -1,4 +1,4 @@
-import { Command } from "../../devices/fingerprint/packet-codec.js";
+import { Command, Confirm } from "../../devices/fingerprint/packet-codec.js";
 import type { VirtualR503 } from "../virtual-r503.js";
 import type { PanelAction, PanelDevice } from "./panel-device.js";
 
@@ -31,6 +31,16 @@ export function fingerprintPanelDevice(sensor: VirtualR503, opts: FingerprintPan
   // finger twice); once the sensor has stored it, the next "new finger" is another one.
   let newGeneration = 1;
   const newFingerId = () => `new-finger-${newGeneration}`;
+  // What the sensor reported to the controller's last capture (GenImg): shows when a lift has been
+  // seen, which the controller needs before it reads the next touch as a new finger.
+  let sees = "nothing yet";
+  sensor.onCommand((code, confirm) => {
+    if (code !== Command.GenImg) return;
+    const now = confirm === Confirm.noFinger ? "no finger" : "a finger";
+    if (now === sees) return;
+    sees = now;
+    notify();
+  });
   const stored = (id: string) => {
     for (let slot = 0; slot < sensor.librarySize; slot++) if (sensor.templateAt(slot) === id) return true;
     return false;
@@ -71,6 +81,7 @@ export function fingerprintPanelDevice(sensor: VirtualR503, opts: FingerprintPan
       const led = sensor.led;
       return {
         finger: placed ?? "none",
+        sensor_sees: sees,
         led: led === null || led.control === 4 ? "off" : `colour ${led.colour}`,
         templates: sensor.templateCount,
       };

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { KeypadKey } from "../../devices/types.js";
 import type { Simulator } from "../simulator.js";
 import type { PanelAction, PanelDevice } from "./panel-device.js";
 
@@ -155,7 +154,8 @@ export class SimPanelServer {
       const keys = body.keys;
       if (typeof keys !== "string" || !KEYS.test(keys))
         throw new PanelError(400, "keys are 0-9, * and #", "keys");
-      for (const key of keys) this.sim.keypad.press(key as KeypadKey);
+      // Paced like a person: the answer comes at once, the keys go down and up over the next moments.
+      void this.sim.typeKeys(keys);
       return;
     }
     if (path === "/sim/rex") return this.sim.pressExit();

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Clock } from "../../devices/types.js";
 import type { AuditLog } from "../audit/audit-log.js";
@@ -21,6 +22,27 @@ export function requirePinFormat(pin: string, policy: { minLength: number; maxLe
   if (!/^[0-9]+$/.test(pin) || pin.length < minLength || pin.length > maxLength) {
     throw new StoreError(`a PIN is ${minLength} to ${maxLength} digits`);
   }
+}
+
+/**
+ * Sets a PIN drawn uniformly at random (6 digits, or the nearest length the policy allows),
+ * drawing again while the value is taken: the admin never sees a refused value, so a random PIN
+ * reveals nothing about other people's PINs. The PIN is returned to be shown once.
+ */
+export function setRandomPin<T>(
+  policy: { minLength: number; maxLength: number },
+  set: (pin: string) => T,
+): { result: T; pin: string } {
+  const length = Math.min(policy.maxLength, Math.max(policy.minLength, 6));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const pin = String(randomInt(10 ** length)).padStart(length, "0");
+    try {
+      return { result: set(pin), pin };
+    } catch (err) {
+      if (!(err instanceof StoreError && /not available/.test(err.message))) throw err;
+    }
+  }
+  throw new StoreError("no free PIN found after 100 draws; raise pin.max_length");
 }
 
 /** The operating-system account making a change, so the log answers "who did this". */
@@ -83,6 +105,12 @@ export class AdminService {
     this.users.setCredential(user.id, "pin", this.hasher.hash("pin", pin), this.clock.now());
     this.note("pin_set", user);
     return user;
+  }
+
+  /** A random PIN for this person; returns it once (see setRandomPin). */
+  setRandomPin(nameOrCode: string): { user: User; pin: string } {
+    const { result, pin } = setRandomPin(this.pinPolicy, (p) => this.setPin(nameOrCode, p));
+    return { user: result, pin };
   }
 
   private summary(u: User): UserSummary {

@@ -1,11 +1,12 @@
 import { createInterface } from "node:readline";
-import type { Clock, KeypadKey } from "../../devices/types.js";
+import type { Clock } from "../../devices/types.js";
 import type { Simulator } from "../../simulator/simulator.js";
 import type { App } from "../app.js";
 import type { AuditRecord } from "../audit/audit-log.js";
 
 export const CONSOLE_HELP = `commands:
-  press KEYS       type on the keypad, e.g. press 1234#   (* clears, # submits)
+  press KEYS       type on the keypad like a person (a key every 160 ms), e.g. press 1234#
+                   (* clears, # submits)
   door push        push the door (opens only while the bolt is released)
   door release     let go: the door swings shut
   door force       break the door open
@@ -44,6 +45,10 @@ export class SimConsole {
     private readonly sim: Simulator,
     private readonly clock: Clock,
     private readonly out: (line: string) => void,
+    /** How time passes between commands: real time under `npm start`, the fake clock in tests. */
+    private readonly timing: { sleep: (ms: number) => Promise<void> } = {
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
   ) {}
 
   attach(): () => void {
@@ -70,7 +75,8 @@ export class SimConsole {
       case "press":
         if (!arg || [...arg].some((k) => !KEYS.has(k)))
           return this.error("press: keys are 0-9, * and #, e.g. press 1234#");
-        for (const key of arg) this.sim.keypad.press(key as KeypadKey);
+        // Paced like a person (sim.typeKeys): all at once, a long PIN overflows the keypad FIFO.
+        await this.settleUntil(this.sim.typeKeys(arg));
         await this.settle(100);
         return true;
       case "door":
@@ -153,9 +159,18 @@ export class SimConsole {
     return true;
   }
 
-  /** Real time passes: the simulator runs on the system clock in `npm start`. */
+  /** Lets time pass in small steps until done settles (the fake clock only moves when told). */
+  private async settleUntil(done: Promise<void>): Promise<void> {
+    let finished = false;
+    void done.finally(() => {
+      finished = true;
+    });
+    while (!finished) await this.timing.sleep(20);
+  }
+
+  /** Lets time pass: the simulator runs on the system clock in `npm start`. */
   private async settle(ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await this.timing.sleep(ms);
     await this.app.services.access.idle();
   }
 }

@@ -17,8 +17,9 @@ export const webSchema = z
       .default(30),
     login: z
       .object({
-        /** Consecutive wrong passwords before the account is locked. */
+        /** Consecutive wrong passwords for one name from one address before that pair is throttled (never the account for everyone). */
         max_failures: z.number().int().min(1).max(100).default(5),
+        /** The first throttle; each repeat doubles it, up to an hour. */
         lockout_s: z.number().int().min(1).max(86_400).default(300),
         /** Login attempts allowed per client address per minute, whatever the account. */
         per_minute: z.number().int().min(1).max(1000).default(10),

@@ -1,4 +1,5 @@
 import type { BackendChoice } from "../config/hardware-schema.js";
+import type { ServiceSensorAnswer } from "./service-sensor-check.js";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 
@@ -25,11 +26,15 @@ export interface DoctorProbes {
   i2cReadRegister(busNumber: number, addr: number, reg: number): Promise<number>;
   /** Sends VfyPwd (default password 0) and resolves with the confirmation code; throws on silence. */
   fingerprintVerifyPassword(port: string, baud: number): Promise<number>;
+  /** Asks the running service, through its database, to read the sensor it holds. */
+  fingerprintThroughService(databasePath: string): Promise<ServiceSensorAnswer>;
   /** Creates and removes a file in dir; throws when it cannot. */
   writeProbeFile(dir: string): Promise<void>;
   /** Result of PRAGMA integrity_check ("ok" when sound), or null when there is no database yet. */
   databaseIntegrity(path: string): Promise<string | null>;
   freeBytes(dir: string): Promise<number>;
+  /** data_dir and files in it whose mode is not 0700 / 0600 (none when data_dir does not exist). */
+  dataDirModes?(dir: string): Promise<Array<{ path: string; mode: number; expected: number }>>;
   /** timedatectl's NTPSynchronized, or null when it cannot be asked (no systemd, no timedatectl). */
   clockSynchronized(): Promise<boolean | null>;
 }
@@ -138,6 +143,7 @@ export async function checkFingerprint(
   b: BackendChoice,
   fingerprint: { port: string; baud: number } | null,
   p: DoctorProbes,
+  databasePath: string,
 ): Promise<CheckResult[]> {
   if (!fingerprint) return [];
   const name = `fingerprint ${fingerprint.port} (${b.serial})`;
@@ -158,21 +164,67 @@ export async function checkFingerprint(
         "add the service user to the dialout group",
       ),
     ];
-  return [
-    await safely(
+  try {
+    const code = await p.fingerprintVerifyPassword(fingerprint.port, fingerprint.baud);
+    return [verifyPasswordResult(name, code, fingerprint.baud)];
+  } catch (err) {
+    if (PORT_HELD.test(message(err)))
+      return [await checkThroughService(name, fingerprint.port, databasePath, p)];
+    return [
+      fail(name, message(err), `check TX/RX (crossed), 3.3 V supply and the baud rate (${fingerprint.baud})`),
+    ];
+  }
+}
+
+/** serialport's exclusive lock ("Cannot lock port", EAGAIN) or a busy device: another process has it. */
+const PORT_HELD = /cannot lock port|resource temporarily unavailable|EBUSY|EAGAIN|port is busy/i;
+
+function verifyPasswordResult(name: string, code: number, baud: number): CheckResult {
+  if (code === 0) return pass(name, "answered VfyPwd: password accepted");
+  const answered = `VfyPwd answered with code 0x${code.toString(16).padStart(2, "0")}`;
+  if (code === 0x13)
+    return fail(
       name,
-      `check TX/RX (crossed), 3.3 V supply and the baud rate (${fingerprint.baud})`,
-      async () => {
-        const code = await p.fingerprintVerifyPassword(fingerprint.port, fingerprint.baud);
-        if (code === 0) return pass(name, "answered VfyPwd: password accepted");
-        return fail(
-          name,
-          `VfyPwd answered with code 0x${code.toString(16)}`,
-          "the module has a non-default password; reset it or configure it",
-        );
-      },
-    ),
-  ];
+      `${answered} (wrong password)`,
+      "the module has a non-default password; reset it or configure it",
+    );
+  if (code === 0x01)
+    return fail(
+      name,
+      `${answered} (the module could not read the packet)`,
+      `check the baud rate (${baud}), a noisy or long line and the ground between the boards`,
+    );
+  return fail(
+    name,
+    answered,
+    "an unexpected answer: is this an R503-compatible module? see hardware/WIRING.md",
+  );
+}
+
+/** The port is held: if by the running service, ask it instead of giving a wiring hint. */
+async function checkThroughService(
+  name: string,
+  port: string,
+  databasePath: string,
+  p: DoctorProbes,
+): Promise<CheckResult> {
+  const answer = await p.fingerprintThroughService(databasePath).catch(() => ({ answered: false }) as const);
+  if (!answer.answered)
+    return fail(
+      name,
+      `${port} is held by another program (not an answering doorward service)`,
+      `find it with \`fuser -v ${port}\` and stop it`,
+    );
+  if (answer.error === null)
+    return pass(
+      name,
+      `held by the running doorward service, which reads the sensor: ${answer.templates} templates, library size ${answer.librarySize}`,
+    );
+  return fail(
+    name,
+    `held by the running doorward service, which reports: ${answer.error}`,
+    "the service's fault rows (doorward log tail) say since when; then see hardware/WIRING.md",
+  );
 }
 
 /** The groups the chosen backends need: gpio for onoff, i2c for i2c-bus, dialout for serial ports. */
@@ -238,6 +290,21 @@ export async function checkDatabase(
       },
     ),
   );
+  const modes = p.dataDirModes;
+  if (modes) {
+    results.push(
+      await safely("data_dir permissions", `chmod 700 ${dataDir} and 600 the files in it`, async () => {
+        const wrong = await modes(dataDir);
+        if (wrong.length === 0) return pass("data_dir permissions", "0700, files 0600");
+        const octal = (m: number) => m.toString(8).padStart(4, "0");
+        return warn(
+          "data_dir permissions",
+          wrong.map((w) => `${w.path} is ${octal(w.mode)}, expected ${octal(w.expected)}`).join("; "),
+          `chmod ${octal(0o700)} ${dataDir} and ${octal(0o600)} the files in it (the service also does at start)`,
+        );
+      }),
+    );
+  }
   results.push(
     await safely("free disk", "free space on the data_dir filesystem", async () => {
       const free = await p.freeBytes(dataDir);

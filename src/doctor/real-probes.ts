@@ -5,6 +5,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { systemClock } from "../../devices/system-clock.js";
+import { dataDirModeProblems } from "../store/data-dir.js";
 import type { DoctorProbes } from "./checks.js";
 
 const run = promisify(execFile);
@@ -73,6 +74,22 @@ export const realDoctorProbes: DoctorProbes = {
       await link.close().catch(() => {});
     }
   },
+  async fingerprintThroughService(databasePath) {
+    if (!existsSync(databasePath)) return { answered: false };
+    const { openDatabase } = await import("../store/open-database.js");
+    const { SensorRequestStore } = await import("../store/sensor-request-store.js");
+    const { checkSensorThroughService } = await import("./service-sensor-check.js");
+    const db = openDatabase(databasePath);
+    try {
+      return await checkSensorThroughService({
+        requests: new SensorRequestStore(db),
+        now: () => systemClock.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      });
+    } finally {
+      db.close();
+    }
+  },
   async writeProbeFile(dir) {
     if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
     const file = join(dir, `.doorward-doctor-${process.pid}`);
@@ -90,6 +107,9 @@ export const realDoctorProbes: DoctorProbes = {
     } finally {
       db.close();
     }
+  },
+  async dataDirModes(dir) {
+    return existsSync(dir) ? dataDirModeProblems(dir) : [];
   },
   async freeBytes(dir) {
     const s = await statfs(existsSync(dir) ? dir : ".");

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Clock } from "../../devices/types.js";
 import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
@@ -11,6 +12,7 @@ import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
+import { HeadPublisher } from "./head-publisher.js";
 import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
 import { ResendResponder, resendTopic } from "./resend-responder.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
@@ -24,6 +26,8 @@ export interface MqttBridgeDeps {
   logger: Logger;
   /** Key for the Home Assistant unlock code hash (the credential key). */
   credentialKey: Buffer;
+  /** The device's Ed25519 key: signs the chain head published on `P/head` (none: no head). */
+  deviceKey?: KeyObject;
   actions: RemoteActions;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
@@ -65,6 +69,7 @@ export class MqttBridge {
   private ackWaiters: Array<() => void> = [];
   private readonly reportedFailures = new Set<string>();
   private lastResyncMs = Number.NEGATIVE_INFINITY;
+  private readonly head: HeadPublisher | null;
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -96,6 +101,20 @@ export class MqttBridge {
       requestResync: (have) => this.requestResync(have),
       publishDiscovery: () => this.publishDiscovery(),
     });
+    const key = deps.deviceKey;
+    this.head = key
+      ? new HeadPublisher({
+          db: deps.db,
+          door: deps.settings.door_id,
+          key,
+          clock: deps.clock,
+          publish: (payload) => {
+            if (!this.connected || !this.client) return false;
+            this.client.publish(this.topics.head, payload, { qos: 1, retain: true });
+            return true;
+          },
+        })
+      : null;
   }
 
   start(): void {
@@ -128,16 +147,21 @@ export class MqttBridge {
       }
     });
     this.unsubscribers.push(
-      this.deps.audit.onAppend(() => this.schedulePump()),
+      this.deps.audit.onAppend((record) => {
+        this.schedulePump();
+        this.head?.appended(record.seq);
+      }),
       this.deps.door.onChange(() => this.publishState()),
     );
     this.poll();
+    this.head?.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.cancelPoll?.();
+    this.head?.stop();
     this.saveCursor();
     const client = this.client;
     if (!client) return;
@@ -213,6 +237,7 @@ export class MqttBridge {
     });
     this.publishDiscovery();
     this.publishState();
+    this.head?.connected();
     this.schedulePump();
   }
 

@@ -1,4 +1,5 @@
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
+import { adminSessionsMigration } from "./migrations/admin-sessions.js";
 import { credentialsMigration } from "./migrations/credentials.js";
 import { mqttMigration } from "./migrations/mqtt.js";
 /**
@@ -61,4 +62,5 @@ export const migrations: Migration[] = [
   credentialsMigration,
   adminAccountsMigration,
   policyRevisionMigration,
+  adminSessionsMigration,
 ];

@@ -24,6 +24,7 @@ function healthyPi(over: Partial<DoctorProbes> = {}): DoctorProbes {
     user: async () => ({ name: "doorward", groups: ["doorward", "gpio", "i2c", "dialout"] }),
     i2cReadRegister: async () => 0,
     fingerprintVerifyPassword: async () => 0,
+    fingerprintThroughService: async () => ({ answered: false }),
     writeProbeFile: async () => {},
     databaseIntegrity: async () => "ok",
     freeBytes: async () => 10 * 1024 ** 3,
@@ -107,6 +108,57 @@ describe("doorward doctor", () => {
       status: "fail",
       fix: expect.stringMatching(/TX\/RX/),
     });
+  });
+
+  it("a port held by the running service is checked through the service, not given a wiring hint (F5)", async () => {
+    const s = piSettings({ fingerprint: { enabled: true, port: "/dev/ttyAMA0", baud: 57600 } });
+    const locked = async (): Promise<number> => {
+      throw new Error("Error Resource temporarily unavailable Cannot lock port");
+    };
+    const asked: string[] = [];
+    const fingerprintRow = async (over: Partial<DoctorProbes>) =>
+      (await runDoctor(s, healthyPi({ fingerprintVerifyPassword: locked, ...over }))).find((r) =>
+        r.name.startsWith("fingerprint"),
+      );
+    expect(
+      await fingerprintRow({
+        fingerprintThroughService: async (db) => {
+          asked.push(db);
+          return { answered: true, error: null, templates: 3, librarySize: 200 };
+        },
+      }),
+    ).toMatchObject({
+      status: "pass",
+      detail: "held by the running doorward service, which reads the sensor: 3 templates, library size 200",
+    });
+    expect(asked).toEqual(["/var/lib/doorward/doorward.db"]);
+    const failing = await fingerprintRow({
+      fingerprintThroughService: async () => ({ answered: true, error: "fingerprint sensor is recovering" }),
+    });
+    expect(failing).toMatchObject({
+      status: "fail",
+      detail: "held by the running doorward service, which reports: fingerprint sensor is recovering",
+    });
+    expect(failing?.fix).not.toMatch(/TX\/RX/);
+    expect(await fingerprintRow({})).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("held by another program"),
+      fix: expect.stringContaining("fuser -v /dev/ttyAMA0"),
+    });
+  });
+
+  it("VfyPwd answered 0x01 is a packet error with a baud-rate hint, not a password one (F3)", async () => {
+    const s = piSettings({ fingerprint: { enabled: true, port: "/dev/ttyAMA0", baud: 57600 } });
+    const row = async (code: number) =>
+      (await runDoctor(s, healthyPi({ fingerprintVerifyPassword: async () => code }))).find((r) =>
+        r.name.startsWith("fingerprint"),
+      );
+    const packetError = await row(0x01);
+    expect(packetError).toMatchObject({ status: "fail", detail: expect.stringContaining("0x01") });
+    expect(packetError?.fix).not.toMatch(/password/);
+    expect(packetError?.fix).toContain("baud rate (57600)");
+    expect((await row(0x13))?.fix).toContain("non-default password");
+    expect((await row(0x42))?.fix).not.toMatch(/password/);
   });
 
   it("groups, database, disk and clock each fail or warn with a fix", async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addAdmin,
   type ControllerProcess,
+  runCli,
   startControllerProcess,
   writeConfig,
 } from "./controller-process.js";
@@ -33,13 +34,15 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
   let browser: Browser;
   let admin: Page;
   let dir: string;
+  let config: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "doorward-e2e-"));
-    const config = writeConfig(dir);
+    config = writeConfig(dir);
+    // The first start creates the database; accounts are added next to the running service.
+    controller = await startControllerProcess(config);
     addAdmin(config, "ada", "correct horse battery");
     addAdmin(config, "lockme", "another long password");
-    controller = await startControllerProcess(config);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -82,7 +85,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await expect.poll(() => admin.locator("#st-lock").textContent()).toBe("locked");
   });
 
-  it("locks an account after repeated wrong passwords", async () => {
+  it("throttles a name from this address after repeated wrong passwords", async () => {
     const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
     await page.goto(controller.adminUrl);
     await page.getByLabel("Admin name").fill("lockme");
@@ -96,7 +99,21 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await page.getByRole("button", { name: "Log in" }).click();
     await expect
       .poll(() => page.locator("#login-error").textContent())
-      .toMatch(/locked after repeated wrong passwords/);
+      .toMatch(/too many wrong passwords for this name from your address/);
+    await page.close();
+  });
+
+  it("shows that the session ended when the admin is removed from the CLI while the page is open", async () => {
+    addAdmin(config, "victim", "victim long password");
+    const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+    await page.goto(controller.adminUrl);
+    await page.getByLabel("Admin name").fill("victim");
+    await page.getByLabel("Password").fill("victim long password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator("#me").filter({ hasText: "victim" }).waitFor();
+    runCli(config, ["admin", "remove", "victim"]);
+    await expect.poll(() => page.locator("#login-error").textContent()).toMatch(/session was ended/);
+    expect(await page.locator("#login-view").isVisible()).toBe(true);
     await page.close();
   });
 
@@ -157,8 +174,10 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
       .waitFor();
 
     // As a person would: the sensor must see the finger lifted (it polls every 200 ms) before
-    // the next touch counts as a new one.
-    await panel.waitForTimeout(600);
+    // the next touch counts as a new one. The panel shows what the sensor last reported.
+    await expect
+      .poll(() => panel.locator("#state-fingerprint").textContent())
+      .toContain("sensor sees: no finger");
     await finger("Place Grace's finger");
     const granted = panel.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
     await granted.waitFor();
@@ -266,6 +285,19 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     const row = admin.locator("#sched-rows tr", { hasText: "office" });
     await expect.poll(() => row.locator('td[data-h="Windows"]').textContent()).toMatch(/^mon 06:00-22:00/);
     expect(await row.locator('td[data-h="People"]').textContent()).toBe("1");
+  });
+
+  it("generates a random PIN for Grace and shows it once in the dialog", async () => {
+    await admin.getByRole("link", { name: "People" }).click();
+    await admin
+      .getByRole("row")
+      .filter({ hasText: "Grace" })
+      .getByRole("button", { name: "Set PIN" })
+      .click();
+    await admin.getByRole("button", { name: "Generate a random PIN" }).click();
+    await expect.poll(() => admin.locator("#pin-shown").textContent()).toMatch(/^New PIN: [0-9]{6}\./);
+    await admin.getByRole("button", { name: "Close" }).click();
+    expect(await admin.locator("#pin-shown").textContent()).toBe("");
   });
 
   it("unlocks once only after a confirmation", async () => {

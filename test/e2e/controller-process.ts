@@ -21,6 +21,13 @@ export function addAdmin(config: string, name: string, password: string): void {
   if (r.status !== 0) throw new Error(`admin add failed: ${r.stderr}`);
 }
 
+/** Runs one CLI command as its own process (as an admin at the console would), failing loudly. */
+export function runCli(config: string, args: string[]): string {
+  const r = spawnSync(process.execPath, [BIN, ...args, "--config", config], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`doorward ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
 export function writeConfig(dir: string, sections = "web: {port: 0}\nsimulator_panel: {port: 0}\n"): string {
   const path = join(dir, "config.yaml");
   writeFileSync(path, `data_dir: ${join(dir, "data")}\nlog_level: warn\n${sections}`);

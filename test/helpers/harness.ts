@@ -26,7 +26,12 @@ export function tempDir(prefix = "doorward-"): string {
 /** The whole controller on the simulator, on a fake clock, with its database in a temp dir. */
 export async function startHarness(
   overrides: Record<string, unknown> = {},
-  opts: { beforeStart?: (sim: Simulator) => void; logger?: Logger } = {},
+  opts: {
+    beforeStart?: (sim: Simulator) => void;
+    /** Runs after the app is created and before it starts (e.g. to add a bus listener ahead of the app's own). */
+    beforeAppStart?: (app: App) => void;
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   const clock = new FakeClock();
   const settings = parseSettings({ data_dir: tempDir(), log_level: "silent", ...overrides });
@@ -38,6 +43,7 @@ export async function startHarness(
     clock,
     logger: opts.logger ?? createLogger("silent"),
   });
+  opts.beforeAppStart?.(app);
   await app.start();
   await clock.advance(0);
   return {

@@ -18,6 +18,7 @@ describe("doorward start --simulate with a scripted console", () => {
       "door release",
       "wait 200",
       "press 0000#",
+      "press 12345678#",
       "bogus",
       "status",
       "quit",
@@ -36,6 +37,9 @@ describe("doorward start --simulate with a scripted console", () => {
     expect(out).toContain("door: opened");
     expect(out).toMatch(/event #\d+ \S+ door door_closed/);
     expect(out).toMatch(/access unknown_credential denied via pin/);
+    // An 8-digit PIN typed in one `press` reaches the controller whole (paced keys, no FIFO overflow).
+    expect(out.match(/access unknown_credential denied via pin/g)).toHaveLength(2);
+    expect(out).not.toContain("keypad_overflow");
     expect(out).toContain("error: unknown command 'bogus'");
     expect(out).toContain("stopped; lock driven locked");
     // The device secret was created readable by the service user only.

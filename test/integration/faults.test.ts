@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { captureLogger } from "../helpers/capture-logger.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 
 let h: Harness;
@@ -58,12 +59,25 @@ describe("fail-secure", () => {
   });
 
   it("a listener that throws on the event bus does not stop the others", async () => {
-    h = await startHarness();
+    const { logger, lines } = captureLogger("error");
+    // Registered before the app's own listeners, so the access service's listener comes after it:
+    // without the bus's isolation the throw would end the loop (and the keypad driver's own
+    // try/catch would swallow it), and the PIN would never reach the access service.
+    h = await startHarness(
+      {},
+      {
+        logger,
+        beforeAppStart: (app) =>
+          app.bus.on("keyPressed", () => {
+            throw new Error("buggy listener");
+          }),
+      },
+    );
     h.addUserWithPin("alice", "1234");
-    h.app.bus.on("keyPressed", () => {
-      throw new Error("buggy listener");
-    });
     await h.type("1234#");
     expect(h.sim.door.boltReleased).toBe(true);
+    const reported = lines.filter((l) => l.msg === "event listener failed");
+    expect(reported).toHaveLength(5); // one per key, each reported rather than swallowed
+    expect(reported[0]).toMatchObject({ event: "keyPressed", err: { message: "buggy listener" } });
   });
 });

@@ -23,6 +23,16 @@ describe("signed remote commands", () => {
   ): Promise<Harness> {
     if (!keepKey) pair = generateAdminKeyPair();
     key = createPrivateKey(pair.privatePem);
+    // The bridge subscribes to its command topics, then publishes its state. Once that state arrives
+    // live (retain flag clear: not a retained copy from an earlier run), the broker has handled the
+    // SUBSCRIBE, so commands published from here on reach the door.
+    const stateTopic = `doorward/${door}/state`;
+    let subscribed = false;
+    const onState = (topic: string, _payload: Buffer, packet: { retain: boolean }) => {
+      if (topic === stateTopic && !packet.retain) subscribed = true;
+    };
+    admin.on("message", onState);
+    await admin.subscribeAsync(stateTopic, { qos: 1 });
     const harness = await startHarness({
       ...top,
       door_id: door,
@@ -36,8 +46,9 @@ describe("signed remote commands", () => {
       },
     });
     cleanups.push(() => harness.app.stop());
-    await waitUntil(() => harness.app.services.mqtt?.isConnected() === true);
-    await new Promise((r) => setTimeout(r, 50)); // let the SUBSCRIBE complete
+    await waitUntil(() => harness.app.services.mqtt?.isConnected() === true && subscribed);
+    admin.off("message", onState);
+    await admin.unsubscribeAsync(stateTopic);
     return harness;
   }
 
@@ -185,8 +196,10 @@ describe("signed remote commands", () => {
     h = await start();
     const refusals = () => rows().filter((r) => r.reason === "malformed").length;
     for (let i = 0; i < 40; i++) await admin.publishAsync(commandTopic(), `junk ${i}`, { qos: 1 });
-    await waitUntil(() => refusals() === 30);
-    await new Promise((r) => setTimeout(r, 100)); // the other 10 arrive and are only counted
+    // A signed lock after the junk: messages from one publisher arrive in order, so once its row is
+    // written the other 10 have been handled (and only counted).
+    await admin.publishAsync(commandTopic(), command({ action: "lock" }), { qos: 1 });
+    await waitUntil(() => rows().some((r) => r.reason === "remote_lock"));
     expect(refusals()).toBe(30);
     await h.clock.advance(60_000);
     await admin.publishAsync(commandTopic(), "junk again", { qos: 1 });

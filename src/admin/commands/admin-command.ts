@@ -5,6 +5,7 @@ import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { AdminAccountStore } from "../http/admin-account-store.js";
+import { LoginThrottle, throttlePolicy } from "../http/login-throttle.js";
 import { hashPassword } from "../http/password-hasher.js";
 import { readNewSecret } from "../secret-input.js";
 
@@ -12,7 +13,7 @@ export const ADMIN_USAGE = `doorward admin add NAME       (web admin account; th
 doorward admin passwd NAME
 doorward admin list
 doorward admin remove NAME
-doorward admin unlock NAME    (clear a login lock-out)`;
+doorward admin unlock NAME    (lift the login throttle on NAME from every address)`;
 
 const MIN_PASSWORD = 10;
 
@@ -38,6 +39,7 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
   const name = positionals[0] as string;
   const ctx = openAdminContext(values.config, io.env);
   const accounts = new AdminAccountStore(ctx.db);
+  const throttle = new LoginThrottle(ctx.db, ctx.hasher, throttlePolicy(ctx.settings));
   const note = (reason: string) =>
     ctx.audit.append(
       { kind: "system", reason, detail: { by: currentActor(), admin: `web:${name}` } },
@@ -57,14 +59,12 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
         if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
         accounts.setPassword(name, await hashPassword(await readNewPassword(io)));
         note("admin_password_changed");
-        out(`password changed for ${name} (sessions end when the service restarts)`);
+        out(`password changed for ${name}; their open sessions have ended`);
         return 0;
       case "list":
         for (const a of accounts.list()) {
-          const locked =
-            a.lockedUntilMs && a.lockedUntilMs > systemClock.now()
-              ? `locked until ${new Date(a.lockedUntilMs).toISOString()}`
-              : "";
+          const throttled = throttle.throttledAddresses(a.name, systemClock.now());
+          const locked = throttled ? `login throttled from ${throttled} address(es)` : "";
           out(
             [
               a.name,
@@ -79,11 +79,12 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
       case "remove":
         if (!accounts.remove(name)) throw new StoreError(`no such admin: '${name}'`);
         note("admin_removed");
-        out(`admin ${name} removed`);
+        out(`admin ${name} removed; their open sessions have ended`);
         return 0;
       default:
         if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
         accounts.unlock(name);
+        throttle.clearName(name);
         note("admin_unlocked");
         out(`admin ${name} may log in again`);
         return 0;

@@ -39,7 +39,9 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
   return [
     ...(await group("gpio", "see hardware/WIRING.md", () => checkGpio(b, probes))),
     ...(await group("i2c", "see hardware/WIRING.md", () => checkI2c(b, settings.keypad, probes))),
-    ...(await group("fingerprint", "see hardware/WIRING.md", () => checkFingerprint(b, fingerprint, probes))),
+    ...(await group("fingerprint", "see hardware/WIRING.md", () =>
+      checkFingerprint(b, fingerprint, probes, databasePath(settings)),
+    )),
     ...(await group("groups", "run `id`", () =>
       checkGroups(requiredGroups(b, fingerprint !== null), probes),
     )),

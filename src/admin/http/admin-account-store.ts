@@ -31,8 +31,8 @@ const toAccount = (r: Row): AdminAccount => ({
 export const ADMIN_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 
 /**
- * Web admin accounts in SQLite. The failure count and lock live in the row, so restarting the
- * controller does not give a password guesser a fresh set of tries.
+ * Web admin accounts in SQLite. Wrong passwords are counted per name and address in
+ * login-throttle.ts, never per account alone (that let a stranger lock the real admin out).
  */
 export class AdminAccountStore {
   constructor(private readonly db: Db) {}
@@ -56,33 +56,24 @@ export class AdminAccountStore {
     return this.db.prepare<[], Row>("SELECT * FROM admin_accounts ORDER BY name").all().map(toAccount);
   }
 
+  /** Removes the account; its sessions go with it (admin_sessions references it ON DELETE CASCADE). */
   remove(name: string): boolean {
     return this.db.prepare("DELETE FROM admin_accounts WHERE name = ?").run(name).changes > 0;
   }
 
+  /** A new password ends every session opened with the old one, in the same commit. */
   setPassword(name: string, passwordHash: string): void {
-    const changed = this.db
-      .prepare(
-        "UPDATE admin_accounts SET password_hash = ?, failed_logins = 0, locked_until_ms = NULL WHERE name = ?",
-      )
-      .run(passwordHash, name).changes;
-    if (!changed) throw new StoreError(`no such admin: '${name}'`);
-  }
-
-  /** Counts a wrong password; locks the account when the count reaches maxFailures. Returns the lock end, if it locked. */
-  recordFailure(id: number, nowMs: number, maxFailures: number, lockMs: number): number | null {
-    return this.db
-      .transaction(() => {
-        const row = this.db.prepare<[number], Row>("SELECT * FROM admin_accounts WHERE id = ?").get(id);
-        if (!row) return null;
-        const failures = row.failed_logins + 1;
-        const lockedUntil = failures >= maxFailures ? nowMs + lockMs : null;
-        this.db
-          .prepare("UPDATE admin_accounts SET failed_logins = ?, locked_until_ms = ? WHERE id = ?")
-          .run(lockedUntil === null ? failures : 0, lockedUntil ?? row.locked_until_ms, id);
-        return lockedUntil;
-      })
-      .immediate();
+    this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          "UPDATE admin_accounts SET password_hash = ?, failed_logins = 0, locked_until_ms = NULL WHERE name = ?",
+        )
+        .run(passwordHash, name).changes;
+      if (!changed) throw new StoreError(`no such admin: '${name}'`);
+      this.db
+        .prepare("DELETE FROM admin_sessions WHERE admin_id = (SELECT id FROM admin_accounts WHERE name = ?)")
+        .run(name);
+    })();
   }
 
   recordSuccess(id: number, nowMs: number): void {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clientNetwork } from "./login-throttle.js";
 import { DUMMY_HASH, verifyPassword } from "./password-hasher.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { type WebDeps, webActor } from "./web-deps.js";
@@ -15,81 +16,77 @@ export function sessionCookie(value: string, maxAgeS?: number): string {
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; Secure; SameSite=Strict${maxAgeS === undefined ? "" : `; Max-Age=${maxAgeS}`}`;
 }
 
+/** Who a login row names: the admin, or only "web" when no such admin exists (the typed name is not logged). */
+const loginActor = (name: string, known: boolean) =>
+  known ? { by: webActor(name) } : { by: "web", unknown_account: true };
+
 /**
- * Login, logout and the current session. A wrong name costs the same scrypt work as a wrong
- * password; wrong passwords are counted per account (lock) and per address (rate limit).
+ * Login, logout and the current session. Every attempt past the per-address rate limit runs
+ * scrypt exactly once, against the account's hash or a dummy of the same cost, before anything
+ * is decided: a known and an unknown name cost the same time. Wrong passwords are counted per
+ * (name, address) (login-throttle.ts), so a stranger can only throttle their own address.
  */
 export function addAuthRoutes(router: Router, deps: WebDeps): void {
-  const { accounts, sessions, limiter, clock, audit, settings } = deps;
-  const policy = settings.web.login;
+  const { accounts, sessions, limiter, throttle, clock, audit } = deps;
 
   router.add(
     "POST",
     "/api/login",
     async ({ body, clientAddress }) => {
-      if (!limiter.allow(clientAddress)) {
-        const wait = limiter.retryAfterS(clientAddress);
+      const network = clientNetwork(clientAddress);
+      if (!limiter.allow(network)) {
+        const wait = limiter.retryAfterS(network);
         throw new HttpError(429, `too many login attempts; try again in ${wait} s`, null, {
           "retry-after": String(wait),
         });
       }
       const { name, password } = validate(loginBody, body);
       const account = accounts.find(name);
+      const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
       const now = clock.now();
-      if (account?.lockedUntilMs && now < account.lockedUntilMs) {
-        const minutes = Math.ceil((account.lockedUntilMs - now) / 60_000);
+      const actor = loginActor(name, account !== undefined);
+      const address = clientAddress;
+      const until = throttle.throttledUntil(name, network, now);
+      if (until !== null) {
         audit.append(
-          { kind: "system", reason: "admin_login_refused", detail: { by: webActor(name), locked: true } },
+          { kind: "system", reason: "admin_login_refused", detail: { ...actor, address, throttled: true } },
           now,
         );
+        const wait = Math.ceil((until - now) / 1000);
         throw new HttpError(
-          423,
-          `this account is locked after repeated wrong passwords; try again in ${minutes} min`,
+          429,
+          `too many wrong passwords for this name from your address; try again in ${Math.ceil(wait / 60)} min`,
           "name",
+          { "retry-after": String(wait) },
         );
       }
-      const ok =
-        (await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH)) && account !== undefined;
-      if (!ok || !account) {
-        if (account) {
-          const lockedUntil = accounts.recordFailure(
-            account.id,
-            clock.now(),
-            policy.max_failures,
-            policy.lockout_s * 1000,
-          );
+      if (!passwordOk || !account) {
+        const started = throttle.recordFailure(name, network, now);
+        audit.append({ kind: "system", reason: "admin_login_failed", detail: { ...actor, address } }, now);
+        if (started) {
           audit.append(
-            { kind: "system", reason: "admin_login_failed", detail: { by: webActor(name) } },
-            clock.now(),
-          );
-          if (lockedUntil !== null) {
-            audit.append(
-              {
-                kind: "system",
-                reason: "admin_locked_out",
-                detail: { by: webActor(name), lockout_s: policy.lockout_s },
+            {
+              kind: "system",
+              reason: "admin_login_throttled",
+              detail: {
+                ...actor,
+                address,
+                failures: started.failures,
+                throttle_s: Math.round((started.untilMs - now) / 1000),
               },
-              clock.now(),
-            );
-          }
-        } else {
-          // The typed name is not logged: people type passwords into name fields.
-          audit.append(
-            { kind: "system", reason: "admin_login_failed", detail: { by: "web", unknown_account: true } },
-            clock.now(),
+            },
+            now,
           );
         }
         throw new HttpError(401, "wrong name or password", "password");
       }
-      accounts.recordSuccess(account.id, clock.now());
+      throttle.recordSuccess(name, network);
+      accounts.recordSuccess(account.id, now);
       const session = sessions.create(account.name);
-      audit.append(
-        { kind: "system", reason: "admin_login", detail: { by: webActor(account.name) } },
-        clock.now(),
-      );
+      audit.append({ kind: "system", reason: "admin_login", detail: { by: webActor(account.name) } }, now);
       return {
         json: { name: account.name, csrf_token: session.csrfToken },
-        headers: { "set-cookie": sessionCookie(session.id) },
+        headers: { "set-cookie": sessionCookie(session.token) },
       };
     },
     { auth: "none" },

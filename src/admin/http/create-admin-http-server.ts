@@ -3,7 +3,9 @@ import type { App } from "../../app.js";
 import type { Logger } from "../../logger.js";
 import { AdminAccountStore } from "./admin-account-store.js";
 import { AdminHttpServer } from "./admin-http-server.js";
+import { ConflictAllowance } from "./conflict-allowance.js";
 import { LoginRateLimiter } from "./login-rate-limiter.js";
+import { LoginThrottle, throttlePolicy } from "./login-throttle.js";
 import { SessionStore } from "./session-store.js";
 
 /** The admin web server over a started app's services (call after app.start()). */
@@ -23,7 +25,9 @@ export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): A
     policy,
     health,
     accounts: new AdminAccountStore(db),
-    sessions: new SessionStore(clock, settings.web.session_idle_min * 60_000),
+    sessions: new SessionStore(db, clock, settings.web.session_idle_min * 60_000),
     limiter: new LoginRateLimiter(clock, settings.web.login.per_minute),
+    throttle: new LoginThrottle(db, hasher, throttlePolicy(settings)),
+    conflicts: new ConflictAllowance(db, clock),
   });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fingerprintEnabled } from "../../config/fingerprint-schema.js";
 import { ENROLL_PROMPT_TEXT } from "../credential-admin.js";
+import { withConflictAllowance } from "./conflict-allowance.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { credentialAdminFor, type WebDeps } from "./web-deps.js";
 
@@ -59,11 +60,14 @@ export function addCredentialRoutes(router: Router, deps: WebDeps, storeCall: St
     const credentials = credentialAdminFor(deps, session?.admin ?? "?");
     const target = storeCall("user", () => deps.users.require(params.user as string));
     const lookup = deps.hasher.hash("badge", String(BigInt(number)));
-    const holder = deps.users.findByCredential("badge", lookup);
-    if (holder && holder.id !== target.id)
-      throw new HttpError(409, "this badge belongs to someone else", "number");
-    storeCall("number", () => credentials.addBadge(target.userCode, number));
-    return { json: { user_code: target.userCode, credentials: deps.users.credentialKinds(target.id) } };
+    // Badge numbers come from the card, so there is no random option; conflicts count like PINs.
+    return withConflictAllowance(deps, session, "badge", () => {
+      const holder = deps.users.findByCredential("badge", lookup);
+      if (holder && holder.id !== target.id)
+        throw new HttpError(409, "this badge belongs to someone else", "number");
+      storeCall("number", () => credentials.addBadge(target.userCode, number));
+      return { json: { user_code: target.userCode, credentials: deps.users.credentialKinds(target.id) } };
+    });
   });
 
   router.add("DELETE", "/api/users/:user/badge", ({ params, session }) => {

@@ -1,12 +1,18 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { ActorCodes } from "../../audit/actor-codes.js";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import { CSV_COLUMNS, toCsvLine, toJsonLine } from "../../audit/export-format.js";
+import { loadCredentialKey } from "../../secrets/credential-key.js";
 import { liveStatus } from "./door-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
+import { type SessionEnd, tokenHash } from "./session-store.js";
 import type { WebDeps } from "./web-deps.js";
 
 const DAY_MS = 86_400_000;
+/** How often an open live feed re-reads its session: the feed ends within this long of the session. */
+const CHECK_MS = 1000;
+const KEEP_ALIVE_TICKS = 20;
 const time = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 const filterSchema = z
@@ -41,7 +47,7 @@ export class EventStreams {
 
 /** The log with filters, exports, and the live feed as Server-Sent Events. */
 export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStreams): void {
-  const { audit, users, door, clock, health } = deps;
+  const { audit, users, door, clock, health, sessions } = deps;
 
   function filtered(query: URLSearchParams) {
     const f = validate(filterSchema, Object.fromEntries(query));
@@ -81,6 +87,8 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
 
   router.add("GET", "/api/log/export", ({ query, res }) => {
     const { f, rows } = filtered(query);
+    // A download leaves the device: admin accounts become admin codes (src/audit/actor-codes.ts).
+    const actors = new ActorCodes(loadCredentialKey(deps.settings));
     const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, "-");
     res.writeHead(200, {
       "content-type": f.format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8",
@@ -90,12 +98,12 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     // Rows are written as the query walks the table: a year of log never sits in memory at once.
     if (f.format === "csv") {
       res.write(`${CSV_COLUMNS.join(",")}\r\n`);
-      for (const r of rows()) res.write(`${toCsvLine(r)}\r\n`);
+      for (const r of rows()) res.write(`${toCsvLine(actors.record(r))}\r\n`);
     } else {
       res.write("[");
       let first = true;
       for (const r of rows()) {
-        res.write(`${first ? "\n" : ",\n"}${toJsonLine(r)}`);
+        res.write(`${first ? "\n" : ",\n"}${toJsonLine(actors.record(r))}`);
         first = false;
       }
       res.write("\n]\n");
@@ -104,7 +112,8 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     return undefined;
   });
 
-  router.add("GET", "/api/events", ({ req, res }) => {
+  router.add("GET", "/api/events", ({ req, res, session }) => {
+    const token = session?.id ?? "";
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
@@ -118,24 +127,53 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     const sendStatus = () => send("status", liveStatus(deps));
     sendStatus();
     const offAudit = audit.onAppend((r) => {
+      if (!stillLive()) return; // not one row after the session ended, even between checks
       send("audit", recordJson(r));
       if (r.reason === "door_mode_changed") sendStatus();
     });
     const offDoor = door.onChange(sendStatus);
     const offHealth = health.onChange(sendStatus);
-    // A comment line now and then keeps proxies and phones from dropping an idle stream.
-    let cancelBeat = () => {};
-    const beat = () => {
-      if (res.writableEnded) return;
-      res.write(": keep-alive\n\n");
-      cancelBeat = clock.setTimeout(beat, 20_000);
+    // The stream delivers who entered and when, so it lives no longer than its session: a logout
+    // here ends it at once; an expiry, or an admin removed or re-passworded from the CLI (another
+    // process, seen only in the database), within CHECK_MS and before any further audit row.
+    // The check does not touch the session.
+    const endStream = (why: SessionEnd) => {
+      send("session_ended", { reason: why });
+      close();
+      res.end();
     };
-    cancelBeat = clock.setTimeout(beat, 20_000);
+    const ownHash = tokenHash(token);
+    const offSessionEnd = sessions.onEnd((hash, why) => {
+      if (hash === ownHash) endStream(why);
+    });
+    let cancelCheck = () => {};
+    let ticks = 0;
+    /** Reads the session (one indexed query, no touch); ends the stream if it is gone. */
+    function stillLive(): boolean {
+      if (res.writableEnded) return false;
+      let found: ReturnType<typeof sessions.lookup>;
+      try {
+        found = sessions.lookup(token);
+      } catch {
+        found = "revoked"; // the session cannot be confirmed (database error): stop delivering events
+      }
+      if (typeof found !== "string") return true;
+      endStream(found);
+      return false;
+    }
+    const check = () => {
+      if (!stillLive()) return;
+      // A comment line now and then keeps proxies and phones from dropping an idle stream.
+      if (++ticks % KEEP_ALIVE_TICKS === 0) res.write(": keep-alive\n\n");
+      cancelCheck = clock.setTimeout(check, CHECK_MS);
+    };
+    cancelCheck = clock.setTimeout(check, CHECK_MS);
     const close = () => {
       offAudit();
       offDoor();
       offHealth();
-      cancelBeat();
+      offSessionEnd();
+      cancelCheck();
       streams.open.delete(res);
     };
     streams.open.set(res, close);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { StoreError } from "../../store/user-store.js";
+import { withConflictAllowance } from "./conflict-allowance.js";
 import { addCredentialRoutes } from "./credential-routes.js";
 import { addPolicyRoutes, personJson } from "./policy-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
@@ -48,6 +49,15 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
       path: ["valid_until"],
     });
 
+  // A PIN typed by the admin, or `random: true` for one the controller draws and shows once.
+  const pinBody = z
+    .object({ pin: pinSchema.optional(), random: z.literal(true).optional() })
+    .strict()
+    .refine((b) => (b.pin === undefined) !== (b.random === undefined), {
+      message: "send either a PIN or random: true",
+      path: ["pin"],
+    });
+
   /** A PIN someone else holds is refused before anything changes, without saying whose it is. */
   const assertPinFree = (pin: string, ownerId: number | null) => {
     const holder = users.findByCredential("pin", hasher.hash("pin", pin));
@@ -62,16 +72,18 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
   router.add("POST", "/api/users", ({ body, session }) => {
     const input = validate(newUser, body);
     if (users.find(input.name)) throw new HttpError(409, `'${input.name}' already exists`, "name");
-    if (input.pin) assertPinFree(input.pin, null);
-    const admin = adminServiceFor(deps, session?.admin ?? "?");
-    const user = storeCall("name", () =>
-      admin.addUser(input.name, {
-        validFromMs: toMs(input.valid_from),
-        validUntilMs: toMs(input.valid_until),
-      }),
-    );
-    if (input.pin) storeCall("pin", () => admin.setPin(user.userCode, input.pin as string));
-    return { status: 201, json: admin.show(user.userCode) };
+    return withConflictAllowance(deps, session, "pin", () => {
+      if (input.pin) assertPinFree(input.pin, null);
+      const admin = adminServiceFor(deps, session?.admin ?? "?");
+      const user = storeCall("name", () =>
+        admin.addUser(input.name, {
+          validFromMs: toMs(input.valid_from),
+          validUntilMs: toMs(input.valid_until),
+        }),
+      );
+      if (input.pin) storeCall("pin", () => admin.setPin(user.userCode, input.pin as string));
+      return { status: 201, json: admin.show(user.userCode) };
+    });
   });
 
   router.add("GET", "/api/users/:user", ({ params }) => ({
@@ -97,21 +109,36 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
   });
 
   router.add("PUT", "/api/users/:user/pin", ({ params, body, session }) => {
-    const { pin } = validate(z.object({ pin: pinSchema }).strict(), body);
+    const { pin } = validate(pinBody, body);
     const target = storeCall("user", () => users.require(params.user as string));
-    assertPinFree(pin, target.id);
     const admin = adminServiceFor(deps, session?.admin ?? "?");
-    storeCall("pin", () => admin.setPin(target.userCode, pin));
-    return { json: admin.show(target.userCode) };
+    if (pin === undefined) {
+      const drawn = storeCall("pin", () => admin.setRandomPin(target.userCode));
+      return { json: { ...admin.show(target.userCode), pin: drawn.pin } };
+    }
+    return withConflictAllowance(deps, session, "pin", () => {
+      assertPinFree(pin, target.id);
+      storeCall("pin", () => admin.setPin(target.userCode, pin));
+      return { json: admin.show(target.userCode) };
+    });
   });
 
   // A second PIN that opens like the normal one and raises a silent alarm. The answer is the
-  // person's summary (credential kinds only): the PIN is never echoed or logged.
+  // person's summary (credential kinds only): a typed PIN is never echoed or logged; a random
+  // one is in this answer only, to be shown once.
   router.add("PUT", "/api/users/:user/duress-pin", ({ params, body, session }) => {
-    const { pin } = validate(z.object({ pin: pinSchema }).strict(), body);
+    const { pin } = validate(pinBody, body);
     const target = storeCall("user", () => users.require(params.user as string));
-    storeCall("pin", () => policyAdminFor(deps, session?.admin ?? "?").setDuressPin(target.userCode, pin));
-    return { json: adminServiceFor(deps, session?.admin ?? "?").show(target.userCode) };
+    const policy = policyAdminFor(deps, session?.admin ?? "?");
+    const summary = () => adminServiceFor(deps, session?.admin ?? "?").show(target.userCode);
+    if (pin === undefined) {
+      const drawn = storeCall("pin", () => policy.setRandomDuressPin(target.userCode));
+      return { json: { ...summary(), pin: drawn.pin } };
+    }
+    return withConflictAllowance(deps, session, "duress_pin", () => {
+      storeCall("pin", () => policy.setDuressPin(target.userCode, pin));
+      return { json: summary() };
+    });
   });
 
   addPolicyRoutes(router, deps, storeCall);

@@ -13,7 +13,9 @@ import { AdminService } from "../admin-service.js";
 import { CredentialAdmin } from "../credential-admin.js";
 import { PolicyAdminService } from "../policy-admin-service.js";
 import type { AdminAccountStore } from "./admin-account-store.js";
+import type { ConflictAllowance } from "./conflict-allowance.js";
 import type { LoginRateLimiter } from "./login-rate-limiter.js";
+import type { LoginThrottle } from "./login-throttle.js";
 import type { SessionStore } from "./session-store.js";
 
 /** Everything the admin HTTP API works through: the same services the CLI and the door use. */
@@ -33,6 +35,9 @@ export interface WebDeps {
   accounts: AdminAccountStore;
   sessions: SessionStore;
   limiter: LoginRateLimiter;
+  throttle: LoginThrottle;
+  /** "Not available" answers per admin per hour (PIN and badge probing). */
+  conflicts: ConflictAllowance;
 }
 
 /** The actor written into `detail.by` for a web admin. */

@@ -40,14 +40,14 @@ describe("admin API: authentication", () => {
     expect(JSON.stringify(w.app.services.audit.last())).not.toContain("hunter2");
   });
 
-  it("locks the account after 5 wrong passwords: even the right one is refused until the lock ends", async () => {
+  it("throttles the failing address for that name after 5 wrong passwords: even the right one is refused until it ends", async () => {
     w = await startWebHarness();
     const c = new ApiClient(w.base);
     for (let i = 0; i < 5; i++) expect((await c.login("ada", `wrong${i}`)).status).toBe(401);
-    expect(w.reasons()).toContain("admin_locked_out");
-    const locked = await c.login();
-    expect(locked.status).toBe(423);
-    expect(((await locked.json()) as { field: string }).field).toBe("name");
+    expect(w.reasons()).toContain("admin_login_throttled");
+    const throttled = await c.login();
+    expect(throttled.status).toBe(429);
+    expect(((await throttled.json()) as { field: string }).field).toBe("name");
     await w.clock.advance(300_000);
     expect((await c.login()).status).toBe(200);
   });

@@ -1,3 +1,4 @@
+import { request as httpsRequest } from "node:https";
 import { AdminAccountStore } from "../../../src/admin/http/admin-account-store.js";
 import type { AdminHttpServer } from "../../../src/admin/http/admin-http-server.js";
 import { createAdminHttpServer } from "../../../src/admin/http/create-admin-http-server.js";
@@ -36,7 +37,11 @@ export async function startWebHarness(overrides: Record<string, unknown> = {}): 
 export class ApiClient {
   cookie = "";
   csrf = "";
-  constructor(private readonly base: string) {}
+  /** `localAddress` makes the client connect from another loopback address (127.0.0.2, ...), as a second machine would. */
+  constructor(
+    private readonly base: string,
+    private readonly localAddress?: string,
+  ) {}
 
   async request(
     method: string,
@@ -44,7 +49,7 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Response> {
-    const res = await fetch(this.base + path, {
+    const init = {
       method,
       headers: {
         ...(this.cookie ? { cookie: this.cookie } : {}),
@@ -53,7 +58,10 @@ export class ApiClient {
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    };
+    const res = this.localAddress
+      ? await requestFrom(this.localAddress, this.base + path, init)
+      : await fetch(this.base + path, init);
     const setCookie = res.headers.get("set-cookie");
     if (setCookie) this.cookie = setCookie.split(";")[0] as string;
     return res;
@@ -63,5 +71,62 @@ export class ApiClient {
     const res = await this.request("POST", "/api/login", { name, password });
     if (res.ok) this.csrf = ((await res.clone().json()) as { csrf_token: string }).csrf_token;
     return res;
+  }
+}
+
+/** fetch() cannot choose its source address; node:https can. Buffers the answer into a Response. */
+function requestFrom(
+  localAddress: string,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: init.method, headers: init.headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers }));
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(init.body);
+  });
+}
+
+/** An open SSE stream: `text` grows as events arrive; `ended` resolves when the server ends it. */
+export class EventStreamReader {
+  text = "";
+  readonly ended: Promise<void>;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+
+  constructor(res: Response) {
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    this.reader = reader;
+    this.ended = (async () => {
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+        if (done) return;
+        this.text += decoder.decode(value);
+      }
+    })();
+  }
+
+  /** Whether the stream has ended; waits a few real macrotasks for bytes in flight, never for a timer. */
+  async isEnded(): Promise<boolean> {
+    let ended = false;
+    void this.ended.then(() => {
+      ended = true;
+    });
+    for (let i = 0; i < 50 && !ended; i++) await new Promise((r) => setTimeout(r, 10));
+    return ended;
+  }
+
+  async close(): Promise<void> {
+    await this.reader.cancel().catch(() => {});
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Command } from "../../../devices/fingerprint/packet-codec.js";
 import { PATH, r503Rig } from "./r503-rig.js";
 
 describe("R503Fingerprint faults and recovery", () => {
@@ -34,22 +35,88 @@ describe("R503Fingerprint faults and recovery", () => {
     ]);
   });
 
-  it("faults after two unanswered polls when the module goes quiet mid-run", async () => {
+  it("faults 2 s after the last valid answer when the module goes quiet mid-run (issue 11 F2)", async () => {
     const rig = r503Rig();
+    let lastAnswerMs = 0;
+    rig.sensor.onCommand(() => {
+      if (!rig.sensor.silent) lastAnswerMs = rig.clock.now();
+    });
     await rig.driver.start();
     await rig.clock.advance(1000);
     rig.sensor.silent = true;
-    await rig.clock.advance(1300);
+    await rig.clock.advance(lastAnswerMs + 1999 - rig.clock.now());
     expect(rig.faults).toHaveLength(0);
-    // Second poll goes out 200 ms after the first timed out, and times out 1000 ms later.
-    await rig.clock.advance(1200);
+    await rig.clock.advance(1);
     expect(rig.faults).toHaveLength(1);
-    expect(rig.faults[0]?.detail).toBe("no answer to GenImg within 1000 ms");
+    expect(rig.faults[0]?.atMs).toBeLessThanOrEqual(lastAnswerMs + 2000);
+    // The first poll timed out after 1000 ms; the second is still waiting when the watchdog fires.
+    expect(rig.faults[0]?.detail).toBe("no answer to GenImg within 1000 ms; no valid answer for 2000 ms");
     // The module stays quiet: reconnects keep failing but the fault is reported only once.
     await rig.clock.advance(20_000);
     expect(rig.faults).toHaveLength(1);
     rig.sensor.silent = false;
     await rig.clock.advance(40_000);
+    expect(rig.recovered).toHaveLength(1);
+  });
+
+  it("a throwing event handler stops neither the fault handling nor the recovery (F1)", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const rig = r503Rig({
+        events: {
+          deviceFault: () => {
+            throw new Error("buggy fault listener");
+          },
+          deviceRecovered: (e) => rig.recovered.push(e),
+        },
+      });
+      await rig.driver.start();
+      rig.sensor.silent = true;
+      await rig.clock.advance(3000);
+      expect(rig.driver.state).toBe("recovering");
+      rig.sensor.silent = false;
+      await rig.clock.advance(10_000);
+      expect(rig.recovered).toHaveLength(1);
+      expect(rig.driver.state).toBe("ready");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
+
+  it("recovery needs a working Search: a probe answered with an error code waits out the probation (F7)", async () => {
+    const rig = r503Rig({ recoveryProbationMs: 30_000 });
+    await rig.driver.start();
+    rig.sensor.silent = true;
+    await rig.clock.advance(3000);
+    expect(rig.faults).toHaveLength(1);
+    rig.sensor.forcedAnswers.set(Command.Search, 0x01);
+    rig.sensor.silent = false;
+    await rig.clock.advance(5000); // reconnected: the handshake works, the Search probe does not
+    expect(rig.driver.state).toBe("ready");
+    expect(rig.recovered).toHaveLength(0);
+    await rig.clock.advance(24_000);
+    expect(rig.recovered).toHaveLength(0);
+    await rig.clock.advance(6000); // 30 s of valid identify answers since the reconnect
+    expect(rig.recovered).toHaveLength(1);
+    expect(rig.faults).toHaveLength(1);
+  });
+
+  it("recovery at once when the reconnect's Search probe gives a verdict", async () => {
+    const rig = r503Rig();
+    await rig.driver.start();
+    rig.sensor.unanswered.add(Command.Search);
+    rig.sensor.placeFinger("someone");
+    await rig.clock.advance(3000);
+    expect(rig.faults).toHaveLength(1);
+    rig.sensor.liftFinger();
+    await rig.clock.advance(30_000); // Search still unanswered: every reconnect's probe fails
+    expect(rig.recovered).toHaveLength(0);
+    expect(rig.faults).toHaveLength(1);
+    rig.sensor.unanswered.clear();
+    await rig.clock.advance(35_000);
     expect(rig.recovered).toHaveLength(1);
   });
 

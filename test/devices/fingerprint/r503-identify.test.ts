@@ -96,7 +96,7 @@ describe("R503Fingerprint identify loop", () => {
     expect(rig.faults).toHaveLength(1);
     expect(rig.faults[0]).toMatchObject({
       device: "fingerprint",
-      detail: "no answer to GenImg within 1000 ms",
+      detail: "no answer to GenImg within 1000 ms; no valid answer for 2000 ms",
     });
     rig.sensor.corruptNextAnswers = 0;
     await rig.clock.advance(5000);

@@ -3,6 +3,7 @@ import { FakeClock } from "../../../simulator/fake-clock.js";
 import { badgePanelDevice } from "../../../simulator/panel/badge-panel-device.js";
 import { fingerprintPanelDevice } from "../../../simulator/panel/fingerprint-panel-device.js";
 import { VirtualR503 } from "../../../simulator/virtual-r503.js";
+import { r503Rig } from "../../devices/fingerprint/r503-rig.js";
 
 describe("panel devices: fingers and badges", () => {
   it("offers enrolled fingers plus new, unknown and lift, and places them on the sensor", () => {
@@ -27,6 +28,23 @@ describe("panel devices: fingers and badges", () => {
     expect(device.state()).toMatchObject({ finger: "a new finger" });
     expect(() => device.run("place:7")).toThrow(/unknown fingerprint action/);
     expect(changes).toBe(5);
+  });
+
+  it("shows what the sensor reported to the controller's last capture, so a lift can be awaited", async () => {
+    const rig = r503Rig();
+    const device = fingerprintPanelDevice(rig.sensor, { enrolled: () => [], watchEnrolled: () => () => {} });
+    expect(device.state()).toMatchObject({ sensor_sees: "nothing yet" });
+    await rig.driver.start();
+    await rig.clock.advance(250);
+    expect(device.state()).toMatchObject({ sensor_sees: "no finger" });
+    device.run("place:unknown");
+    await rig.clock.advance(250);
+    expect(device.state()).toMatchObject({ sensor_sees: "a finger" });
+    device.run("lift");
+    expect(device.state()).toMatchObject({ sensor_sees: "a finger" }); // not polled yet
+    await rig.clock.advance(250);
+    expect(device.state()).toMatchObject({ sensor_sees: "no finger" });
+    await rig.driver.stop();
   });
 
   it("taps demo badges and typed numbers; refuses garbage", () => {

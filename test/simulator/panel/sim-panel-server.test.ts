@@ -38,7 +38,8 @@ describe("simulator panel server", () => {
     await start();
     h.addUserWithPin("alice", "1234");
     expect((await post("/sim/keypad", { keys: "1234#" })).status).toBe(200);
-    await h.clock.advance(50);
+    // Keys go down and up every 80 ms of simulated time, like a person types.
+    await h.clock.advance(5 * 160);
     await h.app.services.access.idle();
     expect(h.sim.door.boltReleased).toBe(true);
     const pushed = (await (await post("/sim/door", { action: "push" })).json()) as {
@@ -46,6 +47,16 @@ describe("simulator panel server", () => {
       bolt_released: boolean;
     };
     expect(pushed).toMatchObject({ door_open: true, bolt_released: true });
+  });
+
+  it("an 8-digit PIN typed on the panel (18 key events) fits the 10-event FIFO and opens the door", async () => {
+    await start();
+    h.addUserWithPin("bob", "12345678");
+    expect((await post("/sim/keypad", { keys: "12345678#" })).status).toBe(200);
+    await h.clock.advance(9 * 160);
+    await h.app.services.access.idle();
+    expect(h.app.services.audit.tail(50).map((r) => r.reason)).not.toContain("keypad_overflow");
+    expect(h.sim.door.boltReleased).toBe(true);
   });
 
   it("a push on the locked door is refused with 409 and the door stays shut", async () => {

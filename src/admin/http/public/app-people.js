@@ -83,12 +83,21 @@ function setPin(u) {
   $("pin-who").textContent = u.name;
   $("pin-new").value = "";
   $("pin-error").textContent = "";
+  $("pin-shown").textContent = "";
   d.returnValue = "";
+  d.addEventListener("close", () => ($("pin-shown").textContent = ""), { once: true });
   d.showModal();
   $("pin-form").onsubmit = async (e) => {
-    if (e.submitter && e.submitter.value !== "ok") return;
+    const action = e.submitter?.value;
+    if (action !== "ok" && action !== "random") return;
     e.preventDefault();
     try {
+      if (action === "random") {
+        const r = await api("PUT", `/api/users/${u.user_code}/pin`, { random: true });
+        $("pin-shown").textContent = randomPinText(r.pin);
+        await loadPeople();
+        return;
+      }
       await api("PUT", `/api/users/${u.user_code}/pin`, { pin: $("pin-new").value });
       d.close();
       await loadPeople();
@@ -97,6 +106,9 @@ function setPin(u) {
     }
   };
 }
+
+// A generated PIN is shown once, in the open dialog, and cleared when it closes.
+const randomPinText = (pin) => `New PIN: ${pin}. It is shown only now; give it to the person, then close.`;
 
 // A dialog whose OK runs `save`; an error stays in the dialog, naming the field.
 function formDialog(dialogId, formId, errorId, save) {

@@ -68,13 +68,22 @@ function setDuressPin(u) {
   const f = $("duress-form");
   $("duress-who").textContent = u.name;
   f.pin.value = "";
+  $("duress-shown").textContent = "";
   showError("duress-error", null, f);
   d.returnValue = "";
+  d.addEventListener("close", () => ($("duress-shown").textContent = ""), { once: true });
   d.showModal();
   f.onsubmit = async (e) => {
-    if (e.submitter?.value !== "ok") return;
+    const action = e.submitter?.value;
+    if (action !== "ok" && action !== "random") return;
     e.preventDefault();
     try {
+      if (action === "random") {
+        const r = await api("PUT", `/api/users/${u.user_code}/duress-pin`, { random: true });
+        $("duress-shown").textContent = randomPinText(r.pin);
+        await loadPeople();
+        return;
+      }
       await api("PUT", `/api/users/${u.user_code}/duress-pin`, { pin: f.pin.value });
       f.pin.value = ""; // nothing of the PIN stays in the page
       d.close();

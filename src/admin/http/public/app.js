@@ -172,10 +172,22 @@ function addFeed(ev) {
   while (feed.children.length > 100) feed.lastChild.remove();
 }
 
+const SESSION_ENDED = {
+  logged_out: "You logged out.",
+  expired: "Your session ended after a period without activity. Log in again.",
+  revoked: "Your session was ended (account removed or password changed). Log in again.",
+};
+
 function openFeed() {
   if (events) events.close();
   events = new EventSource("/api/events");
   events.addEventListener("status", (m) => renderStatus(JSON.parse(m.data)));
+  // The server ends the feed with its session; say so instead of silently showing a stale page.
+  events.addEventListener("session_ended", (m) => {
+    const why = SESSION_ENDED[JSON.parse(m.data).reason] || SESSION_ENDED.revoked;
+    showLogin();
+    $("login-error").textContent = why;
+  });
   events.addEventListener("audit", (m) => {
     const ev = JSON.parse(m.data);
     addFeed(ev);
