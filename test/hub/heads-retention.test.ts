@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LightDoor } from "../../simulator/light-door.js";
 import { checkHead } from "../../src/hub/head-check.js";
 import { enrolDoor, verifyChains } from "../../src/hub/hub-queries.js";
@@ -7,6 +7,9 @@ import { purgeHub } from "../../src/hub/hub-retention.js";
 import { ingestBatch } from "../../src/hub/ingest.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
 import { hubStoreFactories } from "./hub-stores.js";
+
+// PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const T0 = Date.parse("2026-01-10T08:00:00Z");
 const DAY = 86_400_000;

@@ -1,13 +1,16 @@
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LightDoor } from "../../simulator/light-door.js";
 import { type IncomingEvent, ingestBatch } from "../../src/hub/ingest.js";
 import { openHubStore } from "../../src/hub/store/open-hub-store.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
 import { freshSchema } from "./hub-stores.js";
+
+// PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const T0 = Date.parse("2026-03-03T08:00:00Z");
 

@@ -1,11 +1,14 @@
 import type { MqttClient } from "mqtt";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LightDoor } from "../../simulator/light-door.js";
 import type { HubService } from "../../src/hub/hub-service.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
 import { startTestBroker, subscriber, type TestBroker, uniqueId, waitUntil } from "../helpers/mqtt-broker.js";
 import { countRows, doorClient, hubSettings, publishEvents, startHub, waitForRows } from "./hub-harness.js";
 import { hubStoreFactories } from "./hub-stores.js";
+
+// PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const T0 = Date.parse("2026-03-03T08:00:00Z");
 

@@ -5,6 +5,8 @@ import { migrate } from "../../src/hub/store/migrations.js";
 import { openPgStore } from "../../src/hub/store/pg-store.js";
 import { openPgliteStore } from "../../src/hub/store/pglite-store.js";
 
+let sharedPglite: Promise<HubStore> | null = null;
+
 export interface StoreFactory {
   name: string;
   open(): Promise<HubStore>;
@@ -18,10 +20,15 @@ export function hubStoreFactories(): StoreFactory[] {
   const factories: StoreFactory[] = [
     {
       name: "pglite",
+      // One in-memory PGlite per test file (starting the WebAssembly build takes seconds on a
+      // loaded machine), a fresh schema per case, like the PostgreSQL cases.
       open: async () => {
-        const s = await openPgliteStore(null);
-        await migrate(s);
-        return s;
+        sharedPglite ??= openPgliteStore(null);
+        const base = await sharedPglite;
+        const schema = `hub_test_${randomBytes(6).toString("hex")}`;
+        await base.exec(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
+        await migrate(base);
+        return { ...base, close: async () => {} };
       },
     },
   ];

@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LightDoor } from "../../simulator/light-door.js";
 import type { HubEvent } from "../../src/hub/event-payload.js";
 import { type IncomingEvent, ingestBatch } from "../../src/hub/ingest.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
 import { hubStoreFactories } from "./hub-stores.js";
+
+// PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const T0 = Date.parse("2026-03-03T08:00:00Z");
 const NOW = T0 + 3_600_000;

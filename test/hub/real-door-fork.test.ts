@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { databasePath } from "../../src/app.js";
 import { rowHash } from "../../src/audit/audit-log.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
@@ -7,6 +7,9 @@ import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import { startTestBroker, type TestBroker, uniqueId } from "../helpers/mqtt-broker.js";
 import { hubSettings, startHub, waitForRows } from "./hub-harness.js";
 import { hubStoreFactories } from "./hub-stores.js";
+
+// PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 /** What someone holding the SD card does: rewrites rows from `fromSeq` on and re-chains every hash after them. */
 function rewriteTail(file: string, fromSeq: number): void {

@@ -1,10 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LightDoor } from "../../simulator/light-door.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
 import { uniqueId } from "../helpers/mqtt-broker.js";
 import { doorClient, hubSettings, publishEvents, startHub, waitForRows } from "./hub-harness.js";
 import { hubStoreFactories } from "./hub-stores.js";
 import { hasMosquitto, startMosquitto } from "./mosquitto.js";
+
+// PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const T0 = Date.parse("2026-03-03T08:00:00Z");
 
