@@ -1,15 +1,18 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
 import { benchAdminLogin } from "./admin-login.js";
+import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
+import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
+  ["duress grant vs normal grant vs bare insert (one transaction, one fsync)", benchDuress],
   ["fingerprint identify: controller overhead vs wire time", benchFingerprint],
   ["fingerprint: Search answer's last byte to the relay, through the whole app", benchFingerprintToRelay],
   [
@@ -29,6 +32,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   ],
   ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
   ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
+  ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

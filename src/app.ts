@@ -27,6 +27,7 @@ import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
 import { DeviceHealth } from "./supervision/device-health.js";
 import { DeviceSupervisor } from "./supervision/device-supervisor.js";
+import { StorageGuard } from "./supervision/storage-guard.js";
 
 export interface AppDeps {
   settings: Settings;
@@ -133,15 +134,18 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     // The device's Ed25519 key, created at first start: it signs the chain head (log head, P/head).
     const deviceKey = loadOrCreateDeviceKey(settings.data_dir);
     const hasher = new CredentialHasher(credentialKey);
-    const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
+    // Every audit write of the service goes through the guard: one meaning of a write failure
+    // per kind of row (attempt: door stays locked; exit: released anyway; event: queued).
+    const storage = new StorageGuard({
+      audit,
+      clock,
+      health,
+      onError: (context, err) => log.error({ err, context }, "audit log cannot be written; storage failed"),
+    });
+    stopSteps.push(() => storage.stop());
+    const record = (entry: AuditEntry): AuditRecord => storage.record(entry);
     /** For events where the door must act whatever happens (it is already open, or forced). */
-    const recordSafely = (entry: AuditEntry): void => {
-      try {
-        record(entry);
-      } catch (err) {
-        log.error({ err, reason: entry.reason }, "could not write audit row");
-      }
-    };
+    const recordSafely = (entry: AuditEntry): void => storage.recordOrQueue(entry);
 
     const door = new DoorController(
       relay,
@@ -175,6 +179,9 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       indicator,
       clock,
       record,
+      recordAll: (entries) => storage.recordAll(entries),
+      recordEgress: (entry) => storage.recordEgress(entry),
+      recordOrQueue: recordSafely,
       onError: (context, err) => log.error({ err, context }, "attempt failed; door left locked"),
       pinPolicy: {
         minLength: settings.pin.min_length,
@@ -288,6 +295,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         logger,
         credentialKey,
         deviceKey,
+        health,
         actions: {
           unlock: async (detail) => void (await access.remoteUnlock(detail)),
           lock: () => door.lock(),

@@ -76,6 +76,7 @@ export interface AdminContext {
   db: Db;
   users: UserStore;
   audit: AuditLog;
+  /** Keyed with loadCredentialKey: the one choice of key, shared with the service (fleet key or device secret). */
   hasher: CredentialHasher;
   admin: AdminService;
   close(): void;

@@ -103,29 +103,47 @@ export class AuditLog {
   }
 
   append(entry: AuditEntry, tsMs: number): AuditRecord {
+    return this.appendAll([entry], tsMs)[0] as AuditRecord;
+  }
+
+  /**
+   * Several rows in one transaction: all of them or none survive a crash, for one fsync. How a
+   * decision and the alarm it raises (duress) are committed together, before the door acts.
+   */
+  appendAll(entries: readonly AuditEntry[], tsMs: number): AuditRecord[] {
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
     // the next row must not interleave with it.
-    const row = this.db
+    const rows = this.db
       .transaction(() => {
-        const last = this.lastRow.get();
-        const base = {
-          seq: (last?.seq ?? 0) + 1,
-          ts_ms: tsMs,
-          door: this.door,
-          kind: entry.kind,
-          credential: entry.credential ?? null,
-          outcome: entry.outcome ?? null,
-          reason: entry.reason,
-          user_code: entry.userCode ?? null,
-          detail: entry.detail ? JSON.stringify(entry.detail) : null,
-          prev_hash: last?.hash ?? GENESIS_HASH,
-        };
-        const full: AuditRow = { ...base, hash: rowHash(base) };
-        this.insert.run(full);
-        return full;
+        let last = this.lastRow.get();
+        const written: AuditRow[] = [];
+        for (const entry of entries) {
+          const base = {
+            seq: (last?.seq ?? 0) + 1,
+            ts_ms: tsMs,
+            door: this.door,
+            kind: entry.kind,
+            credential: entry.credential ?? null,
+            outcome: entry.outcome ?? null,
+            reason: entry.reason,
+            user_code: entry.userCode ?? null,
+            detail: entry.detail ? JSON.stringify(entry.detail) : null,
+            prev_hash: last?.hash ?? GENESIS_HASH,
+          };
+          const full: AuditRow = { ...base, hash: rowHash(base) };
+          this.insert.run(full);
+          written.push(full);
+          last = full;
+        }
+        return written;
       })
       .immediate();
-    const record = toRecord(row);
+    const records = rows.map(toRecord);
+    for (const record of records) this.notify(record);
+    return records;
+  }
+
+  private notify(record: AuditRecord): void {
     for (const listener of this.listeners) {
       try {
         listener(record);
@@ -133,7 +151,6 @@ export class AuditLog {
         // An observer's bug must not undo or block the record; observers log their own errors.
       }
     }
-    return record;
   }
 
   /** Records in seq order, optionally bounded by time; iterates without loading them all. */

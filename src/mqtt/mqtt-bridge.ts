@@ -7,6 +7,7 @@ import type { DoorController, DoorStatus } from "../door/door-controller.js";
 import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
+import type { DeviceHealth } from "../supervision/device-health.js";
 import { AllowlistApplier } from "./allowlist-sync.js";
 import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
@@ -29,6 +30,8 @@ export interface MqttBridgeDeps {
   /** The device's Ed25519 key: signs the chain head published on `P/head` (none: no head). */
   deviceKey?: KeyObject;
   actions: RemoteActions;
+  /** Device health: a failed `storage` (the audit log cannot be written) is reported in state faults. */
+  health?: Pick<DeviceHealth, "get" | "onChange">;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
 }
@@ -153,6 +156,12 @@ export class MqttBridge {
       }),
       this.deps.door.onChange(() => this.publishState()),
     );
+    if (this.deps.health)
+      this.unsubscribers.push(
+        this.deps.health.onChange((device) => {
+          if (device === "storage") this.publishState();
+        }),
+      );
     this.poll();
     this.head?.start();
   }
@@ -328,11 +337,17 @@ export class MqttBridge {
       lock: status.phase === "fault" ? "jammed" : status.lock,
       door: status.door,
       phase: status.phase,
-      faults: status.fault ? [status.fault] : [],
+      faults: [...(status.fault ? [status.fault] : []), ...this.storageFaults()],
       allowlist_version: this.allowlist.version(),
       remote_control: this.deps.settings.mqtt.remote_control,
     };
     this.client.publish(this.topics.state, JSON.stringify(state), { qos: 1, retain: true });
+  }
+
+  /** The audit log cannot be written: entry is refused, which a remote monitor must see. */
+  private storageFaults(): string[] {
+    const storage = this.deps.health?.get("storage");
+    return storage?.state === "failed" ? [`storage: ${storage.detail}`] : [];
   }
 
   private publishDiscovery(): void {
