@@ -61,29 +61,48 @@ export class CredentialAdmin {
   }
 
   addBadge(nameOrCode: string, number: string): User {
-    const user = this.users.require(nameOrCode);
-    const lookup = this.hasher.hash("badge", normaliseBadgeNumber(number));
-    this.users.setCredential(user.id, "badge", lookup, this.clock.now());
-    this.note("badge_set", user);
-    return user;
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      const lookup = this.hasher.hash("badge", normaliseBadgeNumber(number));
+      this.users.setCredential(user.id, "badge", lookup, this.clock.now());
+      this.note("badge_set", user);
+      return user;
+    });
   }
 
   removeBadge(nameOrCode: string): User {
-    const user = this.users.require(nameOrCode);
-    if (this.users.removeCredentials(user.id, "badge") === 0)
-      throw new StoreError(`${user.name} has no badge`);
-    this.note("badge_removed", user);
-    return user;
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      if (this.users.removeCredentials(user.id, "badge") === 0)
+        throw new StoreError(`${user.name} has no badge`);
+      this.note("badge_removed", user);
+      return user;
+    });
   }
 
   /** Removes every fingerprint of the user; the trigger queues their slots for deletion on the sensor. */
   removeFingerprints(nameOrCode: string): { user: User; slots: number[] } {
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      const slots = [...this.requests.assignedSlots()]
+        .filter(([, id]) => id === user.id)
+        .map(([slot]) => slot);
+      if (this.users.removeCredentials(user.id, "fingerprint") === 0)
+        throw new StoreError(`${user.name} has no fingerprint`);
+      this.note("fingerprint_removed", user, { slots });
+      return { user, slots };
+    });
+  }
+
+  /**
+   * Maps a slot whose template is already on the sensor to a person (the simulator's demo
+   * fingers, preloaded into the virtual sensor), with the same audit row an enrolment writes.
+   */
+  assignEnrolledSlot(nameOrCode: string, slot: number): User {
     const user = this.users.require(nameOrCode);
-    const slots = [...this.requests.assignedSlots()].filter(([, id]) => id === user.id).map(([slot]) => slot);
-    if (this.users.removeCredentials(user.id, "fingerprint") === 0)
-      throw new StoreError(`${user.name} has no fingerprint`);
-    this.note("fingerprint_removed", user, { slots });
-    return { user, slots };
+    this.users.setCredential(user.id, "fingerprint", String(slot), this.clock.now());
+    this.note("fingerprint_enrolled", user, { slot });
+    return user;
   }
 
   requestEnrollment(nameOrCode: string, slot: number | null): { user: User; id: number } {
