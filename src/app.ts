@@ -210,6 +210,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         db,
         audit,
         door: first.door,
+        doors: units.map((unit) => ({ id: unit.id, door: unit.door })),
         clock,
         logger,
         credentialKey,
