@@ -199,7 +199,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       door: first.door,
       access: first.access,
       policy,
-      credentials: first.readers,
+      // The door with the fingerprint sensor (one per controller), for enrolment and the demo.
+      credentials: (units.find((u) => u.readers.fingerprint !== null) ?? first).readers,
       mqtt: null,
       health,
     };
