@@ -40,8 +40,12 @@ export function superviseService(deps: ServiceSupervisionDeps): ServiceSupervisi
       new Liveness({ clock: deps.clock, door: unit.door, maxUnlockMs: unit.settings.door.max_unlock_ms }),
   );
   const liveness = {
-    start: () => perDoor.forEach((l) => l.start()),
-    stop: () => perDoor.forEach((l) => l.stop()),
+    start: () => {
+      for (const l of perDoor) l.start();
+    },
+    stop: () => {
+      for (const l of perDoor) l.stop();
+    },
     isHealthy: () => perDoor.map((l) => l.isHealthy()).every(Boolean),
     get lastFailure() {
       return perDoor.map((l) => l.lastFailure).find((p) => p !== null) ?? null;
