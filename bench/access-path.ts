@@ -1,12 +1,12 @@
 /**
- * The credential-to-relay path on a site-sized database (100,000 users, 1,000,000 audit rows):
+ * The credential-to-relay path on a site-sized database (by default 100,000 people and 1,000,000
+ * audit rows; `--people N --rows N`, seeded once and cached, see seed-cache.ts):
  * time from the final '#' key event to the relay being commanded, next to a bare
  * better-sqlite3 INSERT under synchronous=FULL on the same file (the fsync floor we cannot beat).
  * Also start-up time to "ready and locked" and resident memory, measured in a fresh process.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { systemClock } from "../devices/system-clock.js";
@@ -16,18 +16,14 @@ import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
 import { createLogger } from "../src/logger.js";
 import { simWiringFromSettings } from "../src/sim-wiring.js";
-import { seedLargeSite } from "./seed-large-site.js";
+import { benchOptions } from "./bench-options.js";
+import { megabytes, seededSite } from "./seed-cache.js";
 import { isMain, percentile, round } from "./stats.js";
 
-const USERS = Number(process.env.BENCH_USERS ?? 100_000);
-const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 300);
-
 export async function benchAccessPath(): Promise<Record<string, number | string>> {
-  const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-"));
-  const seedStart = performance.now();
-  seedLargeSite(dataDir, USERS, AUDIT_ROWS);
-  const seedMs = performance.now() - seedStart;
+  const { people: USERS, rows: AUDIT_ROWS, runs: RUNS, cacheDir } = benchOptions;
+  const site = seededSite(USERS, AUDIT_ROWS, cacheDir);
+  const { dataDir } = site;
 
   const startup = measureStartup(dataDir);
 
@@ -102,7 +98,8 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     users: USERS,
     audit_rows: AUDIT_ROWS,
     runs: RUNS,
-    seed_s: round(seedMs / 1000, 1),
+    db_mb: megabytes(site.dbBytes),
+    seed_s: site.cached ? "cached" : round(site.seedS, 1),
     "key#_to_relay_p50_ms": round(p50),
     "key#_to_relay_p99_ms": round(percentile(pathMs, 99)),
     denied_path_p50_ms: round(percentile(deniedMs, 50)),

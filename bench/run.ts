@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
 import { benchAdminLogin } from "./admin-login.js";
+import { benchOptions } from "./bench-options.js";
 import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
@@ -32,7 +33,7 @@ function flatten(value: object, prefix = ""): Record<string, number | string> {
   return out;
 }
 
-const only = process.argv[2];
+const { only } = benchOptions;
 for (const [name, run] of benches) {
   if (only && !name.includes(only)) continue;
   console.log(`\n== ${name}`);

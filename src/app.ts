@@ -179,7 +179,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       indicator,
       clock,
       record,
-      recordAll: (entries) => storage.recordAll(entries),
+      recordAll: (entries, alongside) => storage.recordAll(entries, alongside),
       recordEgress: (entry) => storage.recordEgress(entry),
       recordOrQueue: recordSafely,
       onError: (context, err) => log.error({ err, context }, "attempt failed; door left locked"),

@@ -109,8 +109,10 @@ export class AuditLog {
   /**
    * Several rows in one transaction: all of them or none survive a crash, for one fsync. How a
    * decision and the alarm it raises (duress) are committed together, before the door acts.
+   * `alongside` writes other state in the same transaction (a denial's lockout count), so it
+   * commits with the rows or not at all.
    */
-  appendAll(entries: readonly AuditEntry[], tsMs: number): AuditRecord[] {
+  appendAll(entries: readonly AuditEntry[], tsMs: number, alongside?: () => void): AuditRecord[] {
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
     // the next row must not interleave with it.
     const rows = this.db
@@ -135,6 +137,7 @@ export class AuditLog {
           written.push(full);
           last = full;
         }
+        alongside?.();
         return written;
       })
       .immediate();
