@@ -381,14 +381,16 @@ export class AccessService {
       this.attempts.commitCounted(entry, lockoutKey, holder);
       return;
     }
-    this.attempts.commit(entry, holder);
-    await this.act(decision, lockoutKey, now);
+    // A grant resets the lockout count in its own transaction: one fsync before the relay.
+    const reset = decision.outcome === "granted" ? this.lockouts.success(lockoutKey) : undefined;
+    this.attempts.commit(entry, holder, reset?.persist);
+    reset?.apply();
+    await this.act(decision, now);
   }
 
   /** After the row has committed: a grant opens the door; a denial here is a policy one, not counted. */
-  private async act(decision: Decision, lockoutKey: LockoutKey, now: number): Promise<void> {
+  private async act(decision: Decision, now: number): Promise<void> {
     if (decision.outcome === "granted") {
-      this.lockouts.succeeded(lockoutKey);
       this.feedback("granted");
       await this.openDoor();
       this.deps.onGranted?.(now);

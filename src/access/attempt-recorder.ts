@@ -22,13 +22,14 @@ export class AttemptRecorder {
   /**
    * Commits an attempt's row; when the credential was a duress PIN, the silent alarm goes in the
    * same transaction, whatever the decision, so the alarm is never lost and never delays the door.
+   * `alongside` writes other state in that transaction (a grant's lockout reset).
    */
-  commit(entry: AuditEntry, holder: Holder): void {
-    if (!holder?.duress) {
+  commit(entry: AuditEntry, holder: Holder, alongside?: () => void): void {
+    if (!holder?.duress && !alongside) {
       this.deps.record(entry);
       return;
     }
-    this.deps.recordAll([entry, duressAlarm(entry, holder)]);
+    this.deps.recordAll(holder?.duress ? [entry, duressAlarm(entry, holder)] : [entry], alongside);
   }
 
   /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */

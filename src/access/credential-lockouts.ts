@@ -1,6 +1,6 @@
 import type { KeyValueStore } from "../store/key-value-store.js";
 import { initialLockout, isLockedOut, type LockoutPolicy, type LockoutState } from "./lockout.js";
-import { type PendingFailure, PersistedLockout } from "./persisted-lockout.js";
+import { type PendingLockoutChange, PersistedLockout } from "./persisted-lockout.js";
 
 /** The credential kinds that can be guessed at the door, each with its own lockout. */
 export type LockoutKind = "pin" | "fingerprint" | "badge";
@@ -82,6 +82,26 @@ export class CredentialLockouts {
     this.saveBadges();
   }
 
+  /**
+   * A success (resets the count), not yet applied: the caller persists it in the transaction of
+   * the grant's row (one fsync, before the relay) and applies it once that committed.
+   */
+  success(key: LockoutKey): PendingLockoutChange {
+    if (key.kind !== "badge") return this[key.kind].success();
+    const { lookup } = key;
+    if (lookup === null || !this.badges.has(lookup))
+      return { started: null, persist: () => {}, apply: () => {} };
+    const next = new Map(this.badges);
+    next.delete(lookup);
+    return {
+      started: null,
+      persist: () => this.saveBadges(next),
+      apply: () => {
+        this.badges = next;
+      },
+    };
+  }
+
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(key: LockoutKey, nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
     const pending = this.failure(key, nowMs);
@@ -92,9 +112,9 @@ export class CredentialLockouts {
 
   /**
    * One failed attempt, computed but not yet counted: the caller persists it in the transaction
-   * of the attempt's row and applies it once that committed (see PendingFailure).
+   * of the attempt's row and applies it once that committed (see PendingLockoutChange).
    */
-  failure(key: LockoutKey, nowMs: number): PendingFailure {
+  failure(key: LockoutKey, nowMs: number): PendingLockoutChange {
     if (key.kind !== "badge") return this[key.kind].failure(nowMs);
     // unreadable card: nothing to count against
     if (key.lookup === null) return { started: null, persist: () => {}, apply: () => {} };

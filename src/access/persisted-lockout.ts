@@ -11,12 +11,12 @@ import {
 const LOCKOUT_KEY = "lockout:keypad";
 
 /**
- * A failed attempt computed but not yet counted, so its new state can be written in the same
+ * A failed attempt (or a success) computed but not yet counted, so its new state can be written in the same
  * transaction as the attempt's audit row (one fsync per denial): `persist` writes it (inside that
  * transaction; a failure to write is reported, the count is enforced in memory regardless),
  * `apply` counts it in memory once the row has committed.
  */
-export interface PendingFailure {
+export interface PendingLockoutChange {
   started: { lockedForMs: number; lockoutNumber: number } | null;
   persist: () => void;
   apply: () => void;
@@ -80,6 +80,21 @@ export class PersistedLockout {
     this.save(recordSuccess());
   }
 
+  /** A success, not yet applied (see PendingLockoutChange): writes nothing when no failure was counted. */
+  success(): PendingLockoutChange {
+    const state = recordSuccess();
+    const changed = JSON.stringify(state) !== JSON.stringify(this.state);
+    return {
+      started: null,
+      persist: () => {
+        if (changed) this.write(state);
+      },
+      apply: () => {
+        this.state = state;
+      },
+    };
+  }
+
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
     const pending = this.failure(nowMs);
@@ -88,8 +103,8 @@ export class PersistedLockout {
     return pending.started;
   }
 
-  /** One failed attempt, not yet counted: see PendingFailure. */
-  failure(nowMs: number): PendingFailure {
+  /** One failed attempt, not yet counted: see PendingLockoutChange. */
+  failure(nowMs: number): PendingLockoutChange {
     const { state, started } = PersistedLockout.step(this.state, nowMs, this.policy);
     return {
       started,

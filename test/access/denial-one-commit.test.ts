@@ -69,4 +69,15 @@ describe("a denied attempt costs one fsync: its row and the lockout count in one
     expect(await commitsOf(() => swipe(4242))).toBe(1);
     expect(Object.keys(kv().getJson("lockout:badges") ?? {})).toHaveLength(1);
   });
+
+  it("a grant after denials: the grant row and the reset count in one commit, before the relay", async () => {
+    h = await startHarness(LOCKOUT);
+    h.addUserWithPin("alice", "1234");
+    await h.type("0000#");
+    await h.type("1234");
+    expect(await commitsOf(() => h.type("#"))).toBe(1);
+    expect(accessRows(h).at(-1)).toEqual(["granted", "granted", "pin"]);
+    expect(kv().getJson("lockout:pin")).toMatchObject({ consecutiveFailures: 0 });
+    expect(h.sim.door.pulseCount()).toBe(1);
+  });
 });
