@@ -1,5 +1,6 @@
 import { hash as sha256 } from "node:crypto";
 import type { Db } from "../store/open-database.js";
+import { startHashCheck } from "./chain-hash-workers.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -61,22 +62,84 @@ const HASH = 10;
  * chained `retention_purge` row that created it is in the log (see checkCheckpoint). An empty
  * log fails: a started controller always has rows, so none left means they were deleted.
  */
-export function verifyChain(db: Db, onProgress?: (progress: VerifyProgress) => void): VerifyResult {
+export function verifyChain(
+  db: Db,
+  onProgress?: (progress: VerifyProgress) => void,
+  opts: { parallel?: boolean } = {},
+): VerifyResult {
   const checkpoint = db
     .prepare<[], Checkpoint>(
       "SELECT through_seq, through_hash, purged_rows FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
     )
     .get();
-  let prevHash = checkpoint?.through_hash ?? GENESIS_HASH;
-  let expectedSeq = checkpoint ? checkpoint.through_seq + 1 : 1;
+  const prevHash = checkpoint?.through_hash ?? GENESIS_HASH;
+  const expectedSeq = checkpoint ? checkpoint.through_seq + 1 : 1;
   const newest = db.prepare<[], { seq: number | null }>("SELECT max(seq) AS seq FROM audit_events").get();
   const total = Math.max(0, (newest?.seq ?? 0) - expectedSeq + 1);
+  // On a large log the hashes are checked by worker threads while this walk checks order and links.
+  const hashCheck =
+    opts.parallel === false ? null : startHashCheck(db.name, expectedSeq, expectedSeq + total - 1);
+  const walk = hashCheck
+    ? walkStructure(db, checkpoint, prevHash, expectedSeq, total, onProgress, hashCheck.progress)
+    : null;
+  if (hashCheck && walk) {
+    const edited = hashCheck.wait(() => onProgress?.({ checked: hashCheck.progress(), total }));
+    if (edited !== undefined) {
+      // The first failure in row order; at the same row, order and link are checked first. A
+      // walk that failed on no row (checked them all) failed on its checkpoint, checked last.
+      const failedOnRow = !walk.ok && walk.checked < total;
+      if (edited !== null && (!failedOnRow || edited < (walk.firstBad?.seq ?? 0))) {
+        const before = edited - (checkpoint ? checkpoint.through_seq + 1 : 1);
+        return { ok: false, checked: before, firstBad: { seq: edited, problem: EDITED } };
+      }
+      return walk;
+    }
+  }
+  return walkAll(db, checkpoint, prevHash, expectedSeq, total, onProgress, true);
+}
+
+const EDITED = "content does not match its hash (edited)";
+
+/** The walk without the hashes (the workers check them): order, links, the checkpoint. */
+function walkStructure(
+  db: Db,
+  checkpoint: Checkpoint | undefined,
+  prevHash: string,
+  expectedSeq: number,
+  total: number,
+  onProgress: ((progress: VerifyProgress) => void) | undefined,
+  hashed: () => number,
+): VerifyResult {
+  return walkAll(
+    db,
+    checkpoint,
+    prevHash,
+    expectedSeq,
+    total,
+    onProgress && ((p) => onProgress({ ...p, checked: Math.min(p.checked, hashed()) })),
+    false,
+  );
+}
+
+function walkAll(
+  db: Db,
+  checkpoint: Checkpoint | undefined,
+  startHash: string,
+  startSeq: number,
+  total: number,
+  onProgress: ((progress: VerifyProgress) => void) | undefined,
+  checkHashes: boolean,
+): VerifyResult {
+  let prevHash = startHash;
+  let expectedSeq = startSeq;
   let checked = 0;
   let purgeRow: RawRow | undefined;
+  // Without the hashes only seq, links and what a retention_purge row says are read.
+  const columns = checkHashes
+    ? "seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash"
+    : "seq, ts_ms, NULL, NULL, NULL, NULL, reason, NULL, CASE WHEN reason = 'retention_purge' THEN detail END, prev_hash, hash";
   const rows = db
-    .prepare(
-      "SELECT seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM audit_events ORDER BY seq",
-    )
+    .prepare(`SELECT ${columns} FROM audit_events ORDER BY seq`)
     .raw()
     .iterate() as IterableIterator<RawRow>;
   for (const row of rows) {
@@ -91,8 +154,8 @@ export function verifyChain(db: Db, onProgress?: (progress: VerifyProgress) => v
     }
     if (row[PREV_HASH] !== prevHash) return fail("does not link to the row before it (deleted or reordered)");
     // The same JSON as rowHash's: the nine fields before prev_hash, in column order.
-    const fieldsJson = JSON.stringify(row.slice(SEQ, PREV_HASH));
-    if (linkHash(prevHash, fieldsJson) !== row[HASH]) return fail("content does not match its hash (edited)");
+    if (checkHashes && linkHash(prevHash, JSON.stringify(row.slice(SEQ, PREV_HASH))) !== row[HASH])
+      return fail(EDITED);
     if (checkpoint && !purgeRow && row[REASON] === "retention_purge" && createdBy(row, checkpoint))
       purgeRow = row;
     prevHash = row[HASH];
