@@ -47,12 +47,20 @@ const { bus, services } = app;
 
 const mb = () => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
 const startedMs = Date.now();
-const curve: Array<{ minute: number; rss_mb: number; heap_mb: number; attempts: number }> = [];
+const curve: Array<Record<string, number>> = [];
 let attempts = 0;
 const sample = () => {
   const minute = Math.round((Date.now() - startedMs) / 6000) / 10;
-  const heap = Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10;
-  curve.push({ minute, rss_mb: mb(), heap_mb: heap, attempts });
+  const m = process.memoryUsage();
+  const round = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  curve.push({
+    minute,
+    rss_mb: mb(),
+    heap_used_mb: round(m.heapUsed),
+    heap_total_mb: round(m.heapTotal),
+    external_mb: round(m.external),
+    attempts,
+  });
   console.log(JSON.stringify(curve.at(-1)));
 };
 sample();

@@ -29,6 +29,8 @@ export interface SeededSite {
   seedS: number;
   cached: boolean;
   dbBytes: number;
+  /** The cached file itself: only ever to be opened read-only. */
+  cachedDb: string;
 }
 
 export function defaultCacheDir(): string {
@@ -55,7 +57,8 @@ export function seededSite(people: number, rows: number, cacheDir = defaultCache
   }
   const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-"));
   for (const file of FILES) copyFileSync(join(cached, file), join(dataDir, file), constants.COPYFILE_FICLONE);
-  return { dataDir, seedS, cached: hit, dbBytes: statSync(join(dataDir, "doorward.db")).size };
+  const dbBytes = statSync(join(dataDir, "doorward.db")).size;
+  return { dataDir, seedS, cached: hit, dbBytes, cachedDb: join(cached, "doorward.db") };
 }
 
 export const megabytes = (bytes: number): number => Math.round(bytes / 1024 / 1024);
