@@ -21,6 +21,9 @@ const { values } = parseArgs({
     rate: { type: "string", default: "50" },
     people: { type: "string", default: "100000" },
     rows: { type: "string", default: "1000000" },
+    // For finding where memory goes: the same load with one of them off.
+    "no-web": { type: "boolean", default: false },
+    "no-mqtt": { type: "boolean", default: false },
   },
 });
 const minutes = Number(values.minutes);
@@ -31,9 +34,9 @@ const broker = await startBroker();
 const settings = parseSettings({
   data_dir: site.dataDir,
   log_level: "silent",
-  web: { enabled: true, port: 0 },
+  web: { enabled: !values["no-web"], port: 0 },
   simulator_panel: { enabled: false },
-  mqtt: { enabled: true, url: broker.url },
+  mqtt: { enabled: !values["no-mqtt"], url: broker.url },
 });
 const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
 const app = createApp({

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AuditLog, GENESIS_HASH, rowHash } from "../../src/audit/audit-log.js";
-import { PARALLEL_FROM_ROWS } from "../../src/audit/chain-hash-workers.js";
+import { PARALLEL_FROM_ROWS, startHashCheck } from "../../src/audit/chain-hash-workers.js";
 import { PROGRESS_EVERY_ROWS, type VerifyProgress, verifyChain } from "../../src/audit/chain-verify.js";
 import { openDatabase, openDatabaseReadOnly } from "../../src/store/open-database.js";
 import { tempDir } from "../helpers/harness.js";
@@ -96,6 +96,8 @@ describe("log verify on a large-ish log (issue 15 item 4)", () => {
     expect(ROWS).toBeGreaterThan(PARALLEL_FROM_ROWS); // the worker threads' path is the one tested
     const db = openDatabaseReadOnly(dbPath);
     expect(db.memory).toBe(false);
+    // The worker threads open the same file (null: they ran and found no edit; undefined: they failed).
+    expect(startHashCheck(db.name, 1, ROWS)?.wait(() => {})).toBeNull();
     const seen: VerifyProgress[] = [];
     expect(verifyChain(db, (p) => seen.push(p), { parallel: false })).toEqual({ ok: true, checked: ROWS });
     expect(seen).toEqual([1, 2, 3].map((n) => ({ checked: n * PROGRESS_EVERY_ROWS, total: ROWS })));
