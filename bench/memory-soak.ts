@@ -24,6 +24,8 @@ const { values } = parseArgs({
     // For finding where memory goes: the same load with one of them off.
     "no-web": { type: "boolean", default: false },
     "no-mqtt": { type: "boolean", default: false },
+    /** SQLite page cache of the service's connection (better-sqlite3's default is 16,000 kB). */
+    "cache-kb": { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -47,6 +49,7 @@ const app = createApp({
 });
 await app.start();
 const { bus, services } = app;
+if (values["cache-kb"]) services.db.pragma(`cache_size = -${Number(values["cache-kb"])}`);
 
 const mb = () => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
 const startedMs = Date.now();
