@@ -1,19 +1,25 @@
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./open-database.js";
 
 /** Small pieces of controller state that must survive a restart (lockout back-off, versions). */
 export class KeyValueStore {
+  // Prepared on first use, then kept: a denial writes its lockout count here inside the attempt's
+  // transaction, and compiling the statement each time cost more than the write.
+  private select: Statement<[string], { value: string }> | undefined;
+  private upsert: Statement<[string, string]> | undefined;
+
   constructor(private readonly db: Db) {}
 
   getJson<T>(key: string): T | undefined {
-    const row = this.db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?").get(key);
+    this.select ??= this.db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?");
+    const row = this.select.get(key);
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
   setJson(key: string, value: unknown): void {
-    this.db
-      .prepare(
-        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, JSON.stringify(value));
+    this.upsert ??= this.db.prepare<[string, string]>(
+      "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    );
+    this.upsert.run(key, JSON.stringify(value));
   }
 }
