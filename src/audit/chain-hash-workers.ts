@@ -30,6 +30,7 @@ let status = 1;
 try {
   const Database = require(sqlitePath);
   const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma("cache_size = -1000"); // a scan in seq order: a big page cache would only cost memory
   const rows = db
     .prepare("SELECT seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM audit_events WHERE seq BETWEEN ? AND ? ORDER BY seq")
     .raw()
@@ -78,6 +79,8 @@ export function startHashCheck(file: string, fromSeq: number, toSeq: number): Ha
       new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: { sqlitePath, file, fromSeq: from, toSeq: to, index, count, shared },
+        // Small heaps: the service's admin page may run a verify, within its memory budget.
+        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
       }),
     );
   }
