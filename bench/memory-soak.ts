@@ -49,6 +49,7 @@ const app = createApp({
 });
 await app.start();
 const { bus, services } = app;
+const at = { door: settings.door_id, reader: "keypad" };
 if (values["cache-kb"]) services.db.pragma(`cache_size = -${Number(values["cache-kb"])}`);
 
 const mb = () => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
@@ -76,7 +77,7 @@ sample();
 async function attempt(): Promise<void> {
   const unknown = attempts % 10 === 9;
   const pin = unknown ? "99999999" : String(10_000_000 + Math.floor(Math.random() * people));
-  for (const key of `${pin}#`) bus.emit("keyPressed", { key: key as "1", atMs: Date.now() });
+  for (const key of `${pin}#`) bus.emit("keyPressed", { key: key as "1", atMs: Date.now(), ...at });
   await services.access.idle();
   if (!unknown) await services.door.lock();
   attempts++;

@@ -1,6 +1,7 @@
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
 import { adminSessionsMigration } from "./migrations/admin-sessions.js";
 import { credentialsMigration } from "./migrations/credentials.js";
+import { doorNamespaceMigration } from "./migrations/door-namespace.js";
 import { mqttMigration } from "./migrations/mqtt.js";
 /**
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
@@ -63,4 +64,5 @@ export const migrations: Migration[] = [
   adminAccountsMigration,
   policyRevisionMigration,
   adminSessionsMigration,
+  doorNamespaceMigration,
 ];

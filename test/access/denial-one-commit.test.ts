@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { doorNamespace } from "../../src/store/door-state.js";
 import { KeyValueStore } from "../../src/store/key-value-store.js";
 import { accessRows, giveBadge, touch } from "../helpers/credentials.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
@@ -20,7 +21,8 @@ async function commitsOf(attempt: () => Promise<void>): Promise<number> {
   return walCommits(db) - before;
 }
 
-const kv = () => new KeyValueStore(h.app.services.db);
+/** The door's own lockout state (kv keys under its namespace). */
+const kv = () => new KeyValueStore(h.app.services.db, doorNamespace(h.settings.door_id));
 
 async function swipe(number: number): Promise<void> {
   const sent = h.sim.wiegand.present(number, "W26");
