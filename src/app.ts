@@ -19,6 +19,8 @@ import { MqttBridge } from "./mqtt/mqtt-bridge.js";
 import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
+import { createSiteRules, type SiteRulesParts } from "./site/create-site-rules.js";
+import { siteRulesConfig } from "./site/site-config.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
@@ -54,6 +56,8 @@ export interface Services {
   door: DoorController;
   access: AccessService;
   policy: PolicyServices;
+  /** The rules that span doors: access levels, interlocks, anti-passback, occupancy. */
+  site: SiteRulesParts;
   mqtt: MqttBridge | null;
   credentials: CredentialReaders;
   /** ok / degraded / failed per device, for `status` and MQTT state. */
@@ -147,7 +151,24 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     );
     // Records-room policy: schedules, modes, unlock schedule, retention (src/policy/).
     const policy = createPolicyServices({ settings, db, audit, door, clock, recordSafely, log });
+    const site = createSiteRules({
+      db,
+      config: siteRulesConfig(settings),
+      local: policy.engine.local,
+      scheduleOpen: (id, nowMs) => policy.engine.scheduleIdOpen(id, nowMs),
+      doorState: (id) => {
+        if (id !== settings.door_id) return undefined;
+        const s = door.status();
+        return {
+          unlocked: s.lock === "unlocked",
+          open: s.door === "open",
+          emergency: door.holdReason === "emergency_unlock",
+        };
+      },
+    });
     const access = new AccessService({
+      rules: site.rules,
+      doorId: settings.door_id,
       policy: policy.engine,
       onGranted: (nowMs) => void policy.mode.granted(nowMs),
       users,
@@ -172,7 +193,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
     });
     // `credentials` is filled in at step 6, once the readers exist; nothing reads it before start() returns.
-    services = { db, users, hasher, audit, door, access, policy, mqtt: null, health } as Services;
+    services = { db, users, hasher, audit, door, access, policy, site, mqtt: null, health } as Services;
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();

@@ -1,6 +1,13 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
 import type { AuditRecord, CredentialType } from "../audit/audit-log.js";
+import {
+  type PassageAttempt,
+  type PassageDirection,
+  passageDetail,
+  type ReleaseCause,
+  type RuleVerdict,
+} from "../site/door-rules.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
 import { type Decision, decide, isPolicyDenial } from "./decide.js";
@@ -21,8 +28,16 @@ type Holder = CredentialHolder | undefined;
  */
 export type { AccessServiceDeps };
 
-/** A remote unlock refused by policy (lockdown) or a faulted door; the denial row is committed. */
+/** A remote unlock refused by policy (lockdown, interlock) or a faulted door; the denial row is committed. */
 export class RemoteUnlockRefused extends Error {}
+
+/** The reader a credential came from, when the door knows it (device events carry it). */
+export interface PassageSource {
+  reader: string | null;
+  direction: PassageDirection | null;
+}
+
+const NO_SOURCE: PassageSource = { reader: null, direction: null };
 
 export class AccessService {
   private readonly pin: PinKeypad;
@@ -72,21 +87,21 @@ export class AccessService {
     return this.queue;
   }
 
-  keyPressed(key: KeypadKey, atMs: number): void {
-    this.enqueue(() => this.handleKey(key, atMs));
+  keyPressed(key: KeypadKey, atMs: number, source: PassageSource = NO_SOURCE): void {
+    this.enqueue(() => this.handleKey(key, atMs, source));
   }
 
   /** The sensor matched a template. A slot the store does not map to anyone is never granted. */
-  fingerMatched(slot: number): void {
-    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }));
+  fingerMatched(slot: number, source: PassageSource = NO_SOURCE): void {
+    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }, source));
   }
 
   fingerUnknown(): void {
     this.enqueue(() => this.presented("fingerprint", null));
   }
 
-  badgeRead(number: string): void {
-    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number)));
+  badgeRead(number: string, source: PassageSource = NO_SOURCE): void {
+    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number), undefined, source));
   }
 
   /** A frame that failed parity or checksum: logged as a denied attempt, never a grant, no lockout count. */
@@ -120,7 +135,22 @@ export class AccessService {
         this.deps.indicator.show("fault");
         return;
       }
+      // Only with interlock.rex_respects does an interlock hold REX back (egress otherwise wins).
+      const release = this.releaseAttempt("exit");
+      const verdict = this.deps.rules?.check(release) ?? null;
+      if (verdict?.type === "deny") {
+        this.deps.record({
+          kind: "access",
+          reason: verdict.reason,
+          credential: "rex",
+          outcome: "denied",
+          detail: verdict.detail ?? null,
+        });
+        this.deps.indicator.show("denied");
+        return;
+      }
       this.deps.record({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
+      this.deps.rules?.passed(release);
       await door.unlock({ forExit: true });
     });
   }
@@ -137,24 +167,32 @@ export class AccessService {
     const task = this.queue.then(async () => {
       // Lockdown lets only override people through decide(); a remote request names no person,
       // so it is refused like any other during lockdown (an admin ends lockdown first). A door in
-      // fault is logged as a denial, not as a grant for a relay that will not move.
-      const refusal =
-        this.deps.policy?.snapshot().mode.mode === "lockdown"
-          ? "lockdown"
-          : this.deps.door.canUnlock()
-            ? null
-            : "door_fault";
+      // fault is logged as a denial, not as a grant for a relay that will not move. An interlocked
+      // door refuses while another door of its set is unlocked or open.
+      const release = this.releaseAttempt("remote");
+      let verdict: RuleVerdict | null = null;
+      let refusal: string | null = null;
+      if (this.deps.policy?.snapshot().mode.mode === "lockdown") refusal = "lockdown";
+      else if (!this.deps.door.canUnlock()) refusal = "door_fault";
+      else {
+        verdict = this.deps.rules?.check(release) ?? null;
+        if (verdict?.type === "deny") refusal = verdict.reason;
+      }
       if (refusal) {
         this.deps.record({
           kind: "access",
           reason: refusal,
           credential: "remote",
           outcome: "denied",
-          detail,
+          detail: { ...detail, ...(verdict?.detail ?? {}) },
         });
-        this.feedback(refusal === "lockdown" ? "denied" : "fault");
+        this.feedback(refusal === "door_fault" ? "fault" : "denied");
         throw new RemoteUnlockRefused(
-          refusal === "lockdown" ? "the door is in lockdown" : "the door is in fault",
+          refusal === "lockdown"
+            ? "the door is in lockdown"
+            : refusal === "door_fault"
+              ? "the door is in fault"
+              : `refused: ${refusal}${verdict?.detail?.blocked_by ? ` (door ${verdict.detail.blocked_by} is unlocked or open)` : ""}`,
         );
       }
       recorded = this.deps.record({
@@ -164,6 +202,7 @@ export class AccessService {
         outcome: "granted",
         detail,
       });
+      this.deps.rules?.passed(release);
       this.feedback("granted");
       await this.openDoor();
     });
@@ -182,7 +221,7 @@ export class AccessService {
     });
   }
 
-  private async handleKey(key: KeypadKey, atMs: number): Promise<void> {
+  private async handleKey(key: KeypadKey, atMs: number, source: PassageSource): Promise<void> {
     const { clock, indicator } = this.deps;
     if (this.lockout.isLockedOut(clock.now())) {
       // The keypad refuses input while locked out; a submit is still logged as an attempt.
@@ -210,7 +249,7 @@ export class AccessService {
         indicator.show("denied");
         return;
       case "submitted":
-        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin));
+        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin), undefined, source);
         return;
     }
   }
@@ -224,6 +263,7 @@ export class AccessService {
     kind: FactorKind,
     lookup: string | null,
     unknownDetail?: Record<string, unknown>,
+    source: PassageSource = NO_SOURCE,
   ): Promise<void> {
     if (this.lockout.isLockedOut(this.deps.clock.now())) {
       this.recordLockedOut(kind);
@@ -231,7 +271,7 @@ export class AccessService {
     }
     const holder = lookup === null ? undefined : this.findHolder(kind, lookup);
     if (this.factors.mode === "any") {
-      await this.decideAndAct(kind, holder, holder ? undefined : unknownDetail);
+      await this.decideAndAct(kind, holder, holder ? undefined : unknownDetail, source);
       return;
     }
     if (!holder) {
@@ -240,7 +280,7 @@ export class AccessService {
       this.recordAndCount(kind, "unknown_credential", null, lookup === null ? undefined : unknownDetail);
       return;
     }
-    await this.presentFactor(kind, holder);
+    await this.presentFactor(kind, holder, source);
   }
 
   /** A PIN is looked up among normal and duress PINs by one query, so both take the same time. */
@@ -248,7 +288,11 @@ export class AccessService {
     return this.deps.users.findHolder(kind, lookup);
   }
 
-  private async presentFactor(kind: FactorKind, holder: CredentialHolder): Promise<void> {
+  private async presentFactor(
+    kind: FactorKind,
+    holder: CredentialHolder,
+    source: PassageSource,
+  ): Promise<void> {
     const { user } = holder;
     const { step, expired, duress } = this.factors.present(
       { kind, userId: user.id, userCode: user.userCode },
@@ -268,7 +312,7 @@ export class AccessService {
         this.feedback("denied");
         return;
       case "single":
-        await this.decideAndAct(kind, holder);
+        await this.decideAndAct(kind, holder, undefined, source);
         return;
       case "first": {
         // The first factor must itself be valid now (enabled, in validity): refuse early if not.
@@ -296,7 +340,7 @@ export class AccessService {
         });
         return;
       case "complete":
-        await this.decideAndAct(kind, { ...holder, duress }, { factors: step.factors });
+        await this.decideAndAct(kind, { ...holder, duress }, { factors: step.factors }, source);
         return;
     }
   }
@@ -306,14 +350,33 @@ export class AccessService {
     credential: CredentialType,
     holder: Holder,
     extra?: Record<string, unknown>,
+    source: PassageSource = NO_SOURCE,
   ): Promise<void> {
     const { clock, policy } = this.deps;
     const now = clock.now();
-    const decision = decide(
+    let decision = decide(
       { user: holder?.user, duress: holder?.duress === true },
       // The revision read with the holder saves the engine a query of its own.
       { nowMs: now, lockedOut: false, policy: policy?.context(now, holder?.policyRevision) },
     );
+    // The rules that span doors (levels, interlock, anti-passback) see only people decide() let
+    // through (or keeps waiting under the two-person rule); a denial replaces the decision, so the
+    // two-person state never counts someone this door would refuse.
+    const passage = this.passage(source, holder, decision, now);
+    let ruleVerdict: RuleVerdict | null = null;
+    if (decision.outcome !== "denied" && this.deps.rules) {
+      ruleVerdict = this.deps.rules.check(passage);
+      if (ruleVerdict?.type === "deny") {
+        decision = {
+          outcome: "denied",
+          reason: ruleVerdict.reason,
+          userCode: decision.userCode,
+          duress: decision.duress,
+        };
+      } else if (decision.outcome === "waiting") {
+        ruleVerdict = null; // a note (soft passback) belongs to the grant, not to the wait
+      }
+    }
     if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
       // A valid credential while the lock or contact has failed: say so rather than log a grant
       // for a door that will not move. Not a failure of the person: no lockout count. A duress
@@ -336,7 +399,10 @@ export class AccessService {
       decision.outcome === "granted" && decision.secondUserCode
         ? { second_user_code: decision.secondUserCode }
         : {};
-    const detail = { ...extra, ...second };
+    const ruleDetail = ruleVerdict?.type === "deny" ? (ruleVerdict.detail ?? {}) : {};
+    // A granted row carries its reader and direction: occupancy is folded from these rows.
+    const where = decision.outcome === "granted" ? passageDetail(passage) : {};
+    const detail = { ...extra, ...second, ...ruleDetail, ...where };
     this.deps.record({
       kind: "access",
       reason: decision.reason,
@@ -345,6 +411,19 @@ export class AccessService {
       userCode: decision.userCode,
       detail: Object.keys(detail).length ? detail : null,
     });
+    if (decision.outcome === "granted") {
+      if (ruleVerdict?.type === "note") {
+        this.deps.record({
+          kind: "access",
+          reason: ruleVerdict.reason,
+          credential,
+          outcome: null,
+          userCode: holder?.user.userCode ?? decision.userCode,
+          detail: ruleVerdict.detail ?? null,
+        });
+      }
+      this.deps.rules?.passed({ ...passage, secondUserCode: decision.secondUserCode ?? null });
+    }
     try {
       await this.act(decision, credential, now);
     } finally {
@@ -422,6 +501,31 @@ export class AccessService {
       outcome: "denied",
       userCode: expired.userCode,
     });
+  }
+
+  /** The attempt as the rules that span doors see it. */
+  private passage(source: PassageSource, holder: Holder, decision: Decision, nowMs: number): PassageAttempt {
+    return {
+      door: this.deps.doorId ?? "door",
+      cause: "credential",
+      reader: source.reader,
+      direction: source.direction,
+      userId: holder?.user.id ?? null,
+      userCode: holder?.user.userCode ?? decision.userCode,
+      nowMs,
+    };
+  }
+
+  private releaseAttempt(cause: ReleaseCause): PassageAttempt {
+    return {
+      door: this.deps.doorId ?? "door",
+      cause,
+      reader: null,
+      direction: null,
+      userId: null,
+      userCode: null,
+      nowMs: this.deps.clock.now(),
+    };
   }
 
   private async openDoor(): Promise<void> {

@@ -2,12 +2,14 @@ import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import type { DoorMode } from "../../access/decide.js";
 import type { UserRole } from "../../store/user-store.js";
+import { currentActor } from "../admin-service.js";
 import type { CliIo } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
+import { LevelAdminService } from "../level-admin-service.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
 import { openPolicyContext } from "./policy-context.js";
 
-export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
+export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--level L ...] [--no-level] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
 doorward user erase USER      (removes name and credentials; events stay under the user code)`;
 
 export const DOOR_USAGE = `doorward door mode                       (current mode; the service polls it every policy.mode_poll_ms)
@@ -26,6 +28,8 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
       config: { type: "string" },
       schedule: { type: "string", multiple: true },
       "no-schedule": { type: "boolean" },
+      level: { type: "string", multiple: true },
+      "no-level": { type: "boolean" },
       "valid-until": { type: "string" },
       "agreement-until": { type: "string" },
       role: { type: "string" },
@@ -56,7 +60,10 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
         throw new UsageError(`--role: expected user, override or admin, got '${values.role}'`);
       change.role = values.role as UserRole;
     }
-    if (Object.keys(change).length === 0) throw new UsageError("user set: nothing to change", USER_SET_USAGE);
+    if (values.level && values["no-level"])
+      throw new UsageError("--level and --no-level conflict", USER_SET_USAGE);
+    if (Object.keys(change).length === 0 && !values.level && !values["no-level"])
+      throw new UsageError("user set: nothing to change", USER_SET_USAGE);
   }
   const ctx = openPolicyContext(values.config, io.env);
   try {
@@ -64,12 +71,18 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     for (const s of change.schedules ?? []) {
       if (!ctx.policy.store.findSchedule(s)) throw new UsageError(`--schedule: no such schedule '${s}'`);
     }
+    const levelAdmin = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, currentActor());
+    for (const l of values.level ?? []) {
+      if (!levelAdmin.levels.find(l)) throw new UsageError(`--level: no such access level '${l}'`);
+    }
     if (sub === "erase") {
       const user = ctx.policy.eraseUser(who);
       io.stdout.write(`erased personal data of ${user.userCode}; their log entries remain under that code\n`);
       return 0;
     }
-    const user = ctx.policy.setUserPolicy(who, change);
+    let user = ctx.users.require(who);
+    if (Object.keys(change).length > 0) user = ctx.policy.setUserPolicy(who, change);
+    if (values.level || values["no-level"]) levelAdmin.setUserLevels(who, values.level ?? []);
     io.stdout.write(`${user.name} (${user.userCode}) updated\n`);
     return 0;
   } finally {

@@ -1,0 +1,34 @@
+import type { Migration } from "../migrations.js";
+
+/**
+ * Migration 8: access levels. A level is a named set of door ids with an optional schedule;
+ * people hold levels. A site with no level at all needs none (every authorised person may use
+ * every door); once one exists, a person needs a level naming the door to pass it.
+ *
+ * Door ids are the configured ids (text, not a foreign key: doors live in the config file).
+ * RESTRICT on the schedule and on held levels: removing either would silently change who may
+ * pass, so the admin commands refuse it with a clear message first.
+ */
+export const accessLevelsMigration: Migration = {
+  version: 8,
+  name: "access levels: doors per level, an optional schedule, levels per person",
+  sql: `
+    CREATE TABLE access_levels (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      schedule_id INTEGER REFERENCES schedules(id) ON DELETE RESTRICT,
+      created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE access_level_doors (
+      level_id INTEGER NOT NULL REFERENCES access_levels(id) ON DELETE CASCADE,
+      door TEXT NOT NULL,
+      PRIMARY KEY (level_id, door)
+    ) WITHOUT ROWID;
+    CREATE TABLE user_access_levels (
+      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      level_id INTEGER NOT NULL REFERENCES access_levels(id) ON DELETE RESTRICT,
+      PRIMARY KEY (user_id, level_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX user_access_levels_level ON user_access_levels(level_id);
+  `,
+};
