@@ -20,7 +20,7 @@ export interface LevelsAtDoor {
 }
 
 /**
- * Access levels (migration 8). No cache: every attempt reads the current rows (two indexed
+ * Access levels (migration 9). No cache: every attempt reads the current rows (two indexed
  * reads), so a change made by the CLI in another process applies to the very next attempt.
  */
 export class LevelStore {

@@ -1,7 +1,7 @@
 import type { Migration } from "../migrations.js";
 
 /**
- * Migration 8: access levels. A level is a named set of door ids with an optional schedule;
+ * Migration 9: access levels. A level is a named set of door ids with an optional schedule;
  * people hold levels. A site with no level at all needs none (every authorised person may use
  * every door); once one exists, a person needs a level naming the door to pass it.
  *
@@ -10,7 +10,7 @@ import type { Migration } from "../migrations.js";
  * pass, so the admin commands refuse it with a clear message first.
  */
 export const accessLevelsMigration: Migration = {
-  version: 8,
+  version: 9,
   name: "access levels: doors per level, an optional schedule, levels per person",
   sql: `
     CREATE TABLE access_levels (
