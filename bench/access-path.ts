@@ -91,7 +91,7 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     }
   }
   // Clear the denial streak so the bench never trips the lockout halfway.
-  services.db.prepare("DELETE FROM kv WHERE key = 'lockout:keypad'").run();
+  services.db.prepare("DELETE FROM kv WHERE key = 'lockout:pin'").run();
 
   await app.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -97,7 +97,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
           validFromMs: null,
           validUntilMs: null,
         };
-        const d = decide({ user: user as never }, { nowMs: now + i, lockedOut: false });
+        const d = decide({ user: user as never }, { nowMs: now + i });
         if (d.outcome === "granted") granted++;
       }
       return granted;
@@ -107,7 +107,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
       let granted = 0;
       for (let i = 0; i < ATTEMPTS; i++) {
         const found = users.findByPin(hasher.hash("pin", pins[i] as string));
-        const d = decide({ user: found?.user, duress: found?.duress }, { nowMs: now + i, lockedOut: false });
+        const d = decide({ user: found?.user, duress: found?.duress }, { nowMs: now + i });
         if (d.outcome === "granted") granted++;
       }
       return granted;
@@ -118,7 +118,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
         const found = users.findByPin(hasher.hash("pin", pins[i] as string));
         const d = decide(
           { user: found?.user, duress: found?.duress },
-          { nowMs: now + i, lockedOut: false, policy: engine.context(now + i, found?.policyRevision) },
+          { nowMs: now + i, policy: engine.context(now + i, found?.policyRevision) },
         );
         if (d.outcome === "granted") granted++;
       }

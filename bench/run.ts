@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
 import { benchAdminLogin } from "./admin-login.js";
+import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
@@ -8,6 +9,7 @@ import { benchPolicy } from "./policy.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
+  ["duress grant vs normal grant vs bare insert (one transaction, one fsync)", benchDuress],
   ["fingerprint identify: controller overhead vs wire time", benchFingerprint],
   ["fingerprint: Search answer's last byte to the relay, through the whole app", benchFingerprintToRelay],
   [

@@ -19,13 +19,17 @@ import { MqttBridge } from "./mqtt/mqtt-bridge.js";
 import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
+import { loadOrCreateDeviceKey } from "./secrets/device-key.js";
 import { createSiteRules, type SiteRulesParts } from "./site/create-site-rules.js";
 import { siteRulesConfig } from "./site/site-config.js";
+import { secureDataDir, touchPrivate } from "./store/data-dir.js";
+import { acquireInstanceLock } from "./store/instance-lock.js";
 import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
 import { DeviceHealth } from "./supervision/device-health.js";
 import { DeviceSupervisor } from "./supervision/device-supervisor.js";
+import { StorageGuard } from "./supervision/storage-guard.js";
 
 export interface AppDeps {
   settings: Settings;
@@ -102,6 +106,18 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
 
   async function start(): Promise<void> {
     const g = settings.gpio;
+    // 0. One service per data_dir, decided before any hardware is touched: a second instance
+    // would drive the same relay and decide against its own stale state. data_dir is 0700 and
+    // everything in it 0600, whatever a restore or an older version left behind.
+    const tightened = secureDataDir(settings.data_dir);
+    if (tightened.length > 0)
+      log.warn(
+        { paths: tightened.map((p) => p.path) },
+        "data_dir permissions were too open; set to 0700/0600",
+      );
+    const instance = acquireInstanceLock(settings.data_dir, { door: settings.door_id, nowMs: clock.now() });
+    stopSteps.push(() => instance.release());
+
     // 1. The lock output, driven locked before anything else can go wrong.
     const relayLine = await openOutput(g.relay);
     const relay = new GpioLockRelay(relayLine, clock, settings.door.max_unlock_ms, (err) =>
@@ -111,6 +127,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     await relay.lock();
 
     // 2. Durable state. A database that cannot open stops start-up with the door locked.
+    touchPrivate(databasePath(settings)); // its -wal and -shm get the same 0600
     const db = openDatabase(databasePath(settings));
     stopSteps.push(() => {
       db.close();
@@ -118,16 +135,21 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const audit = new AuditLog(db, settings.door_id);
     const users = new UserStore(db);
     const credentialKey = loadCredentialKey(settings);
+    // The device's Ed25519 key, created at first start: it signs the chain head (log head, P/head).
+    const deviceKey = loadOrCreateDeviceKey(settings.data_dir);
     const hasher = new CredentialHasher(credentialKey);
-    const record = (entry: AuditEntry): AuditRecord => audit.append(entry, clock.now());
+    // Every audit write of the service goes through the guard: one meaning of a write failure
+    // per kind of row (attempt: door stays locked; exit: released anyway; event: queued).
+    const storage = new StorageGuard({
+      audit,
+      clock,
+      health,
+      onError: (context, err) => log.error({ err, context }, "audit log cannot be written; storage failed"),
+    });
+    stopSteps.push(() => storage.stop());
+    const record = (entry: AuditEntry): AuditRecord => storage.record(entry);
     /** For events where the door must act whatever happens (it is already open, or forced). */
-    const recordSafely = (entry: AuditEntry): void => {
-      try {
-        record(entry);
-      } catch (err) {
-        log.error({ err, reason: entry.reason }, "could not write audit row");
-      }
-    };
+    const recordSafely = (entry: AuditEntry): void => storage.recordOrQueue(entry);
 
     const door = new DoorController(
       relay,
@@ -178,6 +200,9 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       indicator,
       clock,
       record,
+      recordAll: (entries) => storage.recordAll(entries),
+      recordEgress: (entry) => storage.recordEgress(entry),
+      recordOrQueue: recordSafely,
       onError: (context, err) => log.error({ err, context }, "attempt failed; door left locked"),
       pinPolicy: {
         minLength: settings.pin.min_length,
@@ -290,6 +315,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         clock,
         logger,
         credentialKey,
+        deviceKey,
+        health,
         actions: {
           unlock: async (detail) => void (await access.remoteUnlock(detail)),
           lock: () => door.lock(),

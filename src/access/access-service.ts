@@ -1,6 +1,6 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
-import type { AuditRecord, CredentialType } from "../audit/audit-log.js";
+import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
 import {
   type PassageAttempt,
   type PassageDirection,
@@ -10,14 +10,17 @@ import {
 } from "../site/door-rules.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
+import { AttemptRecorder, type Holder, lockoutKeyOf } from "./attempt-recorder.js";
+import {
+  CredentialLockouts,
+  type LockoutKey,
+  type LockoutKind,
+  type LockoutStatus,
+} from "./credential-lockouts.js";
 import { type Decision, decide, isPolicyDenial } from "./decide.js";
 import { FactorGate } from "./factor-gate.js";
 import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
-import { PersistedLockout } from "./persisted-lockout.js";
 import { PinKeypad } from "./pin-keypad.js";
-
-/** Who holds a presented credential, whether it was their duress PIN, and the policy revision read with them. */
-type Holder = CredentialHolder | undefined;
 
 /**
  * Turns credentials into decisions and decisions into door actions, in the only safe order:
@@ -41,12 +44,14 @@ const NO_SOURCE: PassageSource = { reader: null, direction: null };
 
 export class AccessService {
   private readonly pin: PinKeypad;
-  private readonly lockout: PersistedLockout;
+  private readonly lockouts: CredentialLockouts;
   private queue: Promise<void> = Promise.resolve();
   private readonly factors: FactorGate;
+  private readonly attempts: AttemptRecorder;
 
   constructor(private readonly deps: AccessServiceDeps) {
-    this.lockout = new PersistedLockout(deps.kv, deps.lockoutPolicy, deps.onError);
+    this.lockouts = new CredentialLockouts(deps.kv, deps.lockoutPolicy, deps.onError);
+    this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.feedback(pattern));
     this.pin = new PinKeypad(deps.pinPolicy, deps.clock);
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
     this.factors = new FactorGate(
@@ -61,7 +66,7 @@ export class AccessService {
   }
 
   start(): void {
-    this.lockout.load();
+    this.lockouts.load();
   }
 
   stop(): void {
@@ -69,12 +74,9 @@ export class AccessService {
     this.factors.end();
   }
 
-  lockoutState(nowMs = this.deps.clock.now()): {
-    lockedOut: boolean;
-    untilMs: number | null;
-    failures: number;
-  } {
-    return this.lockout.status(nowMs);
+  /** One credential kind's lockout (the keypad's by default: `status`, the page). */
+  lockoutState(kind: LockoutKind = "pin", nowMs = this.deps.clock.now()): LockoutStatus {
+    return this.lockouts.status(kind, nowMs);
   }
 
   /** The multi-factor session in progress (tests, status). */
@@ -125,7 +127,7 @@ export class AccessService {
       // to leave. In fault REX still works while the relay answers (only the contact failed); otherwise
       // the refusal is logged and egress relies on the mechanical handle (hardware/WIRING.md).
       if (!door.canUnlock({ forExit: true })) {
-        this.deps.record({
+        this.deps.recordOrQueue({
           kind: "door",
           reason: "exit_request",
           credential: "rex",
@@ -139,7 +141,7 @@ export class AccessService {
       const release = this.releaseAttempt("exit");
       const verdict = this.deps.rules?.check(release) ?? null;
       if (verdict?.type === "deny") {
-        this.deps.record({
+        this.deps.recordOrQueue({
           kind: "access",
           reason: verdict.reason,
           credential: "rex",
@@ -149,7 +151,9 @@ export class AccessService {
         this.deps.indicator.show("denied");
         return;
       }
-      this.deps.record({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
+      // Logged first whenever the log can be written; when it cannot (full disk) the door is
+      // released all the same and the exit is counted, to be logged once writing works again.
+      this.deps.recordEgress({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
       this.deps.rules?.passed(release);
       await door.unlock({ forExit: true });
     });
@@ -223,22 +227,23 @@ export class AccessService {
 
   private async handleKey(key: KeypadKey, atMs: number, source: PassageSource): Promise<void> {
     const { clock, indicator } = this.deps;
-    if (this.lockout.isLockedOut(clock.now())) {
-      // The keypad refuses input while locked out; a submit is still logged as an attempt.
-      this.pin.clear();
-      if (key === "#") this.recordLockedOut("pin");
-      else indicator.show("locked_out");
-      return;
-    }
+    // While locked out the keypad still collects keys (showing the lockout, never "key"): a
+    // duress PIN typed now must still be recognised and raise its alarm. Anything else submitted
+    // is logged as a locked_out attempt.
+    const lockedOut = this.lockouts.isLockedOut({ kind: "pin" }, clock.now());
     const outcome = this.pin.press(key, atMs);
     switch (outcome.type) {
       case "collecting":
-        indicator.show("key");
+        indicator.show(lockedOut ? "locked_out" : "key");
         return;
       case "cleared":
       case "ignored":
         return;
       case "malformed":
+        if (lockedOut) {
+          this.attempts.lockedOut("pin", undefined);
+          return;
+        }
         this.deps.record({
           kind: "access",
           reason: "invalid_format",
@@ -265,22 +270,30 @@ export class AccessService {
     unknownDetail?: Record<string, unknown>,
     source: PassageSource = NO_SOURCE,
   ): Promise<void> {
-    if (this.lockout.isLockedOut(this.deps.clock.now())) {
-      this.recordLockedOut(kind);
+    // The holder is looked up before the lockout check, so a duress PIN raises its alarm even then.
+    const holder = lookup === null ? undefined : this.findHolder(kind, lookup);
+    const lockoutKey = lockoutKeyOf(kind, lookup);
+    if (this.lockouts.isLockedOut(lockoutKey, this.deps.clock.now())) {
+      this.attempts.lockedOut(kind, holder);
       return;
     }
-    const holder = lookup === null ? undefined : this.findHolder(kind, lookup);
     if (this.factors.mode === "any") {
-      await this.decideAndAct(kind, holder, holder ? undefined : unknownDetail, source);
+      await this.decideAndAct(kind, lockoutKey, holder, holder ? undefined : unknownDetail, source);
       return;
     }
     if (!holder) {
       // An unknown credential also ends any session: the next factor starts over.
       this.factors.end();
-      this.recordAndCount(kind, "unknown_credential", null, lookup === null ? undefined : unknownDetail);
+      this.attempts.deniedAndCounted(
+        kind,
+        lockoutKey,
+        "unknown_credential",
+        null,
+        lookup === null ? undefined : unknownDetail,
+      );
       return;
     }
-    await this.presentFactor(kind, holder, source);
+    await this.presentFactor(kind, lockoutKey, holder, source);
   }
 
   /** A PIN is looked up among normal and duress PINs by one query, so both take the same time. */
@@ -288,8 +301,13 @@ export class AccessService {
     return this.deps.users.findHolder(kind, lookup);
   }
 
+  /**
+   * One factor of a pair. A duress PIN raises its alarm the moment it is presented, committed with
+   * whatever row that step writes (awaiting, mismatch, refusal, grant), and only then.
+   */
   private async presentFactor(
     kind: FactorKind,
+    lockoutKey: LockoutKey,
     holder: CredentialHolder,
     source: PassageSource,
   ): Promise<void> {
@@ -301,63 +319,80 @@ export class AccessService {
     if (expired) this.recordFactorTimeout(expired);
     switch (step.type) {
       case "not_accepted":
-        this.deps.record({
-          kind: "access",
-          reason: "credential_not_accepted",
-          credential: kind,
-          outcome: "denied",
-          userCode: user.userCode,
-          detail: { mode: this.factors.mode },
-        });
+        this.attempts.commit(
+          {
+            kind: "access",
+            reason: "credential_not_accepted",
+            credential: kind,
+            outcome: "denied",
+            userCode: user.userCode,
+            detail: { mode: this.factors.mode },
+          },
+          holder,
+        );
         this.feedback("denied");
         return;
       case "single":
-        await this.decideAndAct(kind, holder, undefined, source);
+        await this.decideAndAct(kind, lockoutKey, holder, undefined, source);
         return;
       case "first": {
         // The first factor must itself be valid now (enabled, in validity): refuse early if not.
-        const early = decide({ user }, { nowMs: this.deps.clock.now(), lockedOut: false });
+        const early = decide({ user }, { nowMs: this.deps.clock.now() });
         if (early.outcome === "denied") {
           this.factors.end();
-          this.recordAndCount(kind, early.reason, early.userCode);
+          this.attempts.deniedAndCounted(kind, lockoutKey, early.reason, early.userCode, undefined, holder);
           return;
         }
-        this.deps.record({
-          kind: "access",
-          reason: "awaiting_second_factor",
-          credential: kind,
-          outcome: null,
-          userCode: user.userCode,
-          detail: { window_s: this.factors.windowMs / 1000 },
-        });
+        this.attempts.commit(
+          {
+            kind: "access",
+            reason: "awaiting_second_factor",
+            credential: kind,
+            outcome: null,
+            userCode: user.userCode,
+            detail: { window_s: this.factors.windowMs / 1000 },
+          },
+          holder,
+        );
         this.feedback("waiting");
         return;
       }
       case "mismatch":
-        this.recordAndCount(kind, "factor_mismatch", user.userCode, {
-          first_credential: step.first.first,
-          first_user_code: step.first.userCode,
-        });
+        this.attempts.deniedAndCounted(
+          kind,
+          lockoutKey,
+          "factor_mismatch",
+          user.userCode,
+          { first_credential: step.first.first, first_user_code: step.first.userCode },
+          holder,
+        );
         return;
       case "complete":
-        await this.decideAndAct(kind, { ...holder, duress }, { factors: step.factors }, source);
+        // `duress` also covers a duress first factor, whose alarm is already committed: the
+        // decision carries it, the alarm is raised only for this factor's own duress PIN.
+        await this.decideAndAct(kind, lockoutKey, holder, { factors: step.factors }, source, duress);
         return;
     }
   }
 
-  /** The one decision path: policy context, decide, commit the row, then act on the door. */
+  /**
+   * The one decision path: policy context, decide, commit the row (and, for a duress PIN, its
+   * alarm, in the same transaction: one fsync, the timing of any grant), then act on the door.
+   */
   private async decideAndAct(
-    credential: CredentialType,
+    credential: FactorKind,
+    lockoutKey: LockoutKey,
     holder: Holder,
     extra?: Record<string, unknown>,
     source: PassageSource = NO_SOURCE,
+    pairDuress = holder?.duress === true,
   ): Promise<void> {
     const { clock, policy } = this.deps;
     const now = clock.now();
     let decision = decide(
-      { user: holder?.user, duress: holder?.duress === true },
+      { user: holder?.user, duress: pairDuress },
       // The revision read with the holder saves the engine a query of its own.
-      { nowMs: now, lockedOut: false, policy: policy?.context(now, holder?.policyRevision) },
+      { nowMs: now, policy: policy?.context(now, holder?.policyRevision) },
     );
     // The rules that span doors (levels, interlock, anti-passback) see only people decide() let
     // through (or keeps waiting under the two-person rule); a denial replaces the decision, so the
@@ -379,18 +414,11 @@ export class AccessService {
     }
     if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
       // A valid credential while the lock or contact has failed: say so rather than log a grant
-      // for a door that will not move. Not a failure of the person: no lockout count. A duress
-      // PIN still raises its alarm.
-      this.deps.record({
-        kind: "access",
-        reason: "door_fault",
-        credential,
-        outcome: "denied",
-        userCode: decision.userCode,
-      });
-      if (holder?.duress) {
-        this.deps.record({ kind: "system", reason: "duress", credential, userCode: holder.user.userCode });
-      }
+      // for a door that will not move. Not a failure of the person: no lockout count.
+      this.attempts.commit(
+        { kind: "access", reason: "door_fault", credential, outcome: "denied", userCode: decision.userCode },
+        holder,
+      );
       this.feedback("fault");
       return;
     }
@@ -403,41 +431,45 @@ export class AccessService {
     // A granted row carries its reader and direction: occupancy is folded from these rows.
     const where = decision.outcome === "granted" ? passageDetail(passage) : {};
     const detail = { ...extra, ...second, ...ruleDetail, ...where };
-    this.deps.record({
-      kind: "access",
-      reason: decision.reason,
-      credential,
-      outcome: decision.outcome === "waiting" ? null : decision.outcome,
-      userCode: decision.userCode,
-      detail: Object.keys(detail).length ? detail : null,
-    });
-    if (decision.outcome === "granted") {
-      if (ruleVerdict?.type === "note") {
-        this.deps.record({
-          kind: "access",
-          reason: ruleVerdict.reason,
-          credential,
-          outcome: null,
-          userCode: holder?.user.userCode ?? decision.userCode,
-          detail: ruleVerdict.detail ?? null,
-        });
-      }
+    // Soft anti-passback: its own row, committed with the grant.
+    const note: AuditEntry[] =
+      decision.outcome === "granted" && ruleVerdict?.type === "note"
+        ? [
+            {
+              kind: "access",
+              reason: ruleVerdict.reason,
+              credential,
+              outcome: null,
+              userCode: passage.userCode,
+              detail: ruleVerdict.detail ?? null,
+            },
+          ]
+        : [];
+    this.attempts.commit(
+      {
+        kind: "access",
+        reason: decision.reason,
+        credential,
+        outcome: decision.outcome === "waiting" ? null : decision.outcome,
+        userCode: decision.userCode,
+        detail: Object.keys(detail).length ? detail : null,
+      },
+      holder,
+      note,
+    );
+    if (decision.outcome === "granted")
       this.deps.rules?.passed({ ...passage, secondUserCode: decision.secondUserCode ?? null });
-    }
-    try {
-      await this.act(decision, credential, now);
-    } finally {
-      // The silent alarm is written after the door has acted, so feedback and relay timing are
-      // exactly those of the same decision without duress; the access row above already committed.
-      if (holder?.duress) {
-        this.deps.record({ kind: "system", reason: "duress", credential, userCode: holder.user.userCode });
-      }
-    }
+    await this.act(decision, credential, lockoutKey, now);
   }
 
-  private async act(decision: Decision, credential: CredentialType, now: number): Promise<void> {
+  private async act(
+    decision: Decision,
+    credential: FactorKind,
+    lockoutKey: LockoutKey,
+    now: number,
+  ): Promise<void> {
     if (decision.outcome === "granted") {
-      this.lockout.succeeded();
+      this.lockouts.succeeded(lockoutKey);
       this.feedback("granted");
       await this.openDoor();
       this.deps.onGranted?.(now);
@@ -451,45 +483,7 @@ export class AccessService {
       this.feedback("denied");
       return;
     }
-    this.countFailure(credential);
-  }
-
-  /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */
-  private recordAndCount(
-    kind: FactorKind,
-    reason: string,
-    userCode: string | null,
-    detail?: Record<string, unknown>,
-  ): void {
-    this.deps.record({
-      kind: "access",
-      reason,
-      credential: kind,
-      outcome: "denied",
-      userCode,
-      detail: detail ?? null,
-    });
-    this.countFailure(kind);
-  }
-
-  private countFailure(credential: CredentialType): void {
-    const started = this.lockout.failed(this.deps.clock.now());
-    if (!started) {
-      this.feedback("denied");
-      return;
-    }
-    this.deps.record({
-      kind: "system",
-      reason: "lockout_started",
-      credential,
-      detail: { lockout_s: started.lockedForMs / 1000, lockout_number: started.lockoutNumber },
-    });
-    this.feedback("locked_out");
-  }
-
-  private recordLockedOut(credential: FactorKind): void {
-    this.deps.record({ kind: "access", reason: "locked_out", credential, outcome: "denied" });
-    this.feedback("locked_out");
+    this.attempts.countFailure(credential, lockoutKey);
   }
 
   /** A first factor left alone: denied, but not counted toward lockout (nothing was guessed). */

@@ -63,7 +63,6 @@ export interface PolicyContext {
 
 export interface DecisionContext {
   nowMs: number;
-  lockedOut: boolean;
   policy?: PolicyContext;
 }
 
@@ -80,7 +79,9 @@ export type Decision =
 
 /**
  * The access decision. Pure: no I/O, no clock read, so every rule can be tested exhaustively.
- * Order matters: lockout first (the keypad is refusing input), then who it is, then the door's
+ * Lockout is not decided here: it is per credential kind and checked by the access service before
+ * a decision (CredentialLockouts), so a duress PIN still raises its alarm during one.
+ * Order matters: who it is first, then the door's
  * mode (lockdown lets only `override` users in), then whether that person may pass now
  * (enabled, validity, agreement, schedule), and last the two-person rule, which only counts
  * people who would have been let in on their own.
@@ -90,8 +91,6 @@ export type Decision =
  */
 export function decide(attempt: Attempt, ctx: DecisionContext): Decision {
   const duress = attempt.duress === true;
-  if (ctx.lockedOut)
-    return { outcome: "denied", reason: "locked_out", userCode: attempt.user?.userCode ?? null, duress };
   const user = attempt.user;
   if (!user) return { outcome: "denied", reason: "unknown_credential", userCode: null, duress };
   const deny = (reason: DenyReason): Decision => ({

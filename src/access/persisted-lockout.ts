@@ -25,8 +25,35 @@ export class PersistedLockout {
     private readonly key: string = LOCKOUT_KEY,
   ) {}
 
-  load(): void {
-    this.state = this.kv.getJson<LockoutState>(this.key) ?? initialLockout;
+  /** Reads the saved state; `fallbackKey` is where an older version kept it, read if this key is absent. */
+  load(fallbackKey?: string): void {
+    this.state =
+      this.kv.getJson<LockoutState>(this.key) ??
+      (fallbackKey ? this.kv.getJson<LockoutState>(fallbackKey) : undefined) ??
+      initialLockout;
+  }
+
+  /** What `status` reports for a state (also used for states kept outside this class). */
+  static describe(
+    state: LockoutState,
+    nowMs: number,
+  ): { lockedOut: boolean; untilMs: number | null; failures: number } {
+    const lockedOut = isLockedOut(state, nowMs);
+    return {
+      lockedOut,
+      untilMs: lockedOut ? state.lockedUntilMs : null,
+      failures: state.consecutiveFailures,
+    };
+  }
+
+  /** The pure step of one failure, with the lockout it started in the shape `failed` returns. */
+  static step(
+    previous: LockoutState,
+    nowMs: number,
+    policy: LockoutPolicy,
+  ): { state: LockoutState; started: { lockedForMs: number; lockoutNumber: number } | null } {
+    const { state, lockedForMs } = recordFailure(previous, nowMs, policy);
+    return { state, started: lockedForMs === null ? null : { lockedForMs, lockoutNumber: state.lockouts } };
   }
 
   isLockedOut(nowMs: number): boolean {
@@ -34,12 +61,7 @@ export class PersistedLockout {
   }
 
   status(nowMs: number): { lockedOut: boolean; untilMs: number | null; failures: number } {
-    const lockedOut = isLockedOut(this.state, nowMs);
-    return {
-      lockedOut,
-      untilMs: lockedOut ? this.state.lockedUntilMs : null,
-      failures: this.state.consecutiveFailures,
-    };
+    return PersistedLockout.describe(this.state, nowMs);
   }
 
   succeeded(): void {
@@ -48,9 +70,9 @@ export class PersistedLockout {
 
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
-    const { state, lockedForMs } = recordFailure(this.state, nowMs, this.policy);
+    const { state, started } = PersistedLockout.step(this.state, nowMs, this.policy);
     this.save(state);
-    return lockedForMs === null ? null : { lockedForMs, lockoutNumber: state.lockouts };
+    return started;
   }
 
   private save(state: LockoutState): void {

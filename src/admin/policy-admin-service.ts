@@ -3,7 +3,7 @@ import type { DoorMode } from "../access/decide.js";
 import { formatWindow, type ScheduleWindow } from "../access/schedule.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
-import type { Db } from "../store/open-database.js";
+import { checkpointAndTruncateWal, type Db } from "../store/open-database.js";
 import { type ModeRecord, PolicyStore } from "../store/policy-store.js";
 import type { User, UserRole, UserStore } from "../store/user-store.js";
 import { requirePinFormat, setRandomPin } from "./admin-service.js";
@@ -123,6 +123,9 @@ export class PolicyAdminService {
         .run(user.id);
     })();
     this.note("user_erased", user);
+    // secure_delete zeroed the old name in the database pages; the WAL still holds the pages
+    // as they were until a checkpoint, so write them back and cut the WAL to zero bytes now.
+    checkpointAndTruncateWal(this.db);
     return this.users.get(user.id);
   }
 

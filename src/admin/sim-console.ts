@@ -118,7 +118,7 @@ export class SimConsole {
 
   status(): string {
     const d = this.app.services.door.status();
-    const l = this.app.services.access.lockoutState(this.clock.now());
+    const l = this.app.services.access.lockoutState("pin", this.clock.now());
     const lock = l.lockedOut
       ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}`
       : `${l.failures} recent failures`;

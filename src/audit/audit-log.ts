@@ -103,29 +103,47 @@ export class AuditLog {
   }
 
   append(entry: AuditEntry, tsMs: number): AuditRecord {
+    return this.appendAll([entry], tsMs)[0] as AuditRecord;
+  }
+
+  /**
+   * Several rows in one transaction: all of them or none survive a crash, for one fsync. How a
+   * decision and the alarm it raises (duress) are committed together, before the door acts.
+   */
+  appendAll(entries: readonly AuditEntry[], tsMs: number): AuditRecord[] {
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
     // the next row must not interleave with it.
-    const row = this.db
+    const rows = this.db
       .transaction(() => {
-        const last = this.lastRow.get();
-        const base = {
-          seq: (last?.seq ?? 0) + 1,
-          ts_ms: tsMs,
-          door: this.door,
-          kind: entry.kind,
-          credential: entry.credential ?? null,
-          outcome: entry.outcome ?? null,
-          reason: entry.reason,
-          user_code: entry.userCode ?? null,
-          detail: entry.detail ? JSON.stringify(entry.detail) : null,
-          prev_hash: last?.hash ?? GENESIS_HASH,
-        };
-        const full: AuditRow = { ...base, hash: rowHash(base) };
-        this.insert.run(full);
-        return full;
+        let last = this.lastRow.get();
+        const written: AuditRow[] = [];
+        for (const entry of entries) {
+          const base = {
+            seq: (last?.seq ?? 0) + 1,
+            ts_ms: tsMs,
+            door: this.door,
+            kind: entry.kind,
+            credential: entry.credential ?? null,
+            outcome: entry.outcome ?? null,
+            reason: entry.reason,
+            user_code: entry.userCode ?? null,
+            detail: entry.detail ? JSON.stringify(entry.detail) : null,
+            prev_hash: last?.hash ?? GENESIS_HASH,
+          };
+          const full: AuditRow = { ...base, hash: rowHash(base) };
+          this.insert.run(full);
+          written.push(full);
+          last = full;
+        }
+        return written;
       })
       .immediate();
-    const record = toRecord(row);
+    const records = rows.map(toRecord);
+    for (const record of records) this.notify(record);
+    return records;
+  }
+
+  private notify(record: AuditRecord): void {
     for (const listener of this.listeners) {
       try {
         listener(record);
@@ -133,7 +151,6 @@ export class AuditLog {
         // An observer's bug must not undo or block the record; observers log their own errors.
       }
     }
-    return record;
   }
 
   /** Records in seq order, optionally bounded by time; iterates without loading them all. */
@@ -165,35 +182,104 @@ export class AuditLog {
 
   /**
    * Walks the whole chain and names the first row that was edited, deleted or moved. After a
-   * retention purge the walk starts from the latest checkpoint (seq and hash of the last purged
-   * row), so the first kept row must link to it exactly.
+   * retention purge the walk starts from the newest checkpoint (seq and hash of the last purged
+   * row), so the first kept row must link to it exactly; without one it starts at row 1 from the
+   * genesis hash. The checkpoint table is not chained, so a checkpoint counts only when the
+   * chained `retention_purge` row that created it is in the log (see checkCheckpoint). An empty
+   * log fails: a started controller always has rows, so none left means they were deleted.
    */
   verify(): VerifyResult {
     const checkpoint = this.db
-      .prepare<[], { through_seq: number; through_hash: string }>(
-        "SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+      .prepare<[], Checkpoint>(
+        "SELECT through_seq, through_hash, purged_rows FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
       )
       .get();
     let prevHash = checkpoint?.through_hash ?? GENESIS_HASH;
-    let expectedSeq: number | null = checkpoint ? checkpoint.through_seq + 1 : null;
+    let expectedSeq = checkpoint ? checkpoint.through_seq + 1 : 1;
     let checked = 0;
+    let purgeRow: AuditRow | undefined;
     for (const row of this.db.prepare<[], AuditRow>("SELECT * FROM audit_events ORDER BY seq").iterate()) {
       const fail = (problem: string): VerifyResult => ({
         ok: false,
         checked,
         firstBad: { seq: row.seq, problem },
       });
-      if (expectedSeq !== null && row.seq !== expectedSeq) {
-        return fail(`row ${expectedSeq}${row.seq - expectedSeq > 1 ? `..${row.seq - 1}` : ""} is missing`);
+      if (row.seq !== expectedSeq) {
+        const what =
+          checked === 0 && checkpoint
+            ? ` (the log must go on from checkpoint row ${checkpoint.through_seq})`
+            : "";
+        return fail(
+          `row ${expectedSeq}${row.seq - expectedSeq > 1 ? `..${row.seq - 1}` : ""} is missing${what}`,
+        );
       }
       if (row.prev_hash !== prevHash)
         return fail("does not link to the row before it (deleted or reordered)");
       const { hash, ...rest } = row;
       if (rowHash(rest) !== hash) return fail("content does not match its hash (edited)");
+      if (checkpoint && !purgeRow && row.reason === "retention_purge" && createdBy(row, checkpoint))
+        purgeRow = row;
       prevHash = hash;
       expectedSeq = row.seq + 1;
       checked++;
     }
+    if (checked === 0) {
+      return {
+        ok: false,
+        checked,
+        firstBad: { seq: expectedSeq, problem: "the log is empty: its rows were deleted" },
+      };
+    }
+    if (checkpoint) {
+      const problem = checkCheckpoint(checkpoint, purgeRow);
+      if (problem) return { ok: false, checked, firstBad: { seq: purgeRow?.seq ?? expectedSeq, problem } };
+    }
     return { ok: true, checked };
   }
+}
+
+interface Checkpoint {
+  through_seq: number;
+  through_hash: string;
+  purged_rows: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function purgeDetail(row: AuditRow): Record<string, unknown> {
+  try {
+    return JSON.parse(row.detail ?? "{}") as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** The retention_purge row that wrote this checkpoint names the same last row, hash and count. */
+function createdBy(row: AuditRow, cp: Checkpoint): boolean {
+  const d = purgeDetail(row);
+  return (
+    row.seq > cp.through_seq &&
+    d.through_seq === cp.through_seq &&
+    d.through_hash === cp.through_hash &&
+    d.purged_rows === cp.purged_rows
+  );
+}
+
+/**
+ * Why a checkpoint cannot be trusted, or null. Without its chained purge row anyone with write
+ * access to the file could delete a prefix of the log and insert a checkpoint to cover it; and a
+ * purge may only have taken rows older than the retention period it ran with.
+ */
+function checkCheckpoint(cp: Checkpoint, purgeRow: AuditRow | undefined): string | null {
+  if (!purgeRow) {
+    return `checkpoint through row ${cp.through_seq} has no matching retention_purge row in the log (forged checkpoint: rows 1..${cp.through_seq} deleted)`;
+  }
+  const d = purgeDetail(purgeRow);
+  const retentionDays = d.retention_days;
+  const throughTs = d.through_ts_ms;
+  if (typeof retentionDays !== "number" || retentionDays < 1 || typeof throughTs !== "number")
+    return "retention_purge row does not say how old the purged rows were";
+  if (throughTs > purgeRow.ts_ms - retentionDays * DAY_MS)
+    return `retention_purge removed rows younger than its retention period (${retentionDays} days)`;
+  return null;
 }

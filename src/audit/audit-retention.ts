@@ -21,7 +21,7 @@ export interface PurgeResult {
  * IMMEDIATE transaction it records a checkpoint (seq and hash of the last purged row) that
  * verify() starts from, then deletes a contiguous prefix of the chain. The newest row is
  * always kept so appends keep linking to a row on disk. A `retention_purge` event carrying the
- * checkpoint is then appended, so the checkpoint itself is covered by the chain.
+ * checkpoint is appended in the same transaction, so the checkpoint itself is covered by the chain.
  */
 export class AuditRetention {
   private cancelTimer: (() => void) | null = null;
@@ -54,8 +54,10 @@ export class AuditRetention {
 
   purge(nowMs: number): PurgeResult {
     const cutoffMs = nowMs - this.policy.retentionDays * 86_400_000;
-    const result = this.db
-      .transaction((): PurgeResult & { hash?: string } => {
+    // One transaction: the checkpoint and the chained row that vouches for it commit together,
+    // so verify() never sees one without the other (it refuses a checkpoint with no purge row).
+    return this.db
+      .transaction((): PurgeResult => {
         const one = <T>(sql: string, ...args: unknown[]) =>
           this.db.prepare(sql).get(...args) as T | undefined;
         const head = one<{ seq: number | null }>("SELECT max(seq) AS seq FROM audit_events")?.seq ?? null;
@@ -67,8 +69,10 @@ export class AuditRetention {
         let through = Math.min(firstKept === null ? head : firstKept - 1, head - 1);
         const cursor = this.mqttCursor();
         if (cursor !== null) through = Math.min(through, cursor);
-        const row = one<{ seq: number; hash: string }>(
-          "SELECT seq, hash FROM audit_events WHERE seq = ?",
+        // The newest purged row, which is also the youngest: verify checks it was past retention.
+        const row = one<{ seq: number; hash: string; ts_ms: number }>(
+          "SELECT seq, hash, (SELECT max(ts_ms) FROM audit_events WHERE seq <= ?) AS ts_ms FROM audit_events WHERE seq = ?",
+          through,
           through,
         );
         if (!row) return { purgedRows: 0, throughSeq: null };
@@ -78,25 +82,23 @@ export class AuditRetention {
             "INSERT INTO audit_checkpoints (through_seq, through_hash, purged_rows, created_ms) VALUES (?, ?, ?, ?)",
           )
           .run(row.seq, row.hash, purgedRows, nowMs);
-        return { purgedRows, throughSeq: row.seq, hash: row.hash };
+        this.audit.append(
+          {
+            kind: "system",
+            reason: "retention_purge",
+            detail: {
+              purged_rows: purgedRows,
+              through_seq: row.seq,
+              through_hash: row.hash,
+              through_ts_ms: row.ts_ms,
+              retention_days: this.policy.retentionDays,
+            },
+          },
+          nowMs,
+        );
+        return { purgedRows, throughSeq: row.seq };
       })
       .immediate();
-    if (result.purgedRows > 0) {
-      this.audit.append(
-        {
-          kind: "system",
-          reason: "retention_purge",
-          detail: {
-            purged_rows: result.purgedRows,
-            through_seq: result.throughSeq,
-            through_hash: result.hash,
-            retention_days: this.policy.retentionDays,
-          },
-        },
-        nowMs,
-      );
-    }
-    return { purgedRows: result.purgedRows, throughSeq: result.throughSeq };
   }
 
   /** The highest seq the MQTT publisher has delivered, or null when MQTT puts no limit. */

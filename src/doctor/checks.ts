@@ -33,6 +33,8 @@ export interface DoctorProbes {
   /** Result of PRAGMA integrity_check ("ok" when sound), or null when there is no database yet. */
   databaseIntegrity(path: string): Promise<string | null>;
   freeBytes(dir: string): Promise<number>;
+  /** data_dir and files in it whose mode is not 0700 / 0600 (none when data_dir does not exist). */
+  dataDirModes?(dir: string): Promise<Array<{ path: string; mode: number; expected: number }>>;
   /** timedatectl's NTPSynchronized, or null when it cannot be asked (no systemd, no timedatectl). */
   clockSynchronized(): Promise<boolean | null>;
 }
@@ -288,6 +290,21 @@ export async function checkDatabase(
       },
     ),
   );
+  const modes = p.dataDirModes;
+  if (modes) {
+    results.push(
+      await safely("data_dir permissions", `chmod 700 ${dataDir} and 600 the files in it`, async () => {
+        const wrong = await modes(dataDir);
+        if (wrong.length === 0) return pass("data_dir permissions", "0700, files 0600");
+        const octal = (m: number) => m.toString(8).padStart(4, "0");
+        return warn(
+          "data_dir permissions",
+          wrong.map((w) => `${w.path} is ${octal(w.mode)}, expected ${octal(w.expected)}`).join("; "),
+          `chmod ${octal(0o700)} ${dataDir} and ${octal(0o600)} the files in it (the service also does at start)`,
+        );
+      }),
+    );
+  }
   results.push(
     await safely("free disk", "free space on the data_dir filesystem", async () => {
       const free = await p.freeBytes(dataDir);

@@ -5,6 +5,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { systemClock } from "../../devices/system-clock.js";
+import { dataDirModeProblems } from "../store/data-dir.js";
 import type { DoctorProbes } from "./checks.js";
 
 const run = promisify(execFile);
@@ -106,6 +107,9 @@ export const realDoctorProbes: DoctorProbes = {
     } finally {
       db.close();
     }
+  },
+  async dataDirModes(dir) {
+    return existsSync(dir) ? dataDirModeProblems(dir) : [];
   },
   async freeBytes(dir) {
     const s = await statfs(existsSync(dir) ? dir : ".");

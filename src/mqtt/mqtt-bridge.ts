@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Clock } from "../../devices/types.js";
 import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
@@ -6,11 +7,13 @@ import type { DoorController, DoorStatus } from "../door/door-controller.js";
 import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
+import type { DeviceHealth } from "../supervision/device-health.js";
 import { AllowlistApplier } from "./allowlist-sync.js";
 import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
 import { haDiscoveryMessages } from "./ha-discovery.js";
+import { HeadPublisher } from "./head-publisher.js";
 import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
 
@@ -23,7 +26,11 @@ export interface MqttBridgeDeps {
   logger: Logger;
   /** Key for the Home Assistant unlock code hash (the credential key). */
   credentialKey: Buffer;
+  /** The device's Ed25519 key: signs the chain head published on `P/head` (none: no head). */
+  deviceKey?: KeyObject;
   actions: RemoteActions;
+  /** Device health: a failed `storage` (the audit log cannot be written) is reported in state faults. */
+  health?: Pick<DeviceHealth, "get" | "onChange">;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
 }
@@ -63,6 +70,7 @@ export class MqttBridge {
   private ackWaiters: Array<() => void> = [];
   private readonly reportedFailures = new Set<string>();
   private lastResyncMs = Number.NEGATIVE_INFINITY;
+  private readonly head: HeadPublisher | null;
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -85,6 +93,20 @@ export class MqttBridge {
       requestResync: (have) => this.requestResync(have),
       publishDiscovery: () => this.publishDiscovery(),
     });
+    const key = deps.deviceKey;
+    this.head = key
+      ? new HeadPublisher({
+          db: deps.db,
+          door: deps.settings.door_id,
+          key,
+          clock: deps.clock,
+          publish: (payload) => {
+            if (!this.connected || !this.client) return false;
+            this.client.publish(this.topics.head, payload, { qos: 1, retain: true });
+            return true;
+          },
+        })
+      : null;
   }
 
   start(): void {
@@ -111,16 +133,27 @@ export class MqttBridge {
       }
     });
     this.unsubscribers.push(
-      this.deps.audit.onAppend(() => this.schedulePump()),
+      this.deps.audit.onAppend((record) => {
+        this.schedulePump();
+        this.head?.appended(record.seq);
+      }),
       this.deps.door.onChange(() => this.publishState()),
     );
+    if (this.deps.health)
+      this.unsubscribers.push(
+        this.deps.health.onChange((device) => {
+          if (device === "storage") this.publishState();
+        }),
+      );
     this.poll();
+    this.head?.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.cancelPoll?.();
+    this.head?.stop();
     this.saveCursor();
     const client = this.client;
     if (!client) return;
@@ -191,6 +224,7 @@ export class MqttBridge {
     });
     this.publishDiscovery();
     this.publishState();
+    this.head?.connected();
     this.schedulePump();
   }
 
@@ -281,11 +315,17 @@ export class MqttBridge {
       lock: status.phase === "fault" ? "jammed" : status.lock,
       door: status.door,
       phase: status.phase,
-      faults: status.fault ? [status.fault] : [],
+      faults: [...(status.fault ? [status.fault] : []), ...this.storageFaults()],
       allowlist_version: this.allowlist.version(),
       remote_control: this.deps.settings.mqtt.remote_control,
     };
     this.client.publish(this.topics.state, JSON.stringify(state), { qos: 1, retain: true });
+  }
+
+  /** The audit log cannot be written: entry is refused, which a remote monitor must see. */
+  private storageFaults(): string[] {
+    const storage = this.deps.health?.get("storage");
+    return storage?.state === "failed" ? [`storage: ${storage.detail}`] : [];
   }
 
   private publishDiscovery(): void {

@@ -4,6 +4,8 @@ import type { Settings } from "../config/schema.js";
 export interface MqttTopics {
   prefix: string;
   event: string;
+  /** The signed chain head, retained (src/mqtt/head-publisher.ts). */
+  head: string;
   state: string;
   availability: string;
   command: string;
@@ -47,6 +49,7 @@ export function mqttTopics(settings: Settings): MqttTopics {
   return {
     prefix,
     event: `${prefix}/event`,
+    head: `${prefix}/head`,
     state: `${prefix}/state`,
     availability: `${prefix}/availability`,
     command: `${prefix}/command`,

@@ -13,7 +13,7 @@ export class CredentialHasher {
   }
 }
 
-const CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"; // no 0/O, 1/I/L, U: read aloud without confusion
+export const CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"; // no 0/O, 1/I/L, U: read aloud without confusion
 
 /** A random pseudonymous user code such as `u-7K3M9Q`, used wherever a name must not travel. */
 export function newUserCode(): string {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { migrations as defaultMigrations, type Migration } from "./migrations.js";
@@ -11,15 +11,57 @@ export type Db = Database.Database;
  * (better-sqlite3 defaults to NORMAL in WAL mode, which may lose the last commits), and a busy
  * timeout so a CLI write never fails just because the service is mid-transaction.
  */
-export function openDatabase(path: string, migrations: Migration[] = defaultMigrations): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+export function openDatabase(
+  path: string,
+  migrationsOrOptions: Migration[] | OpenOptions = defaultMigrations,
+): Db {
+  const { migrations = defaultMigrations, mustExist = false } = Array.isArray(migrationsOrOptions)
+    ? { migrations: migrationsOrOptions }
+    : migrationsOrOptions;
+  if (path !== ":memory:" && !mustExist) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { fileMustExist: mustExist });
+  // Deleted content is overwritten with zeros, so an erased name does not linger in free space.
+  db.pragma("secure_delete = ON");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db, migrations);
   return db;
+}
+
+export interface OpenOptions {
+  migrations?: Migration[];
+  /** Fail instead of creating the file: every command but `start` (see cli-context.ts). */
+  mustExist?: boolean;
+}
+
+/**
+ * For readers that must change nothing (`log verify`, exports): no file is created, no
+ * migration runs. SQLite opening a WAL database, even read-only, creates -wal and -shm files and
+ * leaves them behind; so when there is no -wal (the service is stopped and checkpointed, the
+ * whole database is in the main file) the file is read into memory and opened there. With a
+ * -wal present the service is running and both files exist already: open it in place.
+ */
+export function openDatabaseReadOnly(path: string): Db {
+  if (existsSync(`${path}-wal`)) {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma("busy_timeout = 5000");
+    return db;
+  }
+  const image = readFileSync(path);
+  // Header bytes 18-19 say "WAL"; an in-memory copy has no WAL, so read it as a rollback database.
+  if (image.length >= 20) image[18] = image[19] = 1;
+  return new Database(image, { readonly: true });
+}
+
+/** Writes the WAL back into the database and truncates it to zero bytes (see `user erase`). */
+export function checkpointAndTruncateWal(db: Db): void {
+  const [result] = db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+  if (result && result.busy !== 0)
+    throw new Error(
+      "the write-ahead log could not be checkpointed (a reader held it); run the command again",
+    );
 }
 
 function migrate(db: Db, migrations: Migration[]): void {

@@ -19,7 +19,7 @@ const user = (over: Partial<User> = {}): User => ({
 
 describe("decide", () => {
   it("grants an enabled, valid user", () => {
-    expect(decide({ user: user() }, { nowMs: now, lockedOut: false })).toEqual({
+    expect(decide({ user: user() }, { nowMs: now })).toEqual({
       outcome: "granted",
       reason: "granted",
       userCode: "u-ABCDEF",
@@ -28,30 +28,23 @@ describe("decide", () => {
   });
 
   it.each([
-    ["unknown_credential", undefined, false],
-    ["user_disabled", user({ enabled: false }), false],
-    ["not_yet_valid", user({ validFromMs: now + 1 }), false],
-    ["expired", user({ validUntilMs: now }), false],
-    ["locked_out", user(), true],
-  ] as const)("denies with %s", (reason, u, lockedOut) => {
-    expect(decide({ user: u }, { nowMs: now, lockedOut })).toMatchObject({ outcome: "denied", reason });
+    ["unknown_credential", undefined],
+    ["user_disabled", user({ enabled: false })],
+    ["not_yet_valid", user({ validFromMs: now + 1 })],
+    ["expired", user({ validUntilMs: now })],
+  ] as const)("denies with %s", (reason, u) => {
+    expect(decide({ user: u }, { nowMs: now })).toMatchObject({ outcome: "denied", reason });
   });
 
   it("valid_from is inclusive and valid_until exclusive", () => {
-    expect(decide({ user: user({ validFromMs: now }) }, { nowMs: now, lockedOut: false }).outcome).toBe(
-      "granted",
-    );
-    expect(decide({ user: user({ validUntilMs: now + 1 }) }, { nowMs: now, lockedOut: false }).outcome).toBe(
-      "granted",
-    );
+    expect(decide({ user: user({ validFromMs: now }) }, { nowMs: now }).outcome).toBe("granted");
+    expect(decide({ user: user({ validUntilMs: now + 1 }) }, { nowMs: now }).outcome).toBe("granted");
   });
 
-  it("lockout wins over everything, and a disabled user is reported before validity", () => {
-    expect(decide({ user: user({ enabled: false }) }, { nowMs: now, lockedOut: true }).reason).toBe(
-      "locked_out",
+  // Lockout is per credential kind and checked before decide() (test/integration/lockout-per-credential.test.ts).
+  it("a disabled user is reported before validity", () => {
+    expect(decide({ user: user({ enabled: false, validUntilMs: 0 }) }, { nowMs: now }).reason).toBe(
+      "user_disabled",
     );
-    expect(
-      decide({ user: user({ enabled: false, validUntilMs: 0 }) }, { nowMs: now, lockedOut: false }).reason,
-    ).toBe("user_disabled");
   });
 });

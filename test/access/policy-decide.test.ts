@@ -49,7 +49,7 @@ function policyAt(nowMs: number, over: Partial<PolicyContext> = {}, tz = "UTC"):
 }
 
 const run = (attempt: Attempt, nowMs: number, over: Partial<PolicyContext> = {}, tz = "UTC") =>
-  decide(attempt, { nowMs, lockedOut: false, policy: policyAt(nowMs, over, tz) });
+  decide(attempt, { nowMs, policy: policyAt(nowMs, over, tz) });
 
 // 2026-01-05 is a Monday.
 const MON_0900 = Date.UTC(2026, 0, 5, 9, 0);

@@ -3,12 +3,15 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/admin/cli.js";
+import { openDatabase } from "../../src/store/open-database.js";
 import { tempDir } from "../helpers/harness.js";
 
+/** A config whose data_dir has a database, as after a first start (no other command makes one). */
 function config(): string {
   const dir = tempDir();
   const path = join(dir, "config.yaml");
   writeFileSync(path, `data_dir: ${join(dir, "data")}\nlog_level: silent\n`);
+  openDatabase(join(dir, "data", "doorward.db")).close();
   return path;
 }
 

@@ -39,9 +39,10 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "doorward-e2e-"));
     config = writeConfig(dir);
+    // The first start creates the database; accounts are added next to the running service.
+    controller = await startControllerProcess(config);
     addAdmin(config, "ada", "correct horse battery");
     addAdmin(config, "lockme", "another long password");
-    controller = await startControllerProcess(config);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,7 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { runCli } from "../../src/admin/cli.js";
+import { openDatabase } from "../../src/store/open-database.js";
 
 export interface CliResult {
   code: number;
@@ -9,8 +10,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Writes a config file pointing at dataDir and returns its path. */
+/**
+ * Writes a config file pointing at dataDir and returns its path. dataDir gets a database, as
+ * after a first `doorward start`: no other command creates one.
+ */
 export function writeConfig(dir: string, dataDir: string, extra = ""): string {
+  if (!existsSync(join(dataDir, "doorward.db"))) openDatabase(join(dataDir, "doorward.db")).close();
   const path = join(dir, "config.yaml");
   writeFileSync(path, `data_dir: ${dataDir}\n${extra}`);
   return path;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { LevelAdminService } from "../../src/admin/level-admin-service.js";
 import { parseWindowSpec, type ScheduleWindow } from "../../src/access/schedule.js";
+import { LevelAdminService } from "../../src/admin/level-admin-service.js";
 import { cli, writeConfig } from "../helpers/cli.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import { adminFor } from "./policy-helpers.js";

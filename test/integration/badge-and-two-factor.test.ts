@@ -153,10 +153,10 @@ describe("two-factor modes", () => {
       userCode: bob,
     });
     expect(mismatch?.detail).toEqual({ first_credential: "badge", first_user_code: alice });
-    expect(h.app.services.access.lockoutState().failures).toBe(1);
+    expect(h.app.services.access.lockoutState("fingerprint").failures).toBe(1);
     await swipe(1001);
     await touch(h, "finger-2");
-    expect(h.app.services.access.lockoutState().lockedOut).toBe(true);
+    expect(h.app.services.access.lockoutState("fingerprint").lockedOut).toBe(true);
     expect(h.reasons()).toContain("lockout_started");
     expect(h.sim.door.pulseCount()).toBe(0);
   });

@@ -25,4 +25,23 @@ describe("kill -9 between the log write and the pulse", () => {
     expect(audit.verify()).toMatchObject({ ok: true });
     db.close();
   });
+
+  it("with a duress PIN, the grant and its silent alarm are both committed before the relay moves", () => {
+    const dataDir = tempDir();
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "test/fixtures/crash-at-pulse.ts", dataDir, "duress"],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect(child.signal).toBe("SIGKILL");
+    const userCode = child.stdout.trim().split("\n")[0];
+    const db = openDatabase(join(dataDir, "doorward.db"));
+    const audit = new AuditLog(db, "records-room");
+    expect(audit.tail(2)).toMatchObject([
+      { kind: "access", outcome: "granted", reason: "granted", userCode },
+      { kind: "system", reason: "duress", credential: "pin", userCode },
+    ]);
+    expect(audit.verify()).toMatchObject({ ok: true });
+    db.close();
+  });
 });

@@ -30,7 +30,7 @@ describe("fingerprint attempts through the whole app", () => {
     h.addUserWithPin("alice", "1234");
     await touch(h, "stranger");
     expect(accessRows(h)).toEqual([["unknown_credential", "denied", "fingerprint"]]);
-    expect(h.app.services.access.lockoutState().failures).toBe(1);
+    expect(h.app.services.access.lockoutState("fingerprint").failures).toBe(1);
     expect(h.sim.door.pulseCount()).toBe(0);
     expect(h.sim.fingerprint.led).toMatchObject({ control: 2, colour: 1 }); // red flash
   });

@@ -81,7 +81,10 @@ describe("OccupancyLog (the audit log is the store)", () => {
     grant(T0 + 1000, "u-B", "in");
     grant(T0 + 2000, "u-A", "out");
     grant(T0 + 3000, "u-C", null); // a reader without direction is no passage
-    audit.append({ kind: "access", reason: "lockdown", outcome: "denied", userCode: "u-D", detail: { direction: "in" } }, T0);
+    audit.append(
+      { kind: "access", reason: "lockdown", outcome: "denied", userCode: "u-D", detail: { direction: "in" } },
+      T0,
+    );
     const first = new OccupancyLog(db, new Map([["outer", null]]), local);
     expect(first.occupants("outer", T0 + 5000)).toEqual([{ userCode: "u-B", sinceMs: T0 + 1000 }]);
     // A second instance over the same database (the restarted service) sees the same.
@@ -95,7 +98,10 @@ describe("OccupancyLog (the audit log is the store)", () => {
     grant(T0, "u-A", "in");
     expect(occ.isInside("outer", "u-A", T0 + 1)).toBe(true);
     // `doorward passback forgive` from the CLI writes this row on its own connection.
-    audit.append({ kind: "system", reason: PASSBACK_FORGIVEN, userCode: "u-A", detail: { by: "os:t" } }, T0 + 2);
+    audit.append(
+      { kind: "system", reason: PASSBACK_FORGIVEN, userCode: "u-A", detail: { by: "os:t" } },
+      T0 + 2,
+    );
     expect(occ.isInside("outer", "u-A", T0 + 3)).toBe(false);
   });
   it("the two people of a two-person grant both enter", () => {

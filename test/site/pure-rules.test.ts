@@ -18,7 +18,9 @@ describe("access levels (levelVerdict)", () => {
     });
   });
   it("a level without a schedule, or with one open now, lets through", () => {
-    expect(levelVerdict({ levelsInUse: true, covering: [{ level: "a", scheduleId: null }] }, isOpen)).toBeNull();
+    expect(
+      levelVerdict({ levelsInUse: true, covering: [{ level: "a", scheduleId: null }] }, isOpen),
+    ).toBeNull();
     expect(levelVerdict({ levelsInUse: true, covering: [{ level: "a", scheduleId: 1 }] }, isOpen)).toBeNull();
   });
   it("levels naming the door whose schedules are all closed: outside_schedule, naming them", () => {
@@ -68,7 +70,11 @@ describe("interlock", () => {
   const states = new Map<string, DoorLockState>();
   const set = (door: string, s: Partial<DoorLockState>) =>
     states.set(door, { unlocked: false, open: false, emergency: false, ...s });
-  const attempt = (door: string, cause: PassageAttempt["cause"] = "credential", nowMs = 1000): PassageAttempt => ({
+  const attempt = (
+    door: string,
+    cause: PassageAttempt["cause"] = "credential",
+    nowMs = 1000,
+  ): PassageAttempt => ({
     door,
     cause,
     reader: null,
@@ -88,7 +94,11 @@ describe("interlock", () => {
   it("blocks while another door of the set is unlocked, or open, naming it", () => {
     const i = fresh();
     set("outer", { unlocked: true });
-    expect(i.check(attempt("inner"))).toEqual({ type: "deny", reason: "interlock", detail: { blocked_by: "outer" } });
+    expect(i.check(attempt("inner"))).toEqual({
+      type: "deny",
+      reason: "interlock",
+      detail: { blocked_by: "outer" },
+    });
     set("outer", { open: true });
     expect(i.check(attempt("inner"))?.reason).toBe("interlock");
     set("outer", {});
@@ -135,6 +145,16 @@ describe("interlock", () => {
         () => false,
       ),
     ).toBe("c");
-    expect(interlockBlocker("a", [["a", "b"], ["b", "c"]], (d) => busy.has(d), () => false)).toBeNull();
+    expect(
+      interlockBlocker(
+        "a",
+        [
+          ["a", "b"],
+          ["b", "c"],
+        ],
+        (d) => busy.has(d),
+        () => false,
+      ),
+    ).toBeNull();
   });
 });

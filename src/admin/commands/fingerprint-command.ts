@@ -1,8 +1,5 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
-import { deviceSecretPath } from "../../app.js";
-import { CredentialHasher } from "../../secrets/credential-hasher.js";
-import { loadOrCreateDeviceSecret } from "../../secrets/device-secret.js";
 import { StoreError } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import { type AdminContext, type CliIo, openAdminContext } from "../cli-context.js";
@@ -14,8 +11,7 @@ doorward fingerprint remove USER              (the templates are deleted from th
 doorward fingerprint check                    (compares the sensor's templates with the allowlist; exit 1 if they differ)`;
 
 export function credentialAdmin(ctx: AdminContext): CredentialAdmin {
-  const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(ctx.settings)));
-  return new CredentialAdmin(ctx.db, ctx.users, hasher, ctx.audit, systemClock, currentActor());
+  return new CredentialAdmin(ctx.db, ctx.users, ctx.hasher, ctx.audit, systemClock, currentActor());
 }
 
 const realTime: Pick<WaitOptions, "sleep" | "now"> = {

@@ -6,10 +6,12 @@ import { parseArgs } from "node:util";
 import { haCodeHash } from "../../mqtt/inbound-handler.js";
 import { generateAdminKeyPair } from "../../mqtt/signed-envelope.js";
 import { loadCredentialKey } from "../../secrets/credential-key.js";
+import { loadDeviceKey, publicKeyPem } from "../../secrets/device-key.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 
-export const KEYS_USAGE = `doorward keys generate [--out DIR]            (admin Ed25519 pair: DIR/admin.key 0600, DIR/admin.pub)
+export const KEYS_USAGE = `doorward keys                                  (this device's public key, SPKI PEM: checks its signed chain heads)
+doorward keys generate [--out DIR]            (admin Ed25519 pair: DIR/admin.key 0600, DIR/admin.pub)
 doorward keys credential-key --out FILE       (a shared fleet credential key for secrets.credential_key_file)
 doorward keys ha-code-hash                    (reads a Home Assistant unlock code from stdin; prints mqtt.ha_unlock_code_hash)`;
 
@@ -35,13 +37,21 @@ async function firstLine(io: CliIo): Promise<string> {
 }
 
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
+  // `doorward keys [--config FILE]`: no subcommand prints the device's public key.
+  const sub = args[0]?.startsWith("-") ? undefined : args[0];
+  const rest = sub === undefined ? args : args.slice(1);
   const { values } = parseArgs({
     args: rest,
     options: { out: { type: "string" }, config: { type: "string" } },
   });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   switch (sub) {
+    case undefined: {
+      // Read only: the key is made at first start, never here.
+      const key = loadDeviceKey(resolveSettings(values.config, io.env).data_dir);
+      io.stdout.write(publicKeyPem(key));
+      return 0;
+    }
     case "generate": {
       const dir = values.out ?? ".";
       const pair = generateAdminKeyPair();
@@ -68,6 +78,6 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(sub ? `unknown keys command '${sub}'` : "missing keys command", KEYS_USAGE);
+      throw new UsageError(`unknown keys command '${sub}'`, KEYS_USAGE);
   }
 }

@@ -1,13 +1,19 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
+import { ActorCodes } from "../../audit/actor-codes.js";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import { CSV_COLUMNS, csvCell, toCsvLine, toJsonLine } from "../../audit/export-format.js";
-import { type CliIo, openAdminContext } from "../cli-context.js";
+import { checkHead, signHead } from "../../audit/signed-head.js";
+import { loadCredentialKey } from "../../secrets/credential-key.js";
+import { loadDeviceKey } from "../../secrets/device-key.js";
+import { type CliIo, openReadOnlyContext, type ReadOnlyContext } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 
 export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv]
 doorward log export --format json|csv [--since T] [--until T] [--user USER] [--pseudonymous | --with-names]
-doorward log verify`;
+doorward log verify [--head FILE]      (FILE: a head kept from \`doorward log head\`)
+doorward log head                      (the newest row's seq and hash, signed with the device key)`;
 
 export async function logCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -23,11 +29,12 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
       n: { type: "string", short: "n" },
       pseudonymous: { type: "boolean" },
       "with-names": { type: "boolean" },
+      head: { type: "string" },
     },
   });
   if (positionals.length)
     throw new UsageError(`log ${sub}: unexpected argument '${positionals[0]}'`, LOG_USAGE);
-  if (!sub || !["tail", "export", "verify"].includes(sub)) {
+  if (!sub || !["tail", "export", "verify", "head"].includes(sub)) {
     throw new UsageError(sub ? `unknown log command '${sub}'` : "missing log command", LOG_USAGE);
   }
   const format = values.format ?? (sub === "tail" ? "json" : undefined);
@@ -36,45 +43,49 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   if (format !== undefined && format !== "json" && format !== "csv") {
     throw new UsageError(`--format: expected json or csv, got '${format}'`, LOG_USAGE);
   }
-  // Pseudonymous (user codes only) is the default; names are joined from users at export time.
+  // Pseudonymous (user codes, admin codes) is the default; names are joined at export time.
   if (values.pseudonymous && values["with-names"])
     throw new UsageError("--pseudonymous and --with-names conflict", LOG_USAGE);
   if (values["with-names"] && sub !== "export")
     throw new UsageError("--with-names only goes with export", LOG_USAGE);
+  if (values.head !== undefined && sub !== "verify")
+    throw new UsageError("--head only goes with verify", LOG_USAGE);
   const count = values.n === undefined ? 20 : Number(values.n);
   if (!Number.isInteger(count) || count < 1)
     throw new UsageError(`-n: expected a positive whole number, got '${values.n}'`);
   const now = systemClock.now();
   const sinceMs = values.since ? parseTimeArg("--since", values.since, now) : undefined;
   const untilMs = values.until ? parseTimeArg("--until", values.until, now) : undefined;
+  const headText = values.head === undefined ? undefined : readHeadFile(values.head);
 
-  const ctx = openAdminContext(values.config, io.env);
+  // Every log command only reads: the database is opened read-only and nothing is created.
+  const ctx = openReadOnlyContext(values.config, io.env);
+  const write = (text: string) => io.stdout.write(`${text}\n`);
   try {
-    const names = values["with-names"] ? new Map(ctx.users.list().map((u) => [u.userCode, u.name])) : null;
+    if (sub === "verify") return verify(ctx, headText, write);
+    if (sub === "head") {
+      const head = signHead(ctx.db, ctx.settings.door_id, loadDeviceKey(ctx.settings.data_dir), now);
+      if (!head) {
+        io.stderr.write("doorward log: the log is empty; no head to sign\n");
+        return 1;
+      }
+      write(head);
+      return 0;
+    }
+    const withNames = values["with-names"] === true;
+    const names = withNames ? new Map(ctx.users.list().map((u) => [u.userCode, u.name])) : null;
+    // The credential key: with a fleet key, an admin has the same code at every door.
+    const actors = withNames ? null : new ActorCodes(loadCredentialKey(ctx.settings));
     // An erased person's name is their code: nothing personal is left to join.
     const nameOf = (r: AuditRecord) => {
       const n = r.userCode ? names?.get(r.userCode) : undefined;
       return n && n !== r.userCode ? n : null;
     };
-    const line = !names
-      ? format === "csv"
-        ? toCsvLine
-        : toJsonLine
+    const line = actors
+      ? (r: AuditRecord) => (format === "csv" ? toCsvLine : toJsonLine)(actors.record(r))
       : format === "csv"
         ? (r: AuditRecord) => `${toCsvLine(r)},${csvCell(nameOf(r))}`
         : (r: AuditRecord) => JSON.stringify({ ...JSON.parse(toJsonLine(r)), name: nameOf(r) });
-    const write = (text: string) => io.stdout.write(`${text}\n`);
-    if (sub === "verify") {
-      const result = ctx.audit.verify();
-      if (result.ok) {
-        write(`ok: ${result.checked} rows, chain intact`);
-        return 0;
-      }
-      write(
-        `TAMPERED: row ${result.firstBad?.seq}: ${result.firstBad?.problem} (${result.checked} rows before it are intact)`,
-      );
-      return 1;
-    }
     if (format === "csv") write([...CSV_COLUMNS, ...(names ? ["name"] : [])].join(","));
     if (sub === "tail") {
       for (const r of ctx.audit.tail(count)) write(line(r));
@@ -86,4 +97,37 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     ctx.close();
   }
+}
+
+function readHeadFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(
+      `--head: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+}
+
+function verify(ctx: ReadOnlyContext, headText: string | undefined, write: (text: string) => void): number {
+  const result = ctx.audit.verify();
+  if (!result.ok) {
+    write(
+      `TAMPERED: row ${result.firstBad?.seq}: ${result.firstBad?.problem} (${result.checked} rows before it are intact)`,
+    );
+    return 1;
+  }
+  if (headText !== undefined) {
+    const head = checkHead(headText, ctx.settings.door_id, loadDeviceKey(ctx.settings.data_dir), ctx.db);
+    if (!head.ok) {
+      write(`TAMPERED: ${head.seq === undefined ? "" : `row ${head.seq}: `}${head.problem}`);
+      return 1;
+    }
+    write(
+      `ok: ${result.checked} rows, chain intact, signed head at row ${head.seq} matches${head.note ? ` (${head.note})` : ""}`,
+    );
+    return 0;
+  }
+  write(`ok: ${result.checked} rows, chain intact`);
+  return 0;
 }

@@ -1,7 +1,4 @@
 import { systemClock } from "../../../devices/system-clock.js";
-import { deviceSecretPath } from "../../app.js";
-import { CredentialHasher } from "../../secrets/credential-hasher.js";
-import { loadOrCreateDeviceSecret } from "../../secrets/device-secret.js";
 import { currentActor } from "../admin-service.js";
 import { type AdminContext, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
@@ -13,11 +10,18 @@ export function openPolicyContext(
   env: NodeJS.ProcessEnv,
 ): AdminContext & { policy: PolicyAdminService } {
   const ctx = openAdminContext(configFlag, env);
-  const hasher = new CredentialHasher(loadOrCreateDeviceSecret(deviceSecretPath(ctx.settings)));
-  const policy = new PolicyAdminService(ctx.db, ctx.users, hasher, ctx.audit, systemClock, currentActor(), {
-    minLength: ctx.settings.pin.min_length,
-    maxLength: ctx.settings.pin.max_length,
-  });
+  const policy = new PolicyAdminService(
+    ctx.db,
+    ctx.users,
+    ctx.hasher,
+    ctx.audit,
+    systemClock,
+    currentActor(),
+    {
+      minLength: ctx.settings.pin.min_length,
+      maxLength: ctx.settings.pin.max_length,
+    },
+  );
   return { ...ctx, policy };
 }
 

@@ -39,7 +39,7 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
   const { door, access, audit, clock, settings } = deps;
 
   router.add("GET", "/api/status", () => {
-    const lockout = access.lockoutState(clock.now());
+    const lockout = access.lockoutState("pin", clock.now());
     return {
       json: {
         door_id: settings.door_id,

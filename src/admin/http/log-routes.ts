@@ -1,7 +1,9 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { ActorCodes } from "../../audit/actor-codes.js";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import { CSV_COLUMNS, toCsvLine, toJsonLine } from "../../audit/export-format.js";
+import { loadCredentialKey } from "../../secrets/credential-key.js";
 import { liveStatus } from "./door-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { type SessionEnd, tokenHash } from "./session-store.js";
@@ -85,6 +87,8 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
 
   router.add("GET", "/api/log/export", ({ query, res }) => {
     const { f, rows } = filtered(query);
+    // A download leaves the device: admin accounts become admin codes (src/audit/actor-codes.ts).
+    const actors = new ActorCodes(loadCredentialKey(deps.settings));
     const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, "-");
     res.writeHead(200, {
       "content-type": f.format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8",
@@ -94,12 +98,12 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     // Rows are written as the query walks the table: a year of log never sits in memory at once.
     if (f.format === "csv") {
       res.write(`${CSV_COLUMNS.join(",")}\r\n`);
-      for (const r of rows()) res.write(`${toCsvLine(r)}\r\n`);
+      for (const r of rows()) res.write(`${toCsvLine(actors.record(r))}\r\n`);
     } else {
       res.write("[");
       let first = true;
       for (const r of rows()) {
-        res.write(`${first ? "\n" : ",\n"}${toJsonLine(r)}`);
+        res.write(`${first ? "\n" : ",\n"}${toJsonLine(actors.record(r))}`);
         first = false;
       }
       res.write("\n]\n");

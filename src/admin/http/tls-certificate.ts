@@ -69,7 +69,7 @@ export async function loadOrCreateCertificate(opts: {
   });
   mkdirSync(opts.dataDir, { recursive: true });
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
-  writeFileSync(certPath, pems.cert, { mode: 0o644 });
+  writeFileSync(certPath, pems.cert, { mode: 0o600 }); // data_dir holds 0600 files only
   return {
     cert: pems.cert,
     key: pems.private,
