@@ -32,7 +32,7 @@ describe("doorward level", () => {
       reason: "access_level_added",
       detail: { level: "records", doors: ["records-room"], schedule: "office" },
     });
-    expect((rows().at(-1)?.detail as { by: string }).by).toMatch(/^os:/);
+    expect(rows().at(-1)?.detail?.by).toMatch(/^os:/);
     expect((await run("level", "list")).stdout).toBe(
       "LEVEL\tDOORS\tSCHEDULE\tHOLDERS\nrecords\trecords-room\toffice\t0\n",
     );
