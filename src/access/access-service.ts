@@ -1,13 +1,7 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
-import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
-import {
-  type PassageAttempt,
-  type PassageDirection,
-  passageDetail,
-  type ReleaseCause,
-  type RuleVerdict,
-} from "../site/door-rules.js";
+import type { AuditRecord } from "../audit/audit-log.js";
+import type { RuleVerdict } from "../site/door-rules.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
 import { AttemptRecorder, type Holder, lockoutKeyOf } from "./attempt-recorder.js";
@@ -18,6 +12,7 @@ import {
   type LockoutStatus,
 } from "./credential-lockouts.js";
 import { type Decision, decide, isPolicyDenial } from "./decide.js";
+import { DoorRulesGate, NO_SOURCE, type PassageSource } from "./door-rules-gate.js";
 import { FactorGate } from "./factor-gate.js";
 import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 import { PinKeypad } from "./pin-keypad.js";
@@ -34,23 +29,17 @@ export type { AccessServiceDeps };
 /** A remote unlock refused by policy (lockdown, interlock) or a faulted door; the denial row is committed. */
 export class RemoteUnlockRefused extends Error {}
 
-/** The reader a credential came from, when the door knows it (device events carry it). */
-export interface PassageSource {
-  reader: string | null;
-  direction: PassageDirection | null;
-}
-
-const NO_SOURCE: PassageSource = { reader: null, direction: null };
-
 export class AccessService {
   private readonly pin: PinKeypad;
   private readonly lockouts: CredentialLockouts;
   private queue: Promise<void> = Promise.resolve();
   private readonly factors: FactorGate;
   private readonly attempts: AttemptRecorder;
+  private readonly rules: DoorRulesGate;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.lockouts = new CredentialLockouts(deps.kv, deps.lockoutPolicy, deps.onError);
+    this.rules = new DoorRulesGate(deps.rules, deps.doorId ?? "door");
     this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.feedback(pattern));
     this.pin = new PinKeypad(deps.pinPolicy, deps.clock);
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
@@ -89,21 +78,21 @@ export class AccessService {
     return this.queue;
   }
 
-  keyPressed(key: KeypadKey, atMs: number, source: PassageSource = NO_SOURCE): void {
-    this.enqueue(() => this.handleKey(key, atMs, source));
+  keyPressed(key: KeypadKey, atMs: number): void {
+    this.enqueue(() => this.handleKey(key, atMs));
   }
 
   /** The sensor matched a template. A slot the store does not map to anyone is never granted. */
-  fingerMatched(slot: number, source: PassageSource = NO_SOURCE): void {
-    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }, source));
+  fingerMatched(slot: number): void {
+    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }));
   }
 
   fingerUnknown(): void {
     this.enqueue(() => this.presented("fingerprint", null));
   }
 
-  badgeRead(number: string, source: PassageSource = NO_SOURCE): void {
-    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number), undefined, source));
+  badgeRead(number: string): void {
+    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number)));
   }
 
   /** A frame that failed parity or checksum: logged as a denied attempt, never a grant, no lockout count. */
@@ -138,8 +127,7 @@ export class AccessService {
         return;
       }
       // Only with interlock.rex_respects does an interlock hold REX back (egress otherwise wins).
-      const release = this.releaseAttempt("exit");
-      const verdict = this.deps.rules?.check(release) ?? null;
+      const { verdict, passed } = this.rules.release("exit", this.deps.clock.now());
       if (verdict?.type === "deny") {
         this.deps.recordOrQueue({
           kind: "access",
@@ -154,7 +142,7 @@ export class AccessService {
       // Logged first whenever the log can be written; when it cannot (full disk) the door is
       // released all the same and the exit is counted, to be logged once writing works again.
       this.deps.recordEgress({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
-      this.deps.rules?.passed(release);
+      passed();
       await door.unlock({ forExit: true });
     });
   }
@@ -173,13 +161,13 @@ export class AccessService {
       // so it is refused like any other during lockdown (an admin ends lockdown first). A door in
       // fault is logged as a denial, not as a grant for a relay that will not move. An interlocked
       // door refuses while another door of its set is unlocked or open.
-      const release = this.releaseAttempt("remote");
+      const release = this.rules.release("remote", this.deps.clock.now());
       let verdict: RuleVerdict | null = null;
       let refusal: string | null = null;
       if (this.deps.policy?.snapshot().mode.mode === "lockdown") refusal = "lockdown";
       else if (!this.deps.door.canUnlock()) refusal = "door_fault";
       else {
-        verdict = this.deps.rules?.check(release) ?? null;
+        verdict = release.verdict;
         if (verdict?.type === "deny") refusal = verdict.reason;
       }
       if (refusal) {
@@ -206,7 +194,7 @@ export class AccessService {
         outcome: "granted",
         detail,
       });
-      this.deps.rules?.passed(release);
+      release.passed();
       this.feedback("granted");
       await this.openDoor();
     });
@@ -225,7 +213,7 @@ export class AccessService {
     });
   }
 
-  private async handleKey(key: KeypadKey, atMs: number, source: PassageSource): Promise<void> {
+  private async handleKey(key: KeypadKey, atMs: number): Promise<void> {
     const { clock, indicator } = this.deps;
     // While locked out the keypad still collects keys (showing the lockout, never "key"): a
     // duress PIN typed now must still be recognised and raise its alarm. Anything else submitted
@@ -254,7 +242,7 @@ export class AccessService {
         indicator.show("denied");
         return;
       case "submitted":
-        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin), undefined, source);
+        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin));
         return;
     }
   }
@@ -268,7 +256,6 @@ export class AccessService {
     kind: FactorKind,
     lookup: string | null,
     unknownDetail?: Record<string, unknown>,
-    source: PassageSource = NO_SOURCE,
   ): Promise<void> {
     // The holder is looked up before the lockout check, so a duress PIN raises its alarm even then.
     const holder = lookup === null ? undefined : this.findHolder(kind, lookup);
@@ -278,7 +265,7 @@ export class AccessService {
       return;
     }
     if (this.factors.mode === "any") {
-      await this.decideAndAct(kind, lockoutKey, holder, holder ? undefined : unknownDetail, source);
+      await this.decideAndAct(kind, lockoutKey, holder, holder ? undefined : unknownDetail);
       return;
     }
     if (!holder) {
@@ -293,7 +280,7 @@ export class AccessService {
       );
       return;
     }
-    await this.presentFactor(kind, lockoutKey, holder, source);
+    await this.presentFactor(kind, lockoutKey, holder);
   }
 
   /** A PIN is looked up among normal and duress PINs by one query, so both take the same time. */
@@ -309,7 +296,6 @@ export class AccessService {
     kind: FactorKind,
     lockoutKey: LockoutKey,
     holder: CredentialHolder,
-    source: PassageSource,
   ): Promise<void> {
     const { user } = holder;
     const { step, expired, duress } = this.factors.present(
@@ -333,7 +319,7 @@ export class AccessService {
         this.feedback("denied");
         return;
       case "single":
-        await this.decideAndAct(kind, lockoutKey, holder, undefined, source);
+        await this.decideAndAct(kind, lockoutKey, holder);
         return;
       case "first": {
         // The first factor must itself be valid now (enabled, in validity): refuse early if not.
@@ -370,7 +356,7 @@ export class AccessService {
       case "complete":
         // `duress` also covers a duress first factor, whose alarm is already committed: the
         // decision carries it, the alarm is raised only for this factor's own duress PIN.
-        await this.decideAndAct(kind, lockoutKey, holder, { factors: step.factors }, source, duress);
+        await this.decideAndAct(kind, lockoutKey, holder, { factors: step.factors }, duress);
         return;
     }
   }
@@ -384,34 +370,22 @@ export class AccessService {
     lockoutKey: LockoutKey,
     holder: Holder,
     extra?: Record<string, unknown>,
-    source: PassageSource = NO_SOURCE,
     pairDuress = holder?.duress === true,
   ): Promise<void> {
     const { clock, policy } = this.deps;
     const now = clock.now();
-    let decision = decide(
-      { user: holder?.user, duress: pairDuress },
-      // The revision read with the holder saves the engine a query of its own.
-      { nowMs: now, policy: policy?.context(now, holder?.policyRevision) },
+    const gated = this.rules.credential(
+      decide(
+        { user: holder?.user, duress: pairDuress },
+        // The revision read with the holder saves the engine a query of its own.
+        { nowMs: now, policy: policy?.context(now, holder?.policyRevision) },
+      ),
+      { userId: holder?.user.id ?? null, userCode: holder?.user.userCode ?? null },
+      credential,
+      this.passageSource(),
+      now,
     );
-    // The rules that span doors (levels, interlock, anti-passback) see only people decide() let
-    // through (or keeps waiting under the two-person rule); a denial replaces the decision, so the
-    // two-person state never counts someone this door would refuse.
-    const passage = this.passage(source, holder, decision, now);
-    let ruleVerdict: RuleVerdict | null = null;
-    if (decision.outcome !== "denied" && this.deps.rules) {
-      ruleVerdict = this.deps.rules.check(passage);
-      if (ruleVerdict?.type === "deny") {
-        decision = {
-          outcome: "denied",
-          reason: ruleVerdict.reason,
-          userCode: decision.userCode,
-          duress: decision.duress,
-        };
-      } else if (decision.outcome === "waiting") {
-        ruleVerdict = null; // a note (soft passback) belongs to the grant, not to the wait
-      }
-    }
+    const { decision } = gated;
     if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
       // A valid credential while the lock or contact has failed: say so rather than log a grant
       // for a door that will not move. Not a failure of the person: no lockout count.
@@ -427,24 +401,7 @@ export class AccessService {
       decision.outcome === "granted" && decision.secondUserCode
         ? { second_user_code: decision.secondUserCode }
         : {};
-    const ruleDetail = ruleVerdict?.type === "deny" ? (ruleVerdict.detail ?? {}) : {};
-    // A granted row carries its reader and direction: occupancy is folded from these rows.
-    const where = decision.outcome === "granted" ? passageDetail(passage) : {};
-    const detail = { ...extra, ...second, ...ruleDetail, ...where };
-    // Soft anti-passback: its own row, committed with the grant.
-    const note: AuditEntry[] =
-      decision.outcome === "granted" && ruleVerdict?.type === "note"
-        ? [
-            {
-              kind: "access",
-              reason: ruleVerdict.reason,
-              credential,
-              outcome: null,
-              userCode: passage.userCode,
-              detail: ruleVerdict.detail ?? null,
-            },
-          ]
-        : [];
+    const detail = { ...extra, ...second, ...gated.detail };
     this.attempts.commit(
       {
         kind: "access",
@@ -455,10 +412,9 @@ export class AccessService {
         detail: Object.keys(detail).length ? detail : null,
       },
       holder,
-      note,
+      gated.alsoRecord,
     );
-    if (decision.outcome === "granted")
-      this.deps.rules?.passed({ ...passage, secondUserCode: decision.secondUserCode ?? null });
+    gated.passed();
     await this.act(decision, credential, lockoutKey, now);
   }
 
@@ -497,29 +453,9 @@ export class AccessService {
     });
   }
 
-  /** The attempt as the rules that span doors see it. */
-  private passage(source: PassageSource, holder: Holder, decision: Decision, nowMs: number): PassageAttempt {
-    return {
-      door: this.deps.doorId ?? "door",
-      cause: "credential",
-      reader: source.reader,
-      direction: source.direction,
-      userId: holder?.user.id ?? null,
-      userCode: holder?.user.userCode ?? decision.userCode,
-      nowMs,
-    };
-  }
-
-  private releaseAttempt(cause: ReleaseCause): PassageAttempt {
-    return {
-      door: this.deps.doorId ?? "door",
-      cause,
-      reader: null,
-      direction: null,
-      userId: null,
-      userCode: null,
-      nowMs: this.deps.clock.now(),
-    };
+  /** The reader of the attempt being handled and its direction (none until device events carry a reader). */
+  private passageSource(): PassageSource {
+    return NO_SOURCE;
   }
 
   private async openDoor(): Promise<void> {

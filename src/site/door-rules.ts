@@ -46,12 +46,9 @@ export interface DoorRules {
   passed(attempt: PassageAttempt): void;
 }
 
-/** What a granted row carries so occupancy can be rebuilt from the log. */
+/** What a granted row carries so occupancy can be rebuilt from the log (the door writes `reader` itself). */
 export function passageDetail(a: PassageAttempt): Record<string, unknown> {
-  const detail: Record<string, unknown> = {};
-  if (a.reader !== null) detail.reader = a.reader;
-  if (a.direction !== null) detail.direction = a.direction;
-  return detail;
+  return a.direction === null ? {} : { direction: a.direction };
 }
 
 /** No rule at all: what a door uses when the site has no rules service (tests, one-door tools). */
