@@ -5,6 +5,7 @@ import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
+import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
@@ -18,6 +19,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   ],
   ["policy decision (schedules, holidays) vs the plain decision", async () => ({ ...(await benchPolicy()) })],
   ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
+  ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

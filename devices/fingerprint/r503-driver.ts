@@ -110,6 +110,10 @@ export class R503Fingerprint {
       events: {},
       ...opts,
     };
+    // A healthy sensor is only heard once per poll: a watchdog shorter than one poll plus its
+    // answer time would call an idle, working sensor silent (fault/recovered flapping).
+    if (opts.faultAfterMs === undefined)
+      this.o.faultAfterMs = Math.max(2000, this.o.pollIntervalMs + this.o.commandTimeoutMs);
     this.backoffMs = this.o.backoffInitialMs;
   }
 

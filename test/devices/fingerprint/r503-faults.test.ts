@@ -35,6 +35,17 @@ describe("R503Fingerprint faults and recovery", () => {
     ]);
   });
 
+  it("a slow poll interval never makes a healthy, idle sensor look silent", async () => {
+    // poll_ms may be set up to 5000 ms: the watchdog must wait at least one poll plus its answer.
+    const rig = r503Rig({ pollIntervalMs: 5000 });
+    await rig.driver.start();
+    await rig.clock.advance(60_000);
+    expect(rig.faults).toEqual([]);
+    rig.sensor.silent = true;
+    await rig.clock.advance(6000);
+    expect(rig.faults).toHaveLength(1);
+  });
+
   it("faults 2 s after the last valid answer when the module goes quiet mid-run (issue 11 F2)", async () => {
     const rig = r503Rig();
     let lastAnswerMs = 0;
