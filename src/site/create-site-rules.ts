@@ -12,6 +12,8 @@ export interface SiteDoorConfig {
   antiPassback: AntiPassbackMode;
   /** Daily forgive time, minutes since local midnight; null for none. */
   forgiveAtMin: number | null;
+  /** It has an "out" reader, so leaving is recorded and occupancy is meaningful. */
+  tracksOccupancy: boolean;
 }
 
 export interface SiteRulesConfig {
@@ -47,7 +49,11 @@ export function createSiteRules(deps: {
   );
   const rules = new SiteRules(
     {
-      doors: config.doors.map((d) => ({ id: d.id, antiPassback: d.antiPassback })),
+      doors: config.doors.map((d) => ({
+        id: d.id,
+        antiPassback: d.antiPassback,
+        tracksOccupancy: d.tracksOccupancy,
+      })),
       interlocks: config.interlocks,
       rexRespectsInterlock: config.rexRespectsInterlock,
     },

@@ -12,7 +12,12 @@ export function configuredDoorIds(settings: Settings): string[] {
  */
 export function siteRulesConfig(settings: Settings): SiteRulesConfig {
   return {
-    doors: configuredDoorIds(settings).map((id) => ({ id, antiPassback: "off", forgiveAtMin: null })),
+    doors: configuredDoorIds(settings).map((id) => ({
+      id,
+      antiPassback: "off",
+      forgiveAtMin: null,
+      tracksOccupancy: false,
+    })),
     interlocks: [],
     rexRespectsInterlock: false,
   };

@@ -8,6 +8,8 @@ import type { Occupant } from "./occupancy.js";
 export interface SiteDoorOptions {
   id: string;
   antiPassback: AntiPassbackMode;
+  /** The door records leaving too (it has an "out" reader): who is inside its room is known. */
+  tracksOccupancy: boolean;
 }
 
 export interface SiteRulesOptions {
@@ -80,11 +82,10 @@ export class SiteRules implements DoorRules {
     this.interlock.passed(a);
   }
 
-  /** Who is inside each door's room now, door by door in configured order. */
+  /** Who is inside each tracked door's room now (doors with an out reader), in configured order. */
   occupancy(nowMs: number): Array<{ door: string; occupants: Occupant[] }> {
-    return this.options.doors.map((d) => ({
-      door: d.id,
-      occupants: this.deps.occupancy.occupants(d.id, nowMs),
-    }));
+    return this.options.doors
+      .filter((d) => d.tracksOccupancy)
+      .map((d) => ({ door: d.id, occupants: this.deps.occupancy.occupants(d.id, nowMs) }));
   }
 }

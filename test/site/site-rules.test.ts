@@ -20,8 +20,8 @@ function site(over: { levels?: LevelsAtDoor; inside?: boolean; outerOpen?: boole
   return new SiteRules(
     {
       doors: [
-        { id: "outer", antiPassback: "hard" },
-        { id: "inner", antiPassback: "soft" },
+        { id: "outer", antiPassback: "hard", tracksOccupancy: true },
+        { id: "inner", antiPassback: "soft", tracksOccupancy: false },
       ],
       interlocks: [["outer", "inner"]],
       rexRespectsInterlock: false,

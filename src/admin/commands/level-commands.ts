@@ -132,14 +132,16 @@ export async function occupancyCommand(args: string[], io: CliIo): Promise<numbe
     );
     const now = systemClock.now();
     const names = new Map(ctx.users.list().map((u) => [u.userCode, u.name]));
-    const rooms = config.doors.map((d) => ({
-      door: d.id,
-      occupants: log.occupants(d.id, now).map((o) => ({
-        user_code: o.userCode,
-        name: names.get(o.userCode) ?? null,
-        since: new Date(o.sinceMs).toISOString(),
-      })),
-    }));
+    const rooms = config.doors
+      .filter((d) => d.tracksOccupancy)
+      .map((d) => ({
+        door: d.id,
+        occupants: log.occupants(d.id, now).map((o) => ({
+          user_code: o.userCode,
+          name: names.get(o.userCode) ?? null,
+          since: new Date(o.sinceMs).toISOString(),
+        })),
+      }));
     const out = (line: string) => io.stdout.write(`${line}\n`);
     if (values.json) {
       out(
@@ -147,6 +149,10 @@ export async function occupancyCommand(args: string[], io: CliIo): Promise<numbe
           rooms.map((r) => ({ door: r.door, count: r.occupants.length, occupants: r.occupants })),
         ),
       );
+      return 0;
+    }
+    if (rooms.length === 0) {
+      out("no door records leaving (no reader with direction: out), so nobody is counted inside");
       return 0;
     }
     out(["DOOR", "USER_CODE", "SINCE", "NAME"].join("\t"));
