@@ -17,6 +17,7 @@ import mqtt from "mqtt";
 import { systemClock } from "../devices/system-clock.js";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { parseSettings } from "../src/config/load-settings.js";
+import { DoorCommands } from "../src/door/door-commands.js";
 import { createLogger } from "../src/logger.js";
 import { publishFleetAllowlist } from "../src/mqtt/fleet-publisher.js";
 import { MqttBridge } from "../src/mqtt/mqtt-bridge.js";
@@ -123,7 +124,7 @@ export async function benchMqttDrain(
       clock: systemClock,
       logger,
       credentialKey: Buffer.alloc(32),
-      actions: { unlock: async () => {}, lock: async () => {} },
+      commands: new DoorCommands(audit, systemClock, new Map()),
     });
     const t0 = performance.now();
     bridge.start();
@@ -143,18 +144,19 @@ export async function benchMqttDrain(
     const users = new UserStore(adminDb);
     const hasher = new CredentialHasher(Buffer.alloc(32, 1));
     const doorDb = openDatabase(join(dir, "fleet-door.db"));
+    const fleetAudit = new AuditLog(doorDb, `${door}-f`);
     const fleetDoor = new MqttBridge({
       settings: parseSettings({
         door_id: `${door}-f`,
         mqtt: { enabled: true, url: broker.url, group, admin_public_key: pair.publicPem },
       }),
       db: doorDb,
-      audit: new AuditLog(doorDb, `${door}-f`),
+      audit: fleetAudit,
       door: idleDoor,
       clock: systemClock,
       logger,
       credentialKey: Buffer.alloc(32, 1),
-      actions: { unlock: async () => {}, lock: async () => {} },
+      commands: new DoorCommands(fleetAudit, systemClock, new Map()),
     });
     fleetDoor.start();
     const admin = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in turn, each printing its figures as a table.
 import { benchAccessPath } from "./access-path.js";
+import { benchAdminChange } from "./admin-change.js";
 import { benchAdminLogin } from "./admin-login.js";
 import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
@@ -19,6 +20,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   ],
   ["policy decision (schedules, holidays) vs the plain decision", async () => ({ ...(await benchPolicy()) })],
   ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
+  [
+    "admin change and its audit row: one transaction vs two commits, next to the bare insert",
+    benchAdminChange,
+  ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];
 

@@ -12,6 +12,7 @@ import { badgeReaderKind } from "./config/badge-schema.js";
 import { fingerprintEnabled } from "./config/fingerprint-schema.js";
 import type { Settings } from "./config/schema.js";
 import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
+import { DoorCommands } from "./door/door-commands.js";
 import { DoorController } from "./door/door-controller.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
@@ -62,6 +63,8 @@ export interface Services {
   policy: PolicyServices;
   /** The rules that span doors: access levels, interlocks, anti-passback, occupancy. */
   site: SiteRulesParts;
+  /** The one way the page, MQTT (and, for modes, the CLI) reach the door. */
+  commands: DoorCommands;
   mqtt: MqttBridge | null;
   credentials: CredentialReaders;
   /** ok / degraded / failed per device, for `status` and MQTT state. */
@@ -217,8 +220,41 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       factorPolicy: { mode: settings.access.mode, windowMs: settings.access.second_factor_window_s * 1000 },
       sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
     });
+    const commands = new DoorCommands(
+      audit,
+      clock,
+      new Map([
+        [
+          settings.door_id,
+          {
+            modes: policy.store,
+            live: {
+              unlockOnce: (detail) => access.remoteUnlock(detail),
+              lock: () => door.lock(),
+              holdReason: () => door.holdReason,
+              applyMode: () => policy.mode.apply(),
+            },
+          },
+        ],
+      ]),
+    );
     // `credentials` is filled in at step 6, once the readers exist; nothing reads it before start() returns.
-    services = { db, users, hasher, audit, door, access, policy, site, mqtt: null, health } as Services;
+    services = {
+      db,
+      users,
+      hasher,
+      audit,
+      door,
+      access,
+      policy,
+      site,
+      commands,
+      mqtt: null,
+      health,
+    } as Services;
+    // The MQTT bridge stops after the last row below (steps run in reverse), so a clean stop
+    // publishes `controller_stopped` before the bridge announces `offline`.
+    stopSteps.push(() => services?.mqtt?.stop());
     // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
     stopSteps.push(async () => {
       await access.idle();
@@ -317,19 +353,10 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         credentialKey,
         deviceKey,
         health,
-        actions: {
-          unlock: async (detail) => void (await access.remoteUnlock(detail)),
-          lock: () => door.lock(),
-          // A signed lockdown command sets the same persisted mode as `doorward door lockdown`.
-          lockdown: (on) => {
-            policy.store.setMode({ mode: on ? "lockdown" : "normal", since_ms: clock.now(), by: "mqtt" });
-            void policy.mode.apply();
-          },
-        },
+        commands,
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;
-      stopSteps.push(() => mqttBridge.stop());
     }
 
     recordSafely({ kind: "system", reason: "controller_started" });

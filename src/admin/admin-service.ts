@@ -56,7 +56,8 @@ export function currentActor(): string {
 
 /**
  * Allowlist changes, shared by the CLI and the HTTP API. Each change is itself an audit event
- * naming who made it and the person's user code, never their name or secret.
+ * naming who made it and the person's user code, never their name or secret, committed in the
+ * same transaction as the change (AuditLog.atomically).
  */
 export class AdminService {
   constructor(
@@ -69,12 +70,14 @@ export class AdminService {
   ) {}
 
   addUser(name: string, validity: { validFromMs?: number | null; validUntilMs?: number | null } = {}): User {
-    const user = this.users.add(name, this.clock.now(), validity);
-    this.note("user_added", user, {
-      valid_from: iso(user.validFromMs),
-      valid_until: iso(user.validUntilMs),
+    return this.audit.atomically(() => {
+      const user = this.users.add(name, this.clock.now(), validity);
+      this.note("user_added", user, {
+        valid_from: iso(user.validFromMs),
+        valid_until: iso(user.validUntilMs),
+      });
+      return user;
     });
-    return user;
   }
 
   list(): UserSummary[] {
@@ -86,25 +89,31 @@ export class AdminService {
   }
 
   setEnabled(nameOrCode: string, enabled: boolean): User {
-    const user = this.users.require(nameOrCode);
-    this.users.setEnabled(user.id, enabled);
-    this.note(enabled ? "user_enabled" : "user_disabled", user);
-    return this.users.get(user.id);
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      this.users.setEnabled(user.id, enabled);
+      this.note(enabled ? "user_enabled" : "user_disabled", user);
+      return this.users.get(user.id);
+    });
   }
 
   remove(nameOrCode: string): User {
-    const user = this.users.require(nameOrCode);
-    this.users.remove(user.id);
-    this.note("user_removed", user);
-    return user;
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      this.users.remove(user.id);
+      this.note("user_removed", user);
+      return user;
+    });
   }
 
   setPin(nameOrCode: string, pin: string): User {
-    const user = this.users.require(nameOrCode);
-    requirePinFormat(pin, this.pinPolicy);
-    this.users.setCredential(user.id, "pin", this.hasher.hash("pin", pin), this.clock.now());
-    this.note("pin_set", user);
-    return user;
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      requirePinFormat(pin, this.pinPolicy);
+      this.users.setCredential(user.id, "pin", this.hasher.hash("pin", pin), this.clock.now());
+      this.note("pin_set", user);
+      return user;
+    });
   }
 
   /** A random PIN for this person; returns it once (see setRandomPin). */

@@ -61,29 +61,37 @@ export class CredentialAdmin {
   }
 
   addBadge(nameOrCode: string, number: string): User {
-    const user = this.users.require(nameOrCode);
-    const lookup = this.hasher.hash("badge", normaliseBadgeNumber(number));
-    this.users.setCredential(user.id, "badge", lookup, this.clock.now());
-    this.note("badge_set", user);
-    return user;
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      const lookup = this.hasher.hash("badge", normaliseBadgeNumber(number));
+      this.users.setCredential(user.id, "badge", lookup, this.clock.now());
+      this.note("badge_set", user);
+      return user;
+    });
   }
 
   removeBadge(nameOrCode: string): User {
-    const user = this.users.require(nameOrCode);
-    if (this.users.removeCredentials(user.id, "badge") === 0)
-      throw new StoreError(`${user.name} has no badge`);
-    this.note("badge_removed", user);
-    return user;
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      if (this.users.removeCredentials(user.id, "badge") === 0)
+        throw new StoreError(`${user.name} has no badge`);
+      this.note("badge_removed", user);
+      return user;
+    });
   }
 
   /** Removes every fingerprint of the user; the trigger queues their slots for deletion on the sensor. */
   removeFingerprints(nameOrCode: string): { user: User; slots: number[] } {
-    const user = this.users.require(nameOrCode);
-    const slots = [...this.requests.assignedSlots()].filter(([, id]) => id === user.id).map(([slot]) => slot);
-    if (this.users.removeCredentials(user.id, "fingerprint") === 0)
-      throw new StoreError(`${user.name} has no fingerprint`);
-    this.note("fingerprint_removed", user, { slots });
-    return { user, slots };
+    return this.audit.atomically(() => {
+      const user = this.users.require(nameOrCode);
+      const slots = [...this.requests.assignedSlots()]
+        .filter(([, id]) => id === user.id)
+        .map(([slot]) => slot);
+      if (this.users.removeCredentials(user.id, "fingerprint") === 0)
+        throw new StoreError(`${user.name} has no fingerprint`);
+      this.note("fingerprint_removed", user, { slots });
+      return { user, slots };
+    });
   }
 
   requestEnrollment(nameOrCode: string, slot: number | null): { user: User; id: number } {

@@ -1,5 +1,4 @@
 import type { Clock } from "../../devices/types.js";
-import type { DoorMode } from "../access/decide.js";
 import { formatWindow, type ScheduleWindow } from "../access/schedule.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
@@ -20,8 +19,9 @@ export interface UserPolicyChange {
 
 /**
  * Policy changes made by an admin (CLI or HTTP): schedules, holidays, per-user policy, duress
- * PINs, door modes, erasure. Each is an audit event with `detail.by` naming the actor (the
- * operating-system user for the CLI) and never a name or secret.
+ * PINs, erasure. Each is an audit event with `detail.by` naming the actor (the operating-system
+ * user for the CLI) and never a name or secret, committed with the change in one transaction.
+ * Door modes go through DoorCommands (src/door/door-commands.ts).
  */
 export class PolicyAdminService {
   readonly store: PolicyStore;
@@ -39,37 +39,53 @@ export class PolicyAdminService {
   }
 
   addSchedule(name: string, windows: ScheduleWindow[]): void {
-    this.store.addSchedule(name, windows, this.clock.now());
-    this.note("schedule_added", null, { schedule: name, windows: windows.map(formatWindow) });
+    this.audit.atomically(() => {
+      this.store.addSchedule(name, windows, this.clock.now());
+      this.note("schedule_added", null, { schedule: name, windows: windows.map(formatWindow) });
+    });
   }
 
   /** Replaces the windows in place: the people assigned keep the schedule. */
   setScheduleWindows(name: string, windows: ScheduleWindow[]): void {
-    const previous = this.store.requireSchedule(name).windows.map(formatWindow);
-    this.store.replaceWindows(name, windows);
-    this.note("schedule_changed", null, { schedule: name, windows: windows.map(formatWindow), previous });
+    this.audit.atomically(() => {
+      const previous = this.store.requireSchedule(name).windows.map(formatWindow);
+      this.store.replaceWindows(name, windows);
+      this.note("schedule_changed", null, { schedule: name, windows: windows.map(formatWindow), previous });
+    });
   }
 
   removeSchedule(name: string): void {
-    this.store.removeSchedule(name);
-    this.note("schedule_removed", null, { schedule: name });
+    this.audit.atomically(() => {
+      this.store.removeSchedule(name);
+      this.note("schedule_removed", null, { schedule: name });
+    });
   }
 
   addHoliday(date: string, name: string): void {
-    this.store.addHoliday(date, name);
-    this.note("holiday_added", null, { date });
+    this.audit.atomically(() => {
+      this.store.addHoliday(date, name);
+      this.note("holiday_added", null, { date });
+    });
   }
 
   removeHoliday(date: string): void {
-    this.store.removeHoliday(date);
-    this.note("holiday_removed", null, { date });
+    this.audit.atomically(() => {
+      this.store.removeHoliday(date);
+      this.note("holiday_removed", null, { date });
+    });
   }
 
-  /** Applies all changes in one transaction: unknown schedules fail before anything changes. */
+  /** Applies all changes and their audit row in one transaction: unknown schedules fail before anything changes. */
   setUserPolicy(nameOrCode: string, change: UserPolicyChange): User {
     const user = this.users.require(nameOrCode);
     const scheduleIds = change.schedules?.map((n) => this.store.requireSchedule(n).id);
-    this.db.transaction(() => {
+    const detail: Record<string, unknown> = {};
+    if (change.schedules) detail.schedules = change.schedules;
+    if (change.validFromMs !== undefined) detail.valid_from = iso(change.validFromMs);
+    if (change.validUntilMs !== undefined) detail.valid_until = iso(change.validUntilMs);
+    if (change.agreementUntilMs !== undefined) detail.agreement_until = iso(change.agreementUntilMs);
+    if (change.role) detail.role = change.role;
+    this.audit.atomically(() => {
       if (scheduleIds) this.store.setUserSchedules(user.id, scheduleIds);
       if (change.validUntilMs !== undefined || change.validFromMs !== undefined)
         this.users.setValidity(user.id, {
@@ -79,14 +95,8 @@ export class PolicyAdminService {
       if (change.agreementUntilMs !== undefined)
         this.store.setAgreementUntil(user.id, change.agreementUntilMs);
       if (change.role) this.store.setRole(user.id, change.role);
-    })();
-    const detail: Record<string, unknown> = {};
-    if (change.schedules) detail.schedules = change.schedules;
-    if (change.validFromMs !== undefined) detail.valid_from = iso(change.validFromMs);
-    if (change.validUntilMs !== undefined) detail.valid_until = iso(change.validUntilMs);
-    if (change.agreementUntilMs !== undefined) detail.agreement_until = iso(change.agreementUntilMs);
-    if (change.role) detail.role = change.role;
-    this.note("user_policy_changed", user, detail);
+      this.note("user_policy_changed", user, detail);
+    });
     return this.users.get(user.id);
   }
 
@@ -95,8 +105,10 @@ export class PolicyAdminService {
     const user = this.users.require(nameOrCode);
     requirePinFormat(pin, this.pinPolicy);
     // Same hash domain as PINs: one lookup finds either, and a value can never be both.
-    this.users.setCredential(user.id, "duress", this.hasher.hash("pin", pin), this.clock.now());
-    this.note("duress_pin_set", user);
+    this.audit.atomically(() => {
+      this.users.setCredential(user.id, "duress", this.hasher.hash("pin", pin), this.clock.now());
+      this.note("duress_pin_set", user);
+    });
     return user;
   }
 
@@ -113,7 +125,7 @@ export class PolicyAdminService {
    */
   eraseUser(nameOrCode: string): User {
     const user = this.users.require(nameOrCode);
-    this.db.transaction(() => {
+    this.audit.atomically(() => {
       this.db.prepare("DELETE FROM credentials WHERE user_id = ?").run(user.id);
       this.store.setUserSchedules(user.id, []);
       this.db
@@ -121,8 +133,8 @@ export class PolicyAdminService {
           "UPDATE users SET name = user_code, enabled = 0, agreement_until_ms = NULL, valid_from_ms = NULL, valid_until_ms = NULL WHERE id = ?",
         )
         .run(user.id);
-    })();
-    this.note("user_erased", user);
+      this.note("user_erased", user);
+    });
     // secure_delete zeroed the old name in the database pages; the WAL still holds the pages
     // as they were until a checkpoint, so write them back and cut the WAL to zero bytes now.
     checkpointAndTruncateWal(this.db);
@@ -131,15 +143,6 @@ export class PolicyAdminService {
 
   mode(): ModeRecord {
     return this.store.mode();
-  }
-
-  /** Writes the mode the service polls; the service logs when the relay actually acts. */
-  setMode(mode: DoorMode): ModeRecord {
-    const record: ModeRecord = { mode, since_ms: this.clock.now(), by: this.actor };
-    const previous = this.store.mode().mode;
-    this.store.setMode(record);
-    this.note("door_mode_changed", null, { mode, previous });
-    return record;
   }
 
   private note(reason: string, user: User | null, extra: Record<string, unknown> = {}): void {

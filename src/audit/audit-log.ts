@@ -82,6 +82,8 @@ export class AuditLog {
   private readonly lastRow;
   private readonly insert;
   private listeners = new Set<Listener>();
+  /** Records appended inside atomically(): heard by listeners only once the whole change commits. */
+  private pending: AuditRecord[] | null = null;
 
   constructor(
     private readonly db: Db,
@@ -100,6 +102,26 @@ export class AuditLog {
   onAppend(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs a change and the audit rows it appends as one IMMEDIATE transaction: both commit, or
+   * (the change throws, or a row cannot be written) neither does. A crash in between cannot
+   * leave a change without its row. Listeners hear the rows after the commit, never rows that
+   * were rolled back. Nested calls join the outer transaction.
+   */
+  atomically<T>(change: () => T): T {
+    if (this.pending) return change();
+    const pending: AuditRecord[] = [];
+    this.pending = pending;
+    let result: T;
+    try {
+      result = this.db.transaction(change).immediate();
+    } finally {
+      this.pending = null;
+    }
+    for (const record of pending) this.notify(record);
+    return result;
   }
 
   append(entry: AuditEntry, tsMs: number): AuditRecord {
@@ -139,7 +161,8 @@ export class AuditLog {
       })
       .immediate();
     const records = rows.map(toRecord);
-    for (const record of records) this.notify(record);
+    if (this.pending) this.pending.push(...records);
+    else for (const record of records) this.notify(record);
     return records;
   }
 

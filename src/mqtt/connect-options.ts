@@ -3,7 +3,8 @@ import type { IClientOptions } from "mqtt";
 import type { MqttSettings } from "../config/mqtt-schema.js";
 
 /**
- * mqtt.js options from the `mqtt` settings: MQTT 3.1.1 (what every broker we test speaks),
+ * mqtt.js options from the `mqtt` settings: MQTT 3.1.1 unless `extra` asks otherwise (the door's
+ * bridge asks for 5, for retain-as-published; the admin tools only publish),
  * clean session (the outbox, not the broker, is what keeps events), TLS material read from
  * files, and the password from its own file so it never sits in the config.
  */

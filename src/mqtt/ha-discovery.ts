@@ -2,6 +2,20 @@ import type { MqttTopics } from "./topics.js";
 
 export const HA_EVENT_TYPES = ["access_granted", "access_denied", "door_forced", "door_held_open"] as const;
 
+/** Home Assistant's pattern for the node id and object id in a discovery topic. */
+export const HA_DISCOVERY_ID = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * The HA node id of a door: `doorward_<door_id>`, the id kept as it is (door ids are
+ * [a-z0-9_-], all allowed by HA), so two door ids never share a node: `records_room` and
+ * `records-room` once both became `doorward_records_room` and replaced each other's entities.
+ */
+export function haNodeId(doorId: string): string {
+  const node = `doorward_${doorId}`;
+  if (!HA_DISCOVERY_ID.test(node)) throw new Error(`door id '${doorId}' cannot be a Home Assistant node id`);
+  return node;
+}
+
 export interface DiscoveryMessage {
   topic: string;
   payload: Record<string, unknown>;
@@ -24,7 +38,7 @@ export function haDiscoveryMessages(
     occupancy?: boolean;
   },
 ): DiscoveryMessage[] {
-  const node = `doorward_${doorId.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+  const node = haNodeId(doorId);
   const device = {
     identifiers: [node],
     name: `Door ${doorId}`,
@@ -48,17 +62,17 @@ export function haDiscoveryMessages(
     state_unlocked: "UNLOCKED",
     state_jammed: "JAMMED",
   };
-  if (opts.remoteControl) {
-    Object.assign(lock, {
-      command_topic: topics.haLockSet,
-      payload_lock: "LOCK",
-      payload_unlock: "UNLOCK",
-      payload_open: "OPEN",
-      // The code travels with the command; the controller checks it against a keyed hash.
-      command_template: '{"action": "{{ value }}", "code": "{{ code }}"}',
-      ...(opts.codeRequired ? { code_format: "^\\d{4,12}$" } : {}),
-    });
-  }
+  // HA's MQTT lock is read-write: command_topic is required even when remote control is off,
+  // or HA rejects the whole entity. The door then refuses each command (remote_control_disabled).
+  Object.assign(lock, {
+    command_topic: topics.haLockSet,
+    payload_lock: "LOCK",
+    payload_unlock: "UNLOCK",
+    payload_open: "OPEN",
+    // The code travels with the command; the controller checks it against a keyed hash.
+    command_template: '{"action": "{{ value }}", "code": "{{ code }}"}',
+    ...(opts.codeRequired ? { code_format: "^\\d{4,12}$" } : {}),
+  });
   const occupancy: DiscoveryMessage[] = opts.occupancy
     ? [
         {

@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../../devices/types.js";
+import { RemoteUnlockRefused } from "../access/access-service.js";
 import { PersistedLockout } from "../access/persisted-lockout.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
+import { DoorCommandRefused, type DoorCommands } from "../door/door-commands.js";
 import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
@@ -11,14 +13,8 @@ import { CommandGate } from "./command-gate.js";
 import { loadPublicKey, verifyEnvelope } from "./signed-envelope.js";
 import type { MqttTopics } from "./topics.js";
 
-/** What a remote request may do, supplied by the app so it goes through the same services as a local one. */
-export interface RemoteActions {
-  /** Records the grant (credential `remote`), then releases the lock: the access service's own path. */
-  unlock(detail: Record<string, unknown>): Promise<void>;
-  lock(): Promise<void>;
-  /** Sets the door mode (lockdown on/off) after the request is recorded. */
-  lockdown?(on: boolean): void;
-}
+/** The door-command path remote requests take: the same rules and rows as the page and the CLI. */
+export type RemoteCommands = Pick<DoorCommands, "unlockOnce" | "lock" | "setMode">;
 
 export interface InboundDeps {
   settings: Settings;
@@ -29,7 +25,10 @@ export interface InboundDeps {
   clock: Clock;
   log: Logger;
   record(entry: AuditEntry): void;
-  actions: RemoteActions;
+  /** Runs a change with the rows it appends (appendOrThrow) as one transaction: both or neither. */
+  atomically<T>(change: () => T): T;
+  appendOrThrow(entry: AuditEntry): void;
+  commands: RemoteCommands;
   publishState(): void;
   refetchSnapshot(): void;
   /** Asks the fleet (admin tool) for the snapshot explicitly, in case no retained one is there. */
@@ -91,8 +90,25 @@ export class InboundHandler {
     });
   }
 
+  /**
+   * Whether the retain flag of a command can be trusted: true on MQTT 5 with retain-as-published.
+   * On a 3.1.1 broker a retained command reaching a subscribed door looks live, so every
+   * command is then refused (`retain_unverifiable`).
+   */
+  retainVisible = true;
+
   handle(topic: string, payload: Buffer, retained: boolean): void {
     const t = this.deps.topics;
+    const commandTopic = topic === t.command || topic === t.groupCommand || topic === t.haLockSet;
+    if (commandTopic && payload.length === 0) {
+      // `mosquitto_pub -r -n`: someone clearing a retained message. Housekeeping, not an attempt.
+      this.deps.log.debug({ topic, retained }, "empty message on a command topic ignored");
+      return;
+    }
+    if (commandTopic && !this.retainVisible) {
+      this.reject("retain_unverifiable", { topic });
+      return;
+    }
     if (topic === t.command || topic === t.groupCommand) this.command(payload, retained, topic);
     else if (topic === t.haLockSet) this.haCommand(payload, retained);
     else if (topic === t.haStatus) {
@@ -108,22 +124,18 @@ export class InboundHandler {
       return;
     }
     const c = result.command;
-    const detail = { via: "mqtt", signed: true, nonce: c.nonce };
+    const actor = { by: "mqtt", detail: { via: "mqtt", signed: true, nonce: c.nonce } };
+    const door = this.deps.settings.door_id;
+    const { commands } = this.deps;
     this.run(c.action, async () => {
       switch (c.action) {
         case "unlock":
-          return this.deps.actions.unlock(detail);
+          await commands.unlockOnce(door, actor);
+          return;
         case "lock":
-          this.deps.record({ kind: "access", reason: "remote_lock", credential: "remote", detail });
-          return this.deps.actions.lock();
+          return commands.lock(door, actor);
         case "lockdown":
-          this.deps.record({
-            kind: "system",
-            reason: `remote_lockdown_${c.value}`,
-            credential: "remote",
-            detail,
-          });
-          this.deps.actions.lockdown?.(c.value === "on");
+          await commands.setMode(door, { mode: "lockdown", on: c.value === "on" }, actor);
       }
     });
   }
@@ -153,12 +165,10 @@ export class InboundHandler {
       this.reject("remote_control_disabled", { topic, action });
       return;
     }
-    const detail = { via: "home_assistant", action };
+    const actor = { by: "home_assistant", detail: { via: "home_assistant", action } };
+    const door = this.deps.settings.door_id;
     if (action === "LOCK") {
-      this.run("lock", async () => {
-        this.deps.record({ kind: "access", reason: "remote_lock", credential: "remote", detail });
-        await this.deps.actions.lock();
-      });
+      this.run("lock", () => this.deps.commands.lock(door, actor));
       return;
     }
     if (!this.deps.settings.mqtt.ha_unlock_code_hash) {
@@ -192,7 +202,7 @@ export class InboundHandler {
       return;
     }
     this.haLockout.succeeded();
-    this.run("unlock", () => this.deps.actions.unlock(detail));
+    this.run("unlock", async () => void (await this.deps.commands.unlockOnce(door, actor)));
   }
 
   private codeMatches(code: unknown): boolean {
@@ -216,22 +226,39 @@ export class InboundHandler {
       return;
     }
     const body = parsed.data;
-    const result =
-      body.type === "allowlist_snapshot"
-        ? this.deps.allowlist.applySnapshot(body, now)
-        : this.deps.allowlist.applyDelta(body, now);
+    const have = this.deps.allowlist.version();
+    // The new allowlist and its `allowlist_applied` row commit together, or neither does.
+    const result = this.deps.atomically(() => {
+      const r =
+        body.type === "allowlist_snapshot"
+          ? this.deps.allowlist.applySnapshot(body, now)
+          : this.deps.allowlist.applyDelta(body, now);
+      if (r.applied)
+        this.deps.appendOrThrow({
+          kind: "system",
+          reason: "allowlist_applied",
+          detail: { via: kind, version: r.version, group: body.group },
+        });
+      return r;
+    });
     if (result.applied) {
-      this.deps.record({
-        kind: "system",
-        reason: "allowlist_applied",
-        detail: { via: kind, version: result.version, group: body.group },
-      });
       this.deps.publishState();
       return;
     }
-    // A retained snapshot comes back on every reconnect; an old one is normal, not an incident.
     if (result.reason === "old_version") {
-      this.deps.log.debug({ kind, version: body.version }, "allowlist not newer; ignored");
+      // The retained snapshot comes back on every reconnect at the version the door has: normal.
+      // An older one is not: a validly signed but superseded allowlist (someone replaying it to
+      // bring back revoked people, or a misconfigured admin tool) is an audit event.
+      if (body.version === have)
+        this.deps.log.debug({ kind, version: body.version }, "allowlist already applied");
+      else {
+        this.deps.log.warn({ kind, version: body.version, have }, "older allowlist refused");
+        this.deps.record({
+          kind: "system",
+          reason: "allowlist_outdated",
+          detail: { via: kind, version: body.version, have, group: body.group },
+        });
+      }
       return;
     }
     if (result.reason === "version_gap") {
@@ -282,6 +309,11 @@ export class InboundHandler {
   }
 
   private run(action: string, task: () => Promise<void>): void {
-    task().catch((err) => this.deps.log.error({ err, action }, "remote command failed; door left as it was"));
+    task().catch((err) => {
+      // A refusal by the door's rules is already a denied row; only other failures are errors.
+      if (err instanceof DoorCommandRefused || err instanceof RemoteUnlockRefused)
+        this.deps.log.warn({ action, why: err.message }, "remote command refused by the door's rules");
+      else this.deps.log.error({ err, action }, "remote command failed; door left as it was");
+    });
   }
 }

@@ -12,10 +12,13 @@ import { AllowlistApplier } from "./allowlist-sync.js";
 import { connectFailureReason } from "./connect-failure.js";
 import { mqttClientOptions } from "./connect-options.js";
 import { EventOutbox, type EventPayload, haEventType } from "./event-outbox.js";
-import { haDiscoveryMessages } from "./ha-discovery.js";
+import { haDiscoveryMessages, haNodeId } from "./ha-discovery.js";
+import { isOwnLegacyConfig, legacyDiscoveryFilter } from "./ha-legacy-discovery.js";
 import { HeadPublisher } from "./head-publisher.js";
-import { InboundHandler, type RemoteActions } from "./inbound-handler.js";
+import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
+import { doorSubscriptions, refusesMqtt5 } from "./subscriptions.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
+import { withTimeout } from "./with-timeout.js";
 
 export interface MqttBridgeDeps {
   settings: Settings;
@@ -26,9 +29,10 @@ export interface MqttBridgeDeps {
   logger: Logger;
   /** Key for the Home Assistant unlock code hash (the credential key). */
   credentialKey: Buffer;
+  /** Remote requests go through the door-command path (DoorCommands), like the page's. */
+  commands: RemoteCommands;
   /** The device's Ed25519 key: signs the chain head published on `P/head` (none: no head). */
   deviceKey?: KeyObject;
-  actions: RemoteActions;
   /** Device health: a failed `storage` (the audit log cannot be written) is reported in state faults. */
   health?: Pick<DeviceHealth, "get" | "onChange">;
   /**
@@ -46,6 +50,7 @@ const CURSOR_SAVE_EVERY = 500;
 const HA_EVENT_MAX_AGE_MS = 60_000;
 const POLL_MS = 2000;
 const RESYNC_EVERY_MS = 30_000;
+const STOP_DRAIN_MS = 2000;
 
 /**
  * Bridges one controller to an MQTT broker. Observes and requests, never decides: events come
@@ -61,6 +66,10 @@ export class MqttBridge {
   private readonly log: Logger;
   private client: MqttClient | null = null;
   private connected = false;
+  private subscribed = false;
+  /** Where this door's discovery configs lived under its old HA node id; cleared when found. */
+  private readonly legacyDiscovery: string | null;
+  private connections = 0;
   /** Bumped on every (re)connect; acks from an older connection are ignored. */
   private generation = 0;
   private cursor = 0;
@@ -80,6 +89,10 @@ export class MqttBridge {
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
+    const { door_id, mqtt: m } = deps.settings;
+    this.legacyDiscovery = m.home_assistant.discovery
+      ? legacyDiscoveryFilter(door_id, haNodeId(door_id), m.home_assistant.discovery_prefix)
+      : null;
     const kv = new KeyValueStore(deps.db);
     this.outbox = new EventOutbox(deps.db, kv);
     this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
@@ -93,7 +106,9 @@ export class MqttBridge {
       clock: deps.clock,
       log: this.log,
       record: (entry) => this.record(entry),
-      actions: deps.actions,
+      atomically: (change) => deps.audit.atomically(change),
+      appendOrThrow: (entry) => void deps.audit.append(entry, deps.clock.now()),
+      commands: deps.commands,
       publishState: () => this.publishState(),
       refetchSnapshot: () => this.refetchSnapshot(),
       requestResync: (have) => this.requestResync(have),
@@ -119,11 +134,13 @@ export class MqttBridge {
     this.cursor = this.savedCursor = this.sentUpTo = this.outbox.cursor();
     const s = this.deps.settings;
     const clientId = s.mqtt.client_id ?? `doorward-${s.door_id}`;
+    // MQTT 5 for retain-as-published: only then can a retained command be told apart when it
+    // reaches a door that is already subscribed (3.1.1 brokers clear the flag on live delivery).
     const opts = mqttClientOptions(
       s.mqtt,
       clientId,
       { topic: this.topics.availability, payload: "offline" },
-      this.deps.clientOptions,
+      { protocolVersion: 5, ...this.deps.clientOptions },
     );
     // connect() returns at once and retries in the background: start-up never waits for a broker.
     const client = mqtt.connect(s.mqtt.url, opts);
@@ -132,6 +149,11 @@ export class MqttBridge {
     client.on("close", () => this.onClose());
     client.on("error", (err) => this.connectionError(err));
     client.on("message", (topic, payload, packet) => {
+      const legacy = this.legacyDiscovery;
+      if (legacy && isOwnLegacyConfig(legacy, topic, payload, this.topics.state)) {
+        client.publish(topic, "", { qos: 1, retain: true }); // this door's config under its old node id
+        return;
+      }
       try {
         this.inbound.handle(topic, payload, packet.retain);
       } catch (err) {
@@ -158,6 +180,13 @@ export class MqttBridge {
   }
 
   async stop(): Promise<void> {
+    // Deliver what is already written (the app's `controller_stopped` row last) before `offline`,
+    // so subscribers hear why the door went away. Bounded: a slow broker cannot hold up the stop.
+    const last = this.deps.audit.last()?.seq ?? 0;
+    if (this.connected && this.cursor < last) {
+      this.schedulePump();
+      await this.waitForPublished(last, STOP_DRAIN_MS).catch(() => {});
+    }
     this.stopped = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.cancelPoll?.();
@@ -184,6 +213,11 @@ export class MqttBridge {
     return this.connected;
   }
 
+  /** Connected and the broker acknowledged the subscriptions: commands sent now are heard. */
+  isSubscribed(): boolean {
+    return this.connected && this.subscribed;
+  }
+
   allowlistVersion(): number {
     return this.allowlist.version();
   }
@@ -205,6 +239,21 @@ export class MqttBridge {
    * with the wrong certificate would otherwise write a line every reconnect period, for hours.
    */
   private connectionError(err: Error & { code?: string | number }): void {
+    const client = this.client;
+    // A broker that refuses MQTT 5: retry in 3.1.1 so events still flow, and refuse every remote
+    // command (see onConnect).
+    if (client?.options.protocolVersion === 5 && refusesMqtt5(err)) {
+      client.options.protocolVersion = 4;
+      this.log.warn(
+        { url: this.deps.settings.mqtt.url },
+        "broker does not speak MQTT 5; using 3.1.1, and refusing remote commands (a retained one could not be recognised)",
+      );
+      // mqtt.js does not retry after a refused CONNACK by itself.
+      setImmediate(() => {
+        if (!this.stopped) client.reconnect();
+      });
+      return;
+    }
     const reason = connectFailureReason(err);
     const first = !this.reportedFailures.has(reason);
     this.reportedFailures.add(reason);
@@ -224,11 +273,13 @@ export class MqttBridge {
     this.sentUpTo = this.cursor; // re-send anything unacknowledged by the last connection
     this.log.info({ cursor: this.cursor }, "connected to broker");
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
-    const subs = [this.topics.command, this.topics.haLockSet, this.topics.haStatus];
-    for (const t of [this.topics.groupCommand, this.topics.allowlistSnapshot, this.topics.allowlistDelta])
-      if (t) subs.push(t);
-    client.subscribe(subs, { qos: 1 }, (err) => {
+    const mqtt5 = client.options.protocolVersion === 5;
+    this.inbound.retainVisible = mqtt5;
+    const subs = doorSubscriptions(this.topics, mqtt5, [this.legacyDiscovery]);
+    const connection = ++this.connections;
+    client.subscribe(subs, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");
+      else if (connection === this.connections && this.connected) this.subscribed = true;
     });
     this.publishDiscovery();
     this.publishState();
@@ -240,6 +291,7 @@ export class MqttBridge {
     if (this.connected)
       this.log.warn({ cursor: this.cursor }, "broker connection lost; events wait in the outbox");
     this.connected = false;
+    this.subscribed = false;
     this.generation++;
     this.inFlight = 0;
     this.saveCursor();
@@ -405,20 +457,4 @@ export class MqttBridge {
       this.log.error({ err, reason: entry.reason }, "could not write audit row");
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("timeout")), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

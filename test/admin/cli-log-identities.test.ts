@@ -4,7 +4,7 @@ import { EventOutbox } from "../../src/mqtt/event-outbox.js";
 import { KeyValueStore } from "../../src/store/key-value-store.js";
 import { cli, writeConfig } from "../helpers/cli.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
-import { adminFor } from "../integration/policy-helpers.js";
+import { adminFor, switchMode } from "../integration/policy-helpers.js";
 
 // Issue 10 item 9: admins are people too. Events that leave the device carry admin codes, not
 // account names (`os:root`, `web:ada`), unless an export on the device asks --with-names.
@@ -18,7 +18,7 @@ async function changesByTwoAdmins() {
   h = await startHarness();
   const config = writeConfig(tempDir(), h.settings.data_dir);
   adminFor(h, "web:ada").addSchedule("office", [{ weekday: 1, startMin: 480, endMin: 1080 }]);
-  adminFor(h, "os:root").setMode("lockdown");
+  await switchMode(h.app.services.commands, h.settings.door_id, "lockdown", "os:root");
   return { harness: h, config };
 }
 

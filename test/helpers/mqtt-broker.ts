@@ -1,21 +1,78 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Aedes } from "aedes";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { hasMosquitto } from "./mosquitto-tls.js";
 
 export interface TestBroker {
   url: string;
-  kind: "aedes" | "external";
+  kind: "aedes" | "mosquitto" | "external";
   close(): Promise<void>;
 }
 
 /**
- * An in-process aedes broker on a free port, or the real broker named by MQTT_TEST_URL (CI
- * starts Mosquitto). Tests against a shared broker use unique topics, so retained messages
- * from one test never reach another.
+ * The real broker named by MQTT_TEST_URL (CI starts Mosquitto), else a private Mosquitto on a
+ * free port in a temp dir (the door speaks MQTT 5, which aedes does not), else an in-process
+ * aedes broker (MQTT 3.1.1 only: the door then refuses remote commands). Tests against a shared
+ * broker use unique topics, so retained messages from one test never reach another.
  */
-export async function startTestBroker(): Promise<TestBroker> {
+export async function startTestBroker(opts: { mqtt311Only?: boolean } = {}): Promise<TestBroker> {
   const external = process.env.MQTT_TEST_URL;
-  if (external) return { url: external, kind: "external", close: async () => {} };
+  if (external && !opts.mqtt311Only) return { url: external, kind: "external", close: async () => {} };
+  if (hasMosquitto && !opts.mqtt311Only) return startPrivateMosquitto();
+  return startAedes();
+}
+
+async function startPrivateMosquitto(): Promise<TestBroker> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "doorward-mosquitto-"));
+  const config = join(dir, "mosquitto.conf");
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  let output = "";
+  const child = spawn("mosquitto", ["-c", config], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  for (let i = 0; !(await canConnect(port)); i++) {
+    if (i > 100 || child.exitCode !== null) throw new Error(`mosquitto did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    kind: "mosquitto",
+    close: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect(port, "127.0.0.1");
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function startAedes(): Promise<TestBroker> {
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

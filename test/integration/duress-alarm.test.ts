@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseWindowSpec, type ScheduleWindow } from "../../src/access/schedule.js";
 import { accessRows, giveFinger, touch } from "../helpers/credentials.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { adminFor } from "./policy-helpers.js";
+import { adminFor, switchMode } from "./policy-helpers.js";
 
 let h: Harness;
 afterEach(async () => {
@@ -53,7 +53,7 @@ describe("a duress PIN always raises its alarm (item 13)", () => {
 
   it("during lockdown: denied lockdown, with a duress row", async () => {
     const code = await withDuress();
-    adminFor(h).setMode("lockdown");
+    await switchMode(h.app.services.commands, h.settings.door_id, "lockdown");
     await h.type("9999#");
     expect(accessRows(h).at(-1)).toEqual(["lockdown", "denied", "pin"]);
     expect(duressRows()).toMatchObject([{ userCode: code }]);

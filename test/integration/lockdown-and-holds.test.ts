@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { adminFor } from "./policy-helpers.js";
+import { switchMode } from "./policy-helpers.js";
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -11,7 +11,7 @@ afterEach(async () => {
 describe("lockdown against the paths that do not go through decide()", () => {
   it("a remote unlock (MQTT, Home Assistant, web 'unlock once') is refused and logged as denied in lockdown", async () => {
     h = await startHarness();
-    adminFor(h).setMode("lockdown");
+    await switchMode(h.app.services.commands, h.settings.door_id, "lockdown");
     await h.clock.advance(1000);
     await expect(h.app.services.access.remoteUnlock({ via: "mqtt" })).rejects.toThrow(/lockdown/);
     await h.clock.advance(100);
@@ -34,7 +34,7 @@ describe("lockdown against the paths that do not go through decide()", () => {
 
   it("request-to-exit still releases the door in lockdown: egress is never blocked (deliberate)", async () => {
     h = await startHarness();
-    adminFor(h).setMode("lockdown");
+    await switchMode(h.app.services.commands, h.settings.door_id, "lockdown");
     await h.clock.advance(1000);
     h.sim.pressExit();
     await h.clock.advance(100);
@@ -46,7 +46,7 @@ describe("lockdown against the paths that do not go through decide()", () => {
 describe("emergency unlock while the lock output is in fault", () => {
   it("records one fault and does not log a hold 'started' on every poll that never started", async () => {
     h = await startHarness();
-    adminFor(h).setMode("emergency_unlock");
+    await switchMode(h.app.services.commands, h.settings.door_id, "emergency_unlock");
     await h.clock.advance(1000);
     expect(h.sim.door.boltReleased).toBe(true);
     h.app.services.door.enterFault("lock: test", "lock");

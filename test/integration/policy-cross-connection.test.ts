@@ -2,14 +2,18 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseWindowSpec, type ScheduleWindow } from "../../src/access/schedule.js";
-import { openAdminContext } from "../../src/admin/cli-context.js";
+import { type AdminContext, openAdminContext } from "../../src/admin/cli-context.js";
 import { PolicyAdminService } from "../../src/admin/policy-admin-service.js";
+import { DoorCommands } from "../../src/door/door-commands.js";
+import { PolicyStore } from "../../src/store/policy-store.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { switchMode } from "./policy-helpers.js";
 
 const win = (spec: string) => parseWindowSpec(spec) as ScheduleWindow[];
 
 let h: Harness;
 let closeCli: (() => void) | undefined;
+let cliContext: AdminContext | undefined;
 afterEach(async () => {
   closeCli?.();
   await h?.app.stop();
@@ -20,11 +24,18 @@ function cliPolicyAdmin(): PolicyAdminService {
   const config = join(h.settings.data_dir, "config.yaml");
   writeFileSync(config, `data_dir: ${h.settings.data_dir}\n`);
   const ctx = openAdminContext(config, {});
+  cliContext = ctx;
   closeCli = ctx.close;
   return new PolicyAdminService(ctx.db, ctx.users, h.app.services.hasher, ctx.audit, h.clock, "os:cli", {
     minLength: 4,
     maxLength: 8,
   });
+}
+
+/** The CLI's door-command path on that same connection: no live door, the service polls. */
+function cliCommands(): DoorCommands {
+  const { db, audit } = cliContext as AdminContext;
+  return new DoorCommands(audit, h.clock, new Map([[h.settings.door_id, { modes: new PolicyStore(db) }]]));
 }
 
 /** One attempt at the door, then enough time for the door to relock before the next. */
@@ -59,9 +70,9 @@ describe("policy changes made over another connection apply to the very next att
     cli.removeHoliday("2026-01-05");
     expect(await attempt("1234")).toBe("granted");
     // Door mode: the decision reads it from the same revisioned snapshot.
-    cli.setMode("lockdown");
+    await switchMode(cliCommands(), h.settings.door_id, "lockdown");
     expect(await attempt("1234")).toBe("lockdown");
-    cli.setMode("normal");
+    await switchMode(cliCommands(), h.settings.door_id, "normal");
     expect(await attempt("1234")).toBe("granted");
     // Unassigned again: require_schedule denies.
     cli.setUserPolicy("alice", { schedules: [] });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseWindowSpec, type ScheduleWindow } from "../../src/access/schedule.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
-import { adminFor, traceDoorOutputs } from "./policy-helpers.js";
+import { adminFor, switchMode, traceDoorOutputs } from "./policy-helpers.js";
 
 const win = (spec: string) => parseWindowSpec(spec) as ScheduleWindow[];
 
@@ -133,7 +133,7 @@ describe("lockdown", () => {
     h.addUserWithPin("olga", "5678");
     const admin = adminFor(h);
     admin.setUserPolicy("olga", { role: "override" });
-    admin.setMode("lockdown");
+    await switchMode(h.app.services.commands, h.settings.door_id, "lockdown");
     await h.type("1234#");
     expect(h.app.services.audit.last()).toMatchObject({ reason: "lockdown", outcome: "denied" });
     await h.type("5678#");
@@ -150,8 +150,7 @@ describe("lockdown", () => {
 describe("emergency unlock", () => {
   it("holds the bolt released with re-armed maximum pulses until ended, then relocks", async () => {
     const h = await start();
-    const admin = adminFor(h);
-    admin.setMode("emergency_unlock");
+    await switchMode(h.app.services.commands, h.settings.door_id, "emergency_unlock");
     await h.clock.advance(1000); // the service polls the mode each second
     expect(h.sim.door.boltReleased).toBe(true);
     expect(h.reasons()).toContain("emergency_unlock_started");
@@ -161,7 +160,7 @@ describe("emergency unlock", () => {
     h.sim.door.release();
     await h.clock.advance(100);
     expect(h.sim.door.boltReleased).toBe(true); // closing the door does not relock during evacuation
-    admin.setMode("normal");
+    await switchMode(h.app.services.commands, h.settings.door_id, "normal");
     await h.clock.advance(1000);
     expect(h.sim.door.boltReleased).toBe(false);
     expect(h.reasons()).toContain("emergency_unlock_ended");
@@ -169,7 +168,7 @@ describe("emergency unlock", () => {
 
   it("is fail-secure: if the re-arm stops, the relay's own timer relocks within one maximum pulse", async () => {
     const h = await start();
-    adminFor(h).setMode("emergency_unlock");
+    await switchMode(h.app.services.commands, h.settings.door_id, "emergency_unlock");
     await h.clock.advance(1000);
     expect(h.sim.door.boltReleased).toBe(true);
     // Simulate a wedged service: stop the policy loop and the held release's re-arm together.

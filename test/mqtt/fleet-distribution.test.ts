@@ -114,6 +114,49 @@ describe("allowlist distribution to a fleet", () => {
     await adminClient.publishAsync(`${fleetPrefix}/${group}/allowlist`, "", { qos: 1, retain: true });
   });
 
+  it("an older signed snapshot is refused as an audit event; the current one again is not", async () => {
+    member("Olive", "1470");
+    const h = await door();
+    await publish();
+    await publish();
+    await waitUntil(() => version(h) === 2);
+    const { readGroupUsers } = await import("../../src/mqtt/allowlist-sync.js");
+    const snapshot = (v: number) =>
+      signMessage(
+        { type: "allowlist_snapshot", group, version: v, ts_ms: 0, users: readGroupUsers(adminDb, group) },
+        key,
+      );
+    const topic = `doorward/fleet/${group}/allowlist`;
+    await adminClient.publishAsync(topic, snapshot(2), { qos: 1 });
+    await adminClient.publishAsync(topic, snapshot(1), { qos: 1 });
+    await waitUntil(() => h.reasons().includes("allowlist_outdated"));
+    const rows = h.app.services.audit.tail(100).filter((r) => r.reason === "allowlist_outdated");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.detail).toMatchObject({ via: "snapshot", version: 1, have: 2, group });
+    expect(version(h)).toBe(2);
+  });
+
+  it("a snapshot whose allowlist_applied row cannot be written is not applied", async () => {
+    member("Pia", "2581");
+    const { logger, lines } = captureLogger();
+    const h = await startHarness(
+      {
+        door_id: uniqueId("door"),
+        secrets: { credential_key_file: keyFile },
+        mqtt: { enabled: true, url: broker.url, group, admin_public_key: publicPem },
+      },
+      { logger },
+    );
+    cleanups.push(() => h.app.stop());
+    await waitUntil(() => h.app.services.mqtt?.isSubscribed() === true);
+    h.app.services.db.exec(`CREATE TRIGGER inject_audit_failure BEFORE INSERT ON audit_events
+      WHEN NEW.reason = 'allowlist_applied' BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    await publish();
+    await waitUntil(() => lines.some((l) => l.msg === "inbound message handler failed"));
+    expect(version(h)).toBe(0);
+    expect(h.app.services.users.list()).toHaveLength(0);
+  });
+
   it("a truncated, corrupted or unsigned snapshot changes nothing", async () => {
     member("Dan", "2468");
     const h = await door();

@@ -44,7 +44,7 @@ describe("state, availability and Home Assistant", () => {
       ...top,
     });
     cleanups.push(() => h.app.stop());
-    await waitUntil(() => h.app.services.mqtt?.isConnected() === true);
+    await waitUntil(() => h.app.services.mqtt?.isSubscribed() === true);
     return h;
   }
 
@@ -81,13 +81,27 @@ describe("state, availability and Home Assistant", () => {
     await sub.waitFor((m) => m.at(-1)?.text === "offline");
   });
 
+  it("on a clean stop publishes the controller_stopped event before 'offline'", async () => {
+    const h = await controller(broker.url);
+    const sub = await subscriber(broker.url, [`doorward/${door}/event`, `doorward/${door}/availability`]);
+    cleanups.push(sub.end);
+    await sub.waitFor((m) => m.some((x) => x.text === "online"));
+    await h.app.stop();
+    await sub.waitFor((m) => m.some((x) => x.text === "offline"));
+    const seen = sub.messages.map((m) =>
+      m.topic.endsWith("/availability") ? m.text : (JSON.parse(m.text) as { reason: string }).reason,
+    );
+    expect(seen).toContain("controller_stopped");
+    expect(seen.indexOf("controller_stopped")).toBeLessThan(seen.lastIndexOf("offline"));
+  });
+
   it("publishes discovery for lock, door contact, access events and faults; again when HA comes online", async () => {
     await controller(broker.url, { remote_control: true });
     const sub = await subscriber(broker.url, [`${disc}/+/+/+/config`]);
     cleanups.push(sub.end);
     await sub.waitFor((m) => m.length >= 4);
     const byTopic = Object.fromEntries(sub.messages.map((m) => [m.topic.split("/")[1], JSON.parse(m.text)]));
-    const node = `doorward_${door.replace(/-/g, "_")}`;
+    const node = `doorward_${door}`;
     expect(sub.messages.every((m) => m.retain)).toBe(true);
     expect(byTopic.lock).toMatchObject({
       unique_id: `${node}_lock`,

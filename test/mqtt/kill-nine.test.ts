@@ -4,6 +4,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { systemClock } from "../../devices/system-clock.js";
 import { AuditLog } from "../../src/audit/audit-log.js";
 import { parseSettings } from "../../src/config/load-settings.js";
+import { DoorCommands } from "../../src/door/door-commands.js";
 import { createLogger } from "../../src/logger.js";
 import { MqttBridge } from "../../src/mqtt/mqtt-bridge.js";
 import { openDatabase } from "../../src/store/open-database.js";
@@ -60,7 +61,7 @@ it("loses nothing when the publishing process is killed with SIGKILL mid-drain",
     clock: systemClock,
     logger: createLogger("silent"),
     credentialKey: Buffer.alloc(32),
-    actions: { unlock: async () => {}, lock: async () => {} },
+    commands: new DoorCommands(audit, systemClock, new Map()),
   });
   bridge.start();
   try {

@@ -23,16 +23,6 @@ describe("signed remote commands", () => {
   ): Promise<Harness> {
     if (!keepKey) pair = generateAdminKeyPair();
     key = createPrivateKey(pair.privatePem);
-    // The bridge subscribes to its command topics, then publishes its state. Once that state arrives
-    // live (retain flag clear: not a retained copy from an earlier run), the broker has handled the
-    // SUBSCRIBE, so commands published from here on reach the door.
-    const stateTopic = `doorward/${door}/state`;
-    let subscribed = false;
-    const onState = (topic: string, _payload: Buffer, packet: { retain: boolean }) => {
-      if (topic === stateTopic && !packet.retain) subscribed = true;
-    };
-    admin.on("message", onState);
-    await admin.subscribeAsync(stateTopic, { qos: 1 });
     const harness = await startHarness({
       ...top,
       door_id: door,
@@ -46,9 +36,8 @@ describe("signed remote commands", () => {
       },
     });
     cleanups.push(() => harness.app.stop());
-    await waitUntil(() => harness.app.services.mqtt?.isConnected() === true && subscribed);
-    admin.off("message", onState);
-    await admin.unsubscribeAsync(stateTopic);
+    // The broker has acknowledged the door's SUBSCRIBE: commands published from here on reach it.
+    await waitUntil(() => harness.app.services.mqtt?.isSubscribed() === true);
     return harness;
   }
 
@@ -111,13 +100,18 @@ describe("signed remote commands", () => {
     h = await start();
     h.addUserWithPin("alice", "1234");
     await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "on" }), { qos: 1 });
-    await waitUntil(() => rows().some((r) => r.reason === "remote_lockdown_on"));
+    await waitUntil(() => rows().some((r) => r.reason === "door_mode_changed"));
+    expect(rows().find((r) => r.reason === "door_mode_changed")?.detail).toMatchObject({
+      by: "mqtt",
+      mode: "lockdown",
+      previous: "normal",
+    });
     expect(h.app.services.policy.mode.status().mode).toBe("lockdown");
     await h.type("1234#");
     expect(rows().at(-1)).toMatchObject({ reason: "lockdown", outcome: "denied" });
     expect(h.sim.door.boltReleased).toBe(false);
     await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "off" }), { qos: 1 });
-    await waitUntil(() => rows().some((r) => r.reason === "remote_lockdown_off"));
+    await waitUntil(() => rows().filter((r) => r.reason === "door_mode_changed").length === 2);
     await h.type("1234#");
     expect(rows().at(-1)).toMatchObject({ reason: "granted" });
   });
@@ -185,6 +179,78 @@ describe("signed remote commands", () => {
     await waitUntil(() => rows().some((r) => r.reason === "retained"));
     expect(h.sim.door.boltReleased).toBe(false);
     expect(rows().some((r) => r.outcome === "granted")).toBe(false);
+  });
+
+  it("refuses a retained command that reaches a door already subscribed (MQTT 5 retain-as-published)", async () => {
+    h = await start();
+    cleanups.push(async () => void (await admin.publishAsync(commandTopic(), "", { qos: 1, retain: true })));
+    // Fresh, signed, addressed here: only the retain flag is wrong. A 3.1.1 subscription would
+    // see it without the flag and open the door.
+    await expectRejected(command(), "retained", { retain: true });
+    await expectRejected(command({ target: { group } }), "retained", {
+      retain: true,
+      topic: `doorward/fleet/${group}/command`,
+    });
+    cleanups.push(
+      async () =>
+        void (await admin.publishAsync(`doorward/fleet/${group}/command`, "", { qos: 1, retain: true })),
+    );
+  });
+
+  it("on a broker without MQTT 5 it still connects, and refuses every command as retain_unverifiable", async () => {
+    const old = await startTestBroker({ mqtt311Only: true });
+    cleanups.push(() => old.close());
+    const oldAdmin = await mqtt.connectAsync(old.url, { protocolVersion: 4 });
+    cleanups.push(() => oldAdmin.endAsync(true));
+    h = await start({ url: old.url });
+    await oldAdmin.publishAsync(commandTopic(), command(), { qos: 1 });
+    await waitUntil(() => rows().some((r) => r.reason === "retain_unverifiable"));
+    expect(rows().some((r) => r.outcome === "granted")).toBe(false);
+    expect(h.sim.door.boltReleased).toBe(false);
+  });
+
+  it("an empty retained message on a command topic is housekeeping: no row", async () => {
+    h = await start();
+    for (const topic of [commandTopic(), `doorward/${door}/ha/lock/set`])
+      await admin.publishAsync(topic, "", { qos: 1, retain: true }); // mosquitto_pub -r -n
+    await expectRejected("junk after the clearing", "malformed");
+    expect(rows().filter((r) => r.reason === "malformed")).toHaveLength(1);
+    expect(rows().filter((r) => r.reason === "retained")).toHaveLength(0);
+  });
+
+  it("lockdown off over MQTT does not end an emergency unlock (same rule as the page and the CLI)", async () => {
+    h = await start();
+    const { commands } = h.app.services;
+    await commands.setMode(door, { mode: "emergency_unlock", on: true }, { by: "web:ada" });
+    expect(h.sim.door.boltReleased).toBe(true);
+    await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "off" }), { qos: 1 });
+    await waitUntil(() => rows().some((r) => r.reason === "door_mode_refused"));
+    expect(rows().find((r) => r.reason === "door_mode_refused")).toMatchObject({
+      outcome: "denied",
+      detail: { by: "mqtt", requested: "lockdown_off", mode: "emergency_unlock" },
+    });
+    await h.clock.advance(5000);
+    expect(h.app.services.policy.mode.status()).toMatchObject({
+      mode: "emergency_unlock",
+      held_for: "emergency_unlock",
+    });
+    expect(h.sim.door.boltReleased).toBe(true);
+    expect(rows().some((r) => r.reason === "emergency_unlock_ended")).toBe(false);
+  });
+
+  it("a signed lockdown whose audit row cannot be written changes no mode", async () => {
+    h = await start();
+    const { db } = h.app.services;
+    db.exec(`CREATE TRIGGER inject_audit_failure BEFORE INSERT ON audit_events WHEN NEW.reason = 'door_mode_changed'
+             BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    const nonces = () =>
+      (db.prepare("SELECT count(*) AS n FROM mqtt_command_nonces").get() as { n: number }).n;
+    await admin.publishAsync(commandTopic(), command({ action: "lockdown", value: "on" }), { qos: 1 });
+    // The command runs in the same tick as its nonce is stored: once the nonce is there, it ran.
+    await waitUntil(() => nonces() === 1);
+    await h.clock.advance(2000);
+    expect(h.app.services.policy.store.mode().mode).toBe("normal");
+    expect(rows().some((r) => r.reason === "door_mode_changed")).toBe(false);
   });
 
   it("refuses every command when remote_control is off", async () => {

@@ -50,17 +50,25 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
     switch (sub) {
       case "add": {
         if (accounts.find(name)) throw new StoreError(`admin '${name}' already exists`);
-        accounts.add(name, await hashPassword(await readNewPassword(io)), systemClock.now());
-        note("admin_added");
+        const hash = await hashPassword(await readNewPassword(io));
+        // The account and its audit row commit together (as every admin change does).
+        ctx.audit.atomically(() => {
+          accounts.add(name, hash, systemClock.now());
+          note("admin_added");
+        });
         out(`admin ${name} added; log in at https://<this device>:${ctx.settings.web.port}/`);
         return 0;
       }
-      case "passwd":
+      case "passwd": {
         if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
-        accounts.setPassword(name, await hashPassword(await readNewPassword(io)));
-        note("admin_password_changed");
+        const hash = await hashPassword(await readNewPassword(io));
+        ctx.audit.atomically(() => {
+          accounts.setPassword(name, hash);
+          note("admin_password_changed");
+        });
         out(`password changed for ${name}; their open sessions have ended`);
         return 0;
+      }
       case "list":
         for (const a of accounts.list()) {
           const throttled = throttle.throttledAddresses(a.name, systemClock.now());
@@ -77,15 +85,19 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
         }
         return 0;
       case "remove":
-        if (!accounts.remove(name)) throw new StoreError(`no such admin: '${name}'`);
-        note("admin_removed");
+        ctx.audit.atomically(() => {
+          if (!accounts.remove(name)) throw new StoreError(`no such admin: '${name}'`);
+          note("admin_removed");
+        });
         out(`admin ${name} removed; their open sessions have ended`);
         return 0;
       default:
         if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
-        accounts.unlock(name);
-        throttle.clearName(name);
-        note("admin_unlocked");
+        ctx.audit.atomically(() => {
+          accounts.unlock(name);
+          throttle.clearName(name);
+          note("admin_unlocked");
+        });
         out(`admin ${name} may log in again`);
         return 0;
     }

@@ -9,6 +9,7 @@ import { loadPrivateKey } from "../../mqtt/signed-envelope.js";
 import { doorPrefix, fleetTopics } from "../../mqtt/topics.js";
 import { KeyValueStore } from "../../store/key-value-store.js";
 import { StoreError } from "../../store/user-store.js";
+import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 
@@ -48,16 +49,26 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
         if (!group || !name || positionals.length !== 2)
           throw new UsageError(`fleet ${sub}: expected GROUP USER`, FLEET_USAGE);
         const user = users.require(name);
-        if (sub === "add")
-          db.prepare("INSERT OR IGNORE INTO fleet_group_members (group_name, user_id) VALUES (?, ?)").run(
-            group,
-            user.id,
+        // Who may enter a group's doors is an admin change like any other: audited, with its row.
+        ctx.audit.atomically(() => {
+          const changed =
+            sub === "add"
+              ? db
+                  .prepare("INSERT OR IGNORE INTO fleet_group_members (group_name, user_id) VALUES (?, ?)")
+                  .run(group, user.id).changes
+              : db
+                  .prepare("DELETE FROM fleet_group_members WHERE group_name = ? AND user_id = ?")
+                  .run(group, user.id).changes;
+          ctx.audit.append(
+            {
+              kind: "system",
+              reason: sub === "add" ? "fleet_member_added" : "fleet_member_removed",
+              userCode: user.userCode,
+              detail: { by: currentActor(), group, ...(changed === 0 ? { unchanged: true } : {}) },
+            },
+            systemClock.now(),
           );
-        else
-          db.prepare("DELETE FROM fleet_group_members WHERE group_name = ? AND user_id = ?").run(
-            group,
-            user.id,
-          );
+        });
         out(
           `${user.userCode} ${sub === "add" ? "added to" : "removed from"} ${group}; publish with: doorward fleet publish --group ${group}`,
         );

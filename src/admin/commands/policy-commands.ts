@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
-import type { DoorMode } from "../../access/decide.js";
+import { DoorCommandRefused, DoorCommands } from "../../door/door-commands.js";
 import type { UserRole } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import type { CliIo } from "../cli-context.js";
@@ -113,16 +113,19 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
   }
   const ctx = openPolicyContext(values.config, io.env);
   try {
-    const current = ctx.policy.mode();
+    const door = ctx.settings.door_id;
+    // No live door here: the mode and its row commit together; the service polls and applies it.
+    const commands = new DoorCommands(ctx.audit, systemClock, new Map([[door, { modes: ctx.policy.store }]]));
     if (sub !== "mode") {
-      const target: DoorMode =
-        onOff === "off" ? "normal" : sub === "lockdown" ? "lockdown" : "emergency_unlock";
-      const leaving = sub === "lockdown" ? "lockdown" : "emergency_unlock";
-      if (onOff === "off" && current.mode !== leaving)
-        throw new UsageError(`door ${sub} off: the door is in mode '${current.mode}'`);
-      ctx.policy.setMode(target);
+      const mode = sub === "lockdown" ? "lockdown" : "emergency_unlock";
+      try {
+        await commands.setMode(door, { mode, on: onOff === "on" }, { by: currentActor() });
+      } catch (err) {
+        if (err instanceof DoorCommandRefused) throw new UsageError(`door ${sub} ${onOff}: ${err.message}`);
+        throw err;
+      }
     }
-    const m = ctx.policy.mode();
+    const m = commands.mode(door);
     io.stdout.write(
       `mode ${m.mode} since ${m.since_ms ? new Date(m.since_ms).toISOString() : "-"} by ${m.by}\n`,
     );

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { DoorMode } from "../../access/decide.js";
+import { DoorCommandRefused } from "../../door/door-commands.js";
 import { HttpError, type Router, validate } from "./router.js";
-import { policyAdminFor, type WebDeps, webActor } from "./web-deps.js";
+import { type WebDeps, webActor } from "./web-deps.js";
 
 const confirmed = z
   .object({ confirm: z.literal(true, "confirm must be true: the page asks before it acts") })
@@ -36,7 +36,7 @@ export function liveStatus(deps: WebDeps) {
 
 /** Status, the door controls (unlock once, lock, lockdown, emergency unlock) and log verification. */
 export function addDoorRoutes(router: Router, deps: WebDeps): void {
-  const { door, access, audit, clock, settings } = deps;
+  const { door, access, audit, clock, settings, commands } = deps;
 
   router.add("GET", "/api/status", () => {
     const lockout = access.lockoutState("pin", clock.now());
@@ -55,47 +55,47 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
     };
   });
 
+  // DoorCommands: the same rules and one audit row per command, as over MQTT and from the CLI.
+  const actor = (session: { admin: string } | null | undefined) => ({ by: webActor(session?.admin ?? "?") });
+  const refusal = (err: unknown, what: string): never => {
+    if (err instanceof DoorCommandRefused) throw new HttpError(409, err.message, err.field);
+    throw new HttpError(409, `${what}: ${(err as Error).message}`);
+  };
+
   // The audit row (credential "remote", detail.by) is committed before the relay moves.
   router.add("POST", "/api/door/unlock", async ({ body, session }) => {
     validate(confirmed, body);
     try {
-      const record = await access.remoteUnlock({ by: webActor(session?.admin ?? "?") });
+      const record = await commands.unlockOnce(settings.door_id, actor(session));
       return { json: { ok: true, seq: record.seq, door: door.status() } };
     } catch (err) {
-      throw new HttpError(409, `the door did not unlock: ${(err as Error).message}`);
+      return refusal(err, "the door did not unlock");
     }
   });
 
   router.add("POST", "/api/door/lock", async ({ body, session }) => {
     validate(confirmed, body);
-    audit.append(
-      {
-        kind: "door",
-        reason: "remote_lock",
-        credential: "remote",
-        detail: { by: webActor(session?.admin ?? "?") },
-      },
-      clock.now(),
-    );
-    await door.lock();
+    try {
+      await commands.lock(settings.door_id, actor(session));
+    } catch (err) {
+      refusal(err, "the door did not lock");
+    }
     return { json: { ok: true, door: door.status() } };
   });
 
-  // The same path as `doorward door lockdown|emergency on|off`: the persisted mode (an audit
-  // event naming the admin), then the mode service applies it to the relay at once.
+  // The same path as `doorward door lockdown|emergency on|off`: the persisted mode and its audit
+  // row naming the admin in one transaction, then applied to the relay at once.
   for (const [path, mode] of [
     ["/api/door/lockdown", "lockdown"],
     ["/api/door/emergency", "emergency_unlock"],
   ] as const) {
     router.add("POST", path, async ({ body, session }) => {
       const { on } = validate(modeSwitch, body);
-      const policy = policyAdminFor(deps, session?.admin ?? "?");
-      const current = policy.mode().mode;
-      if (!on && current !== mode)
-        throw new HttpError(409, `the door is in mode '${current}', not '${mode}'`, "on");
-      const target: DoorMode = on ? mode : "normal";
-      if (current !== target) policy.setMode(target);
-      await deps.policy.mode.apply();
+      try {
+        await commands.setMode(settings.door_id, { mode, on }, actor(session));
+      } catch (err) {
+        refusal(err, "the mode did not change");
+      }
       return { json: liveStatus(deps) };
     });
   }

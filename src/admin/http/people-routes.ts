@@ -75,13 +75,17 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
     return withConflictAllowance(deps, session, "pin", () => {
       if (input.pin) assertPinFree(input.pin, null);
       const admin = adminServiceFor(deps, session?.admin ?? "?");
-      const user = storeCall("name", () =>
-        admin.addUser(input.name, {
-          validFromMs: toMs(input.valid_from),
-          validUntilMs: toMs(input.valid_until),
-        }),
-      );
-      if (input.pin) storeCall("pin", () => admin.setPin(user.userCode, input.pin as string));
+      // One transaction: a person is never left half-made (added without the PIN asked for).
+      const user = deps.audit.atomically(() => {
+        const added = storeCall("name", () =>
+          admin.addUser(input.name, {
+            validFromMs: toMs(input.valid_from),
+            validUntilMs: toMs(input.valid_until),
+          }),
+        );
+        if (input.pin) storeCall("pin", () => admin.setPin(added.userCode, input.pin as string));
+        return added;
+      });
       return { status: 201, json: admin.show(user.userCode) };
     });
   });

@@ -2,6 +2,7 @@ import type { Clock } from "../../../devices/types.js";
 import type { AccessService } from "../../access/access-service.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { Settings } from "../../config/schema.js";
+import type { DoorCommands } from "../../door/door-commands.js";
 import type { DoorController } from "../../door/door-controller.js";
 import type { Logger } from "../../logger.js";
 import type { PolicyServices } from "../../policy/policy-services.js";
@@ -32,6 +33,8 @@ export interface WebDeps {
   db: Db;
   /** Door modes, schedules, holidays: the same services the `door`/`schedule` CLI commands use. */
   policy: PolicyServices;
+  /** Unlock once, lock, lockdown and emergency: the same door-command path as MQTT and the CLI. */
+  commands: DoorCommands;
   health: DeviceHealth;
   accounts: AdminAccountStore;
   sessions: SessionStore;
