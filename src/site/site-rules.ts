@@ -68,6 +68,8 @@ export class SiteRules implements DoorRules {
     if (interlock) return interlock;
     if (a.cause !== "credential" || a.userCode === null) return null;
     const mode = this.passback.get(a.door) ?? "off";
+    // The log is read only where anti-passback applies: the plain path costs no query here.
+    if (mode === "off" || a.direction === null) return null;
     const inside = this.deps.occupancy.isInside(a.door, a.userCode, a.nowMs);
     const step = passbackStep(mode, a.direction, inside);
     if (step === null) return null;
