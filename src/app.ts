@@ -191,6 +191,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         };
       },
     });
+    // Occupancy is rebuilt from the log now, not at the first attempt (which must not wait for it).
+    site.occupancy.catchUp(clock.now());
     const access = new AccessService({
       rules: site.rules,
       doorId: settings.door_id,

@@ -38,15 +38,20 @@ export class OccupancyLog {
     private readonly forgiveAt: ReadonlyMap<string, number | null>,
     private readonly local: LocalTimeConverter,
   ) {
-    const select = `SELECT seq, ts_ms, door, reason, user_code,
+    // Two branches, each matching its partial index (migration 9) term for term.
+    const columns = `seq, ts_ms, door, reason, user_code,
         json_extract(detail, '$.direction') AS direction,
         json_extract(detail, '$.second_user_code') AS second_user_code,
-        json_extract(detail, '$.door') AS forgive_door
-      FROM audit_events`;
-    const relevant = `((kind = 'access' AND outcome = 'granted' AND json_extract(detail, '$.direction') IN ('in', 'out'))
-        OR reason = '${PASSBACK_FORGIVEN}')`;
-    this.since = db.prepare<[number], Row>(`${select} WHERE ts_ms >= ? AND ${relevant} ORDER BY seq`);
-    this.after = db.prepare<[number], Row>(`${select} WHERE seq > ? AND ${relevant} ORDER BY seq`);
+        json_extract(detail, '$.door') AS forgive_door`;
+    const query = (bound: string) =>
+      `SELECT ${columns} FROM audit_events INDEXED BY audit_events_passages
+         WHERE kind = 'access' AND outcome = 'granted' AND json_extract(detail, '$.direction') IS NOT NULL AND ${bound}
+       UNION ALL
+       SELECT ${columns} FROM audit_events INDEXED BY audit_events_forgiven
+         WHERE reason = '${PASSBACK_FORGIVEN}' AND ${bound}
+       ORDER BY seq`;
+    this.since = db.prepare<[number, number], Row>(query("ts_ms >= ?"));
+    this.after = db.prepare<[number, number], Row>(query("seq > ?"));
     this.maxSeq = db.prepare<[], number>("SELECT coalesce(max(seq), 0) FROM audit_events").pluck();
   }
 
@@ -75,11 +80,11 @@ export class OccupancyLog {
       const from = bounds.length > 0 && bounds.every((b) => b > 0) ? Math.min(...bounds) : 0;
       // Read the head first: a row appended between the two reads is folded next time, never twice.
       const head = this.maxSeq.get() ?? 0;
-      rows = this.since.all(from).filter((r) => r.seq <= head);
+      rows = this.since.all(from, from).filter((r) => r.seq <= head);
       this.lastSeq = head;
       this.started = true;
     } else {
-      rows = this.after.all(this.lastSeq);
+      rows = this.after.all(this.lastSeq, this.lastSeq);
     }
     for (const r of rows) {
       const event = toEvent(r);

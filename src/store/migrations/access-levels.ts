@@ -7,11 +7,12 @@ import type { Migration } from "../migrations.js";
  *
  * Door ids are the configured ids (text, not a foreign key: doors live in the config file).
  * RESTRICT on the schedule and on held levels: removing either would silently change who may
- * pass, so the admin commands refuse it with a clear message first.
+ * pass, so the admin commands refuse it with a clear message first. Two partial indexes on the
+ * audit log serve the occupancy fold.
  */
 export const accessLevelsMigration: Migration = {
   version: 9,
-  name: "access levels: doors per level, an optional schedule, levels per person",
+  name: "access levels: doors per level, an optional schedule, levels per person; passage indexes",
   sql: `
     CREATE TABLE access_levels (
       id INTEGER PRIMARY KEY,
@@ -30,5 +31,11 @@ export const accessLevelsMigration: Migration = {
       PRIMARY KEY (user_id, level_id)
     ) WITHOUT ROWID;
     CREATE INDEX user_access_levels_level ON user_access_levels(level_id);
+    -- Occupancy is folded from these rows alone (src/site/occupancy-log.ts): granted passages at a
+    -- reader with a direction, and forgiveness. Partial indexes keep that read to those rows, so
+    -- a restart does not scan a year of log. The queries repeat these WHERE terms exactly.
+    CREATE INDEX audit_events_passages ON audit_events(seq)
+      WHERE kind = 'access' AND outcome = 'granted' AND json_extract(detail, '$.direction') IS NOT NULL;
+    CREATE INDEX audit_events_forgiven ON audit_events(seq) WHERE reason = 'passback_forgiven';
   `,
 };
