@@ -126,8 +126,11 @@ export class AccessService {
         this.deps.indicator.show("fault");
         return;
       }
-      // Only with interlock.rex_respects does an interlock hold REX back (egress otherwise wins).
-      const { verdict, passed } = this.rules.release("exit", this.deps.clock.now());
+      // Only with interlock.rex_respects does an interlock hold REX back (egress otherwise wins,
+      // also when the rules themselves fail).
+      const { verdict, passed } = this.rules.release("exit", this.deps.clock.now(), (err) =>
+        this.deps.onError("exit_rules", err),
+      );
       if (verdict?.type === "deny") {
         this.deps.recordOrQueue({
           kind: "access",

@@ -86,6 +86,8 @@ export class DoorRulesGate {
   release(
     cause: Exclude<ReleaseCause, "credential">,
     nowMs: number,
+    /** Given, a rule that throws lets the release through (request-to-exit: egress first). */
+    failOpen?: (err: unknown) => void,
   ): { verdict: RuleVerdict | null; passed(): void } {
     const attempt: PassageAttempt = {
       door: this.doorId,
@@ -96,8 +98,19 @@ export class DoorRulesGate {
       userCode: null,
       nowMs,
     };
-    const verdict = this.rules?.check(attempt) ?? null;
-    return { verdict, passed: () => this.rules?.passed(attempt) };
+    const guard = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        if (!failOpen) throw err;
+        failOpen(err);
+      }
+    };
+    let verdict: RuleVerdict | null = null;
+    guard(() => {
+      verdict = this.rules?.check(attempt) ?? null;
+    });
+    return { verdict, passed: () => guard(() => this.rules?.passed(attempt)) };
   }
 }
 

@@ -124,6 +124,19 @@ describe("DoorRulesGate (how the access service applies a verdict)", () => {
     expect(g.credential(denied, person, "pin", inSource, 5).decision).toBe(denied);
     expect(seen).toEqual(["check credential outer u-A"]);
   });
+  it("a rule that throws lets request-to-exit through (egress first) but not a remote unlock", () => {
+    const broken: DoorRules = {
+      check: () => {
+        throw new Error("database is locked");
+      },
+      passed: () => {},
+    };
+    const g = new DoorRulesGate(broken, "outer");
+    const errors: unknown[] = [];
+    expect(g.release("exit", 5, (err) => errors.push(err)).verdict).toBeNull();
+    expect(errors).toHaveLength(1);
+    expect(() => g.release("remote", 5)).toThrow(/database is locked/);
+  });
   it("without rules nothing changes", () => {
     const r = new DoorRulesGate(undefined, "outer").credential(granted, person, "pin", inSource, 5);
     expect(r.decision).toBe(granted);
