@@ -5,6 +5,7 @@ import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
 import type { DoorController, DoorStatus } from "../door/door-controller.js";
 import type { Logger } from "../logger.js";
+import { configuredDoorIds } from "../site/site-config.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import type { DeviceHealth } from "../supervision/device-health.js";
@@ -95,7 +96,12 @@ export class MqttBridge {
       : null;
     const kv = new KeyValueStore(deps.db);
     this.outbox = new EventOutbox(deps.db, kv);
-    this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
+    this.allowlist = new AllowlistApplier(
+      deps.db,
+      kv,
+      deps.settings.mqtt.group,
+      configuredDoorIds(deps.settings),
+    );
     this.log = deps.logger.child({ module: "mqtt" });
     this.inbound = new InboundHandler({
       settings: deps.settings,
