@@ -14,6 +14,12 @@ if (process.env.NODE_ENV === "production" && existsSync(compiled)) {
   register();
   ({ runCli } = await import("../src/admin/cli.ts"));
 }
+// `doorward log export ... | head` closes the pipe early: the reader has what it wanted, so the
+// command ends quietly with exit 0 instead of dying on an unhandled EPIPE.
+process.stdout.on("error", (err) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,3 +1,4 @@
+import { printable } from "../store/person-name.js";
 import { StoreError } from "../store/user-store.js";
 import { type CliIo, ConfigError } from "./cli-context.js";
 import { UsageError } from "./cli-errors.js";
@@ -71,33 +72,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`doorward: unknown command '${name}'\n${USAGE}\n`);
+    io.stderr.write(`doorward: unknown command '${printable(name)}'\n${USAGE}\n`);
     return 2;
   }
   try {
     return await command.run(args, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    // Wrong arguments: the reason, then the usage of the subcommand (or of the whole command).
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      const usage = (err instanceof UsageError && err.usage) || command.usage;
       io.stderr.write(
-        `doorward ${name}: ${err.message}\n${err.usage ? `usage:\n${err.usage.replace(/^/gm, "  ")}\n` : ""}`,
-      );
-      return 2;
-    }
-    if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(
-        `doorward ${name}: ${(err as Error).message}\nusage:\n${command.usage.replace(/^/gm, "  ")}\n`,
+        `doorward ${name}: ${printable((err as Error).message)}\nusage:\n${usage.replace(/^/gm, "  ")}\n`,
       );
       return 2;
     }
     if (err instanceof ConfigError) {
-      io.stderr.write(`doorward: ${err.message}\n`);
+      io.stderr.write(`doorward: ${err.message.split("\n").map(printable).join("\n")}\n`);
       return 2;
     }
     if (err instanceof StoreError) {
-      io.stderr.write(`doorward ${name}: ${err.message}\n`);
+      io.stderr.write(`doorward ${name}: ${printable(err.message)}\n`);
       return 1;
     }
-    io.stderr.write(`doorward ${name}: failed: ${(err as Error).message ?? String(err)}\n`);
+    // One line, never a stack: the first line of the message is the reason.
+    const reason = String((err as Error)?.message ?? err).split("\n")[0] ?? "";
+    io.stderr.write(`doorward ${name}: failed: ${printable(reason)}\n`);
     return 1;
   }
 }

@@ -94,6 +94,17 @@ export class CredentialAdmin {
     });
   }
 
+  /**
+   * Maps a slot whose template is already on the sensor to a person (the simulator's demo
+   * fingers, preloaded into the virtual sensor), with the same audit row an enrolment writes.
+   */
+  assignEnrolledSlot(nameOrCode: string, slot: number): User {
+    const user = this.users.require(nameOrCode);
+    this.users.setCredential(user.id, "fingerprint", String(slot), this.clock.now());
+    this.note("fingerprint_enrolled", user, { slot });
+    return user;
+  }
+
   requestEnrollment(nameOrCode: string, slot: number | null): { user: User; id: number } {
     const user = this.users.require(nameOrCode);
     const id = this.requests.request(

@@ -3,6 +3,7 @@ import type { Clock } from "../../devices/types.js";
 import type { Simulator } from "../../simulator/simulator.js";
 import type { App } from "../app.js";
 import type { AuditRecord } from "../audit/audit-log.js";
+import { printable, safeJson } from "../store/person-name.js";
 
 export const CONSOLE_HELP = `commands:
   press KEYS       type on the keypad like a person (a key every 160 ms), e.g. press 1234#
@@ -31,7 +32,7 @@ export function formatRecord(r: AuditRecord): string {
   if (r.outcome) parts.push(r.outcome);
   if (r.credential) parts.push(`via ${r.credential}`);
   if (r.userCode) parts.push(r.userCode);
-  if (r.detail) parts.push(JSON.stringify(r.detail));
+  if (r.detail) parts.push(safeJson(r.detail));
   return `event ${parts.join(" ")}`;
 }
 
@@ -155,7 +156,8 @@ export class SimConsole {
   }
 
   private error(message: string): true {
-    this.out(`error: ${message}`);
+    // Typed text is echoed back: never raw, so an escape sequence cannot drive the terminal.
+    this.out(`error: ${printable(message)}`);
     return true;
   }
 

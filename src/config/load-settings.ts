@@ -56,5 +56,15 @@ export function loadSettingsFile(path: string): Settings {
       ),
     );
   }
-  return parseSettings(doc.toJS(), path);
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // yaml refuses to expand a "billion laughs" alias bomb (ReferenceError: excessive alias count).
+    const message = /alias/i.test((err as Error).message)
+      ? "too many aliases (a YAML alias bomb?); write the values out"
+      : `YAML: ${(err as Error).message.split("\n")[0]}`;
+    throw new ConfigError(path, [message]);
+  }
+  return parseSettings(raw, path);
 }

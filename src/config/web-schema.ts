@@ -6,6 +6,12 @@ export const webSchema = z
     enabled: z.boolean().default(true),
     bind: z.string().min(1).default("127.0.0.1"),
     port: z.number().int().min(0).max(65_535).default(8443),
+    /**
+     * Extra names the page is reached under (a DNS name pointing at the Pi). The device's own
+     * hostname, hostname.local, localhost and its interface addresses are always accepted;
+     * requests naming any other host are refused (DNS rebinding).
+     */
+    hostnames: z.array(z.string().min(1).max(253)).max(20).default([]),
     /** PEM files; both or neither. Without them a self-signed pair is generated into data_dir. */
     cert_file: z.string().min(1).nullable().default(null),
     key_file: z.string().min(1).nullable().default(null),
@@ -36,6 +42,7 @@ export const webSchema = z
     enabled: true,
     bind: "127.0.0.1",
     port: 8443,
+    hostnames: [],
     cert_file: null,
     key_file: null,
     session_idle_min: 30,

@@ -114,7 +114,10 @@ export class FingerprintService {
 
   private async tick(): Promise<void> {
     const state = this.deps.driver.state;
-    if (state === "ready") await this.drainDeletes();
+    if (state === "ready") {
+      if (this.deps.driver.librarySize > 0) this.deps.requests.noteLibrarySize(this.deps.driver.librarySize);
+      await this.drainDeletes();
+    }
     const now = this.deps.clock.now();
     if (state === "connecting") return; // a request can wait for the first handshake
     const request = this.deps.requests.claimNext(now);

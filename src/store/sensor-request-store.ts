@@ -1,4 +1,7 @@
+import { KeyValueStore } from "./key-value-store.js";
 import type { Db } from "./open-database.js";
+
+const LIBRARY_SIZE_KEY = "fingerprint.library_size";
 
 export type SensorRequestKind = "enroll" | "check";
 export type SensorRequestState = "requested" | "running" | "done" | "failed";
@@ -52,7 +55,24 @@ const toRequest = (r: Row): SensorRequest => ({
  * file; every method is one short statement or transaction.
  */
 export class SensorRequestStore {
-  constructor(private readonly db: Db) {}
+  private readonly kv: KeyValueStore;
+  private librarySizeNoted = -1;
+
+  constructor(private readonly db: Db) {
+    this.kv = new KeyValueStore(db);
+  }
+
+  /** The service notes the sensor's library size, so the CLI can refuse a slot beyond it at once. */
+  noteLibrarySize(size: number): void {
+    if (size === this.librarySizeNoted) return;
+    this.librarySizeNoted = size;
+    this.kv.setJson(LIBRARY_SIZE_KEY, size);
+  }
+
+  /** The library size the sensor last reported, or null before the service ever reached it. */
+  librarySize(): number | null {
+    return this.kv.getJson<number>(LIBRARY_SIZE_KEY) ?? null;
+  }
 
   request(
     kind: SensorRequestKind,

@@ -1,5 +1,6 @@
 import { newUserCode } from "../secrets/credential-hasher.js";
 import type { Db } from "./open-database.js";
+import { normalisePersonName } from "./person-name.js";
 
 export interface User {
   id: number;
@@ -93,8 +94,12 @@ export class UserStore {
     nowMs: number,
     validity: { validFromMs?: number | null; validUntilMs?: number | null } = {},
   ): User {
-    const clean = name.trim();
-    if (!clean) throw new StoreError("a user needs a name");
+    let clean: string;
+    try {
+      clean = normalisePersonName(name);
+    } catch (err) {
+      throw new StoreError((err as Error).message);
+    }
     if (this.find(clean)) throw new StoreError(`user '${clean}' already exists`);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -124,7 +129,7 @@ export class UserStore {
       .prepare<[string, string], UserRow>(
         `SELECT ${USER_COLUMNS} FROM users u WHERE name = ? OR user_code = ?`,
       )
-      .get(nameOrCode, nameOrCode);
+      .get(nameOrCode.normalize("NFC").trim(), nameOrCode);
     return row ? toUser(row) : undefined;
   }
 

@@ -188,7 +188,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await panel.close();
 
     await admin.getByRole("link", { name: "Status" }).click();
-    const event = admin.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
+    const event = admin.locator('#feed li[data-reason="granted"]', { hasText: "(fingerprint)" }).first();
     await event.waitFor();
     expect(await event.textContent()).toContain("Grace");
   });
@@ -239,7 +239,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await panel.close();
     const denied = admin.locator('#feed li[data-reason="lockdown"]').first();
     await denied.waitFor();
-    expect(await denied.textContent()).toContain("denied");
+    expect(await denied.textContent()).toContain("Denied: lockdown (PIN)");
     await admin.locator("#verify").click();
     await expect.poll(() => admin.locator("#st-verify").textContent()).toMatch(/^intact/);
     await saveScreenshot(admin, "web-status.png", true);
@@ -297,7 +297,8 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByRole("button", { name: "Generate a random PIN" }).click();
     await expect.poll(() => admin.locator("#pin-shown").textContent()).toMatch(/^New PIN: [0-9]{6}\./);
     await admin.getByRole("button", { name: "Close" }).click();
-    expect(await admin.locator("#pin-shown").textContent()).toBe("");
+    // The dialog's close event is a task of its own: wait for it rather than race it.
+    await expect.poll(() => admin.locator("#pin-shown").textContent()).toBe("");
   });
 
   it("unlocks once only after a confirmation", async () => {

@@ -159,7 +159,7 @@ describe("fingerprint enrolment through the CLI request channel", () => {
     await h.clock.advance(6000);
     await swipe();
     expect(h.sim.door.pulseCount()).toBe(1);
-    expect(await runCli(["badge", "add", "alice", "12ab", "--config", config], io)).toBe(1);
+    expect(await runCli(["badge", "add", "alice", "12ab", "--config", config], io)).toBe(2); // wrong argument (issue 11 item 7)
     expect(await runCli(["badge", "add", "alice", "--config", config], io)).toBe(2);
   });
 });

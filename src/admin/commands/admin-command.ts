@@ -4,7 +4,7 @@ import { StoreError } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
-import { AdminAccountStore } from "../http/admin-account-store.js";
+import { ADMIN_NAME_PATTERN, AdminAccountStore } from "../http/admin-account-store.js";
 import { LoginThrottle, throttlePolicy } from "../http/login-throttle.js";
 import { hashPassword } from "../http/password-hasher.js";
 import { readNewSecret } from "../secret-input.js";
@@ -37,6 +37,13 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
   if (sub !== "list" && positionals.length !== 1)
     throw new UsageError(`admin ${sub}: expected exactly one NAME`, ADMIN_USAGE);
   const name = positionals[0] as string;
+  if (sub === "add" && !ADMIN_NAME_PATTERN.test(name))
+    throw new UsageError(
+      "admin add: a name is 1-32 lowercase letters, digits, '.', '_' or '-' (no spaces or control characters)",
+      ADMIN_USAGE,
+    );
+  if (sub === "list" && positionals.length)
+    throw new UsageError("admin list: takes no arguments", ADMIN_USAGE);
   const ctx = openAdminContext(values.config, io.env);
   const accounts = new AdminAccountStore(ctx.db);
   const throttle = new LoginThrottle(ctx.db, ctx.hasher, throttlePolicy(ctx.settings));

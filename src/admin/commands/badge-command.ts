@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { printable } from "../../store/person-name.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { credentialAdmin } from "./fingerprint-command.js";
@@ -21,6 +22,11 @@ export async function badgeCommand(args: string[], io: CliIo): Promise<number> {
       `badge ${sub}: expected ${sub === "add" ? "USER NUMBER" : "exactly one USER"}`,
       BADGE_USAGE,
     );
+  if (sub === "add" && !/^\d{1,12}$/.test(positionals[1] as string))
+    throw new UsageError(
+      "badge add: NUMBER is 1 to 12 decimal digits, as the reader reports it",
+      BADGE_USAGE,
+    );
   const ctx = openAdminContext(values.config, io.env);
   try {
     const admin = credentialAdmin(ctx);
@@ -28,7 +34,9 @@ export async function badgeCommand(args: string[], io: CliIo): Promise<number> {
       sub === "add"
         ? admin.addBadge(positionals[0] as string, positionals[1] as string)
         : admin.removeBadge(positionals[0] as string);
-    io.stdout.write(`badge ${sub === "add" ? "set" : "removed"} for ${user.name} (${user.userCode})\n`);
+    io.stdout.write(
+      `badge ${sub === "add" ? "set" : "removed"} for ${printable(user.name)} (${user.userCode})\n`,
+    );
     return 0;
   } finally {
     ctx.close();

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
+import { printable } from "../../store/person-name.js";
 import { StoreError } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import { type AdminContext, type CliIo, openAdminContext } from "../cli-context.js";
@@ -31,7 +32,7 @@ export async function enrollThroughService(
   time: Pick<WaitOptions, "sleep" | "now"> = realTime,
 ): Promise<number> {
   const { user: u, id } = admin.requestEnrollment(user, slot);
-  out(`enrolling a finger for ${u.name} (${u.userCode}); waiting for the controller...`);
+  out(`enrolling a finger for ${printable(u.name)} (${u.userCode}); waiting for the controller...`);
   const done = await admin.waitFor(id, { ...time, onPrompt: (p) => out(ENROLL_PROMPT_TEXT[p] ?? p) });
   if (done.state === "failed") throw new StoreError(`enrolment failed: ${done.error}`);
   return done.result?.slot as number;
@@ -58,6 +59,21 @@ export async function fingerprintCheck(
   const ok = c.unknownOnSensor.length === 0 && c.missingOnSensor.length === 0;
   out(ok ? "consistent" : "inconsistent");
   return ok;
+}
+
+/** No sensor of the R503/R307/AS608 family holds more templates than this. */
+const FAMILY_MAX_SLOTS = 1000;
+
+/** A slot the sensor cannot hold is a usage mistake, refused before a request is written. */
+function checkSlotCapacity(slot: number, librarySize: number | null): void {
+  const size = librarySize ?? FAMILY_MAX_SLOTS;
+  if (slot < size) return;
+  throw new UsageError(
+    librarySize === null
+      ? `--slot ${slot}: sensors of the R503 family hold at most ${FAMILY_MAX_SLOTS} templates (slots 0..${FAMILY_MAX_SLOTS - 1})`
+      : `--slot ${slot}: the sensor holds ${librarySize} templates (slots 0..${librarySize - 1})`,
+    FINGERPRINT_USAGE,
+  );
 }
 
 export async function fingerprintCommand(args: string[], io: CliIo): Promise<number> {
@@ -88,6 +104,7 @@ export async function fingerprintCommand(args: string[], io: CliIo): Promise<num
   const ctx = openAdminContext(values.config, io.env);
   try {
     const admin = credentialAdmin(ctx);
+    if (slot !== null) checkSlotCapacity(slot, admin.requests.librarySize());
     switch (sub) {
       case "enroll": {
         const stored = await enrollThroughService(admin, positionals[0] as string, slot, out);
@@ -97,7 +114,7 @@ export async function fingerprintCommand(args: string[], io: CliIo): Promise<num
       case "remove": {
         const { user, slots } = admin.removeFingerprints(positionals[0] as string);
         out(
-          `removed ${slots.length} fingerprint(s) of ${user.name} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`,
+          `removed ${slots.length} fingerprint(s) of ${printable(user.name)} (${user.userCode}); slots ${slots.join(", ")} queued for deletion on the sensor`,
         );
         return 0;
       }

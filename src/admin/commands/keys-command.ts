@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { haCodeHash } from "../../mqtt/inbound-handler.js";
@@ -54,6 +54,8 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
     }
     case "generate": {
       const dir = values.out ?? ".";
+      // A new folder for the admin key: created readable by its owner only.
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       const pair = generateAdminKeyPair();
       writeNew(join(dir, "admin.key"), pair.privatePem, 0o600);
       writeNew(join(dir, "admin.pub"), pair.publicPem, 0o644);
@@ -65,6 +67,7 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
     }
     case "credential-key": {
       if (!values.out) throw new UsageError("keys credential-key: --out FILE is required", KEYS_USAGE);
+      mkdirSync(dirname(values.out), { recursive: true, mode: 0o700 });
       writeNew(values.out, `${randomBytes(32).toString("hex")}\n`, 0o600);
       out(
         `wrote ${values.out}; copy it (0600) to every door and set secrets.credential_key_file, then re-set PINs`,

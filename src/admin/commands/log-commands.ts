@@ -10,7 +10,10 @@ import { loadDeviceKey } from "../../secrets/device-key.js";
 import { type CliIo, openReadOnlyContext, type ReadOnlyContext } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
 
-export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv]
+/** More rows than this are an export, not a tail. */
+export const LOG_TAIL_MAX = 100_000;
+
+export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv]   (N: 1 to ${LOG_TAIL_MAX})
 doorward log export --format json|csv [--since T] [--until T] [--user USER] [--pseudonymous | --with-names]
 doorward log verify [--head FILE]      (FILE: a head kept from \`doorward log head\`)
 doorward log head                      (the newest row's seq and hash, signed with the device key)`;
@@ -51,8 +54,12 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   if (values.head !== undefined && sub !== "verify")
     throw new UsageError("--head only goes with verify", LOG_USAGE);
   const count = values.n === undefined ? 20 : Number(values.n);
-  if (!Number.isInteger(count) || count < 1)
-    throw new UsageError(`-n: expected a positive whole number, got '${values.n}'`);
+  if (values.n !== undefined && sub !== "tail") throw new UsageError("-n only goes with tail", LOG_USAGE);
+  if (!/^\d+$/.test(values.n ?? "20") || !Number.isSafeInteger(count) || count < 1 || count > LOG_TAIL_MAX)
+    throw new UsageError(
+      `-n: expected a whole number from 1 to ${LOG_TAIL_MAX}, got '${values.n}'`,
+      LOG_USAGE,
+    );
   const now = systemClock.now();
   const sinceMs = values.since ? parseTimeArg("--since", values.since, now) : undefined;
   const untilMs = values.until ? parseTimeArg("--until", values.until, now) : undefined;

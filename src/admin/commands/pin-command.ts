@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { printable } from "../../store/person-name.js";
 import type { User } from "../../store/user-store.js";
 import type { CliIo } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
@@ -60,7 +61,7 @@ async function setPin(kind: keyof typeof KINDS, args: string[], io: CliIo): Prom
       return 0;
     }
     const user = set(ctx, who, (await readNewSecret(io, label)).trim());
-    io.stdout.write(`${label} set for ${user.name} (${user.userCode})\n`);
+    io.stdout.write(`${label} set for ${printable(user.name)} (${user.userCode})\n`);
     return 0;
   } finally {
     ctx.close();

@@ -1,15 +1,17 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import { DoorCommandRefused, DoorCommands } from "../../door/door-commands.js";
+import { printable } from "../../store/person-name.js";
 import type { UserRole } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import type { CliIo } from "../cli-context.js";
-import { parseTimeArg, UsageError } from "../cli-errors.js";
+import { parseUntilArg, UsageError } from "../cli-errors.js";
 import { LevelAdminService } from "../level-admin-service.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
 import { openPolicyContext } from "./policy-context.js";
 
-export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--level L ...] [--no-level] [--valid-until D|never] [--agreement-until D|none] [--role user|override|admin]
+export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--level L ...] [--no-level] [--valid-until D|never] [--agreement-until D|none] [--allow-past] [--role user|override|admin]
+    (D: a date, 2026-03-01[T08:00:00Z], or a duration from now, 30m 24h 7d)
 doorward user erase USER      (removes name and credentials; events stay under the user code)`;
 
 export const DOOR_USAGE = `doorward door mode                       (current mode; the service polls it every policy.mode_poll_ms)
@@ -33,12 +35,14 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
       "valid-until": { type: "string" },
       "agreement-until": { type: "string" },
       role: { type: "string" },
+      "allow-past": { type: "boolean" },
     },
   });
   if (positionals.length !== 1)
     throw new UsageError(`user ${sub}: expected exactly one USER`, USER_SET_USAGE);
   const who = positionals[0] as string;
   const now = systemClock.now();
+  const allowPast = values["allow-past"] === true;
   const change: UserPolicyChange = {};
   if (sub === "erase") {
     if (Object.keys(values).some((k) => k !== "config"))
@@ -50,16 +54,18 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     if (values["no-schedule"]) change.schedules = [];
     const until = values["valid-until"];
     if (until !== undefined)
-      change.validUntilMs = until === "never" ? null : parseTimeArg("--valid-until", until, now);
+      change.validUntilMs = until === "never" ? null : parseUntilArg("--valid-until", until, now, allowPast);
     const agreement = values["agreement-until"];
     if (agreement !== undefined)
       change.agreementUntilMs =
-        agreement === "none" ? null : parseTimeArg("--agreement-until", agreement, now);
+        agreement === "none" ? null : parseUntilArg("--agreement-until", agreement, now, allowPast);
     if (values.role !== undefined) {
       if (!ROLES.includes(values.role as UserRole))
         throw new UsageError(`--role: expected user, override or admin, got '${values.role}'`);
       change.role = values.role as UserRole;
     }
+    if (allowPast && change.validUntilMs === undefined && change.agreementUntilMs === undefined)
+      throw new UsageError("--allow-past goes with --valid-until or --agreement-until", USER_SET_USAGE);
     if (values.level && values["no-level"])
       throw new UsageError("--level and --no-level conflict", USER_SET_USAGE);
     if (Object.keys(change).length === 0 && !values.level && !values["no-level"])
@@ -83,7 +89,7 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     let user = ctx.users.require(who);
     if (Object.keys(change).length > 0) user = ctx.policy.setUserPolicy(who, change);
     if (values.level || values["no-level"]) levelAdmin.setUserLevels(who, values.level ?? []);
-    io.stdout.write(`${user.name} (${user.userCode}) updated\n`);
+    io.stdout.write(`${printable(user.name)} (${user.userCode}) updated\n`);
     return 0;
   } finally {
     ctx.close();

@@ -36,8 +36,10 @@ export async function startWebServices(
       if (new AdminAccountStore(app.services.db).list().length === 0)
         out("admin page: no admin accounts yet; add one with: doorward admin add NAME");
     } catch (err) {
-      logger.error({ err }, "admin web server did not start");
-      out(`admin page: not started: ${(err as Error).message}`);
+      // One line that says what to change, not a stack trace: the door keeps working without it.
+      const why = startFailure(err, settings.web.bind, settings.web.port, "web.port");
+      logger.error({ code: (err as NodeJS.ErrnoException).code }, `admin page not started: ${why}`);
+      out(`admin page: not started: ${why}`);
     }
   }
 
@@ -58,7 +60,9 @@ export async function startWebServices(
       stops.push(() => panel.stop());
       out(`simulator panel: ${url}`);
     } catch (err) {
-      out(`simulator panel: not started: ${(err as Error).message}`);
+      out(
+        `simulator panel: not started: ${startFailure(err, "127.0.0.1", settings.simulator_panel.port, "simulator_panel.port")}`,
+      );
     }
   }
 
@@ -68,6 +72,17 @@ export async function startWebServices(
       for (const stop of stops.reverse()) await stop().catch(() => {});
     },
   };
+}
+
+/** Why a server could not listen, naming the config key to change for the usual causes. */
+function startFailure(err: unknown, bind: string, port: number, key: string): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE")
+    return `port ${port} on ${bind} is already in use (another program, or another doorward); set ${key} in the config to a free port`;
+  if (code === "EACCES")
+    return `port ${port} needs privileges this user does not have; set ${key} to a port above 1023`;
+  if (code === "EADDRNOTAVAIL") return `${bind} is not an address of this machine; check the bind setting`;
+  return String((err as Error)?.message ?? err).split("\n")[0] ?? "";
 }
 
 type Panel = import("../../../simulator/panel/sim-panel-server.js").SimPanelServer;

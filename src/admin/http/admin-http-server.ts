@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { StoreError } from "../../store/user-store.js";
 import { addAuthRoutes, SESSION_COOKIE } from "./auth-routes.js";
@@ -10,8 +10,16 @@ import { addOccupancyRoutes } from "./occupancy-routes.js";
 import { addPeopleRoutes } from "./people-routes.js";
 import { HttpError, type RequestContext, Router } from "./router.js";
 import { sameSecret } from "./session-store.js";
+import { addSetupRoutes } from "./setup-routes.js";
 import { StaticAssets } from "./static-assets.js";
 import { loadOrCreateCertificate, type TlsMaterial } from "./tls-certificate.js";
+import {
+  ADMIN_TLS_CIPHERS,
+  allowedHostnames,
+  hostnameOf,
+  listenBesidePlainHttp,
+  sameOrigin,
+} from "./transport-guard.js";
 import type { WebDeps } from "./web-deps.js";
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -64,6 +72,8 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
  */
 export class AdminHttpServer {
   private server: Server | null = null;
+  private listener: NetServer | null = null;
+  private allowedHosts: Set<string>;
   private readonly router = new Router();
   private readonly streams = new EventStreams();
   private readonly assets = new StaticAssets(PUBLIC_DIR);
@@ -72,10 +82,12 @@ export class AdminHttpServer {
 
   constructor(private readonly deps: WebDeps) {
     this.log = deps.logger.child({ module: "web" });
+    this.allowedHosts = allowedHostnames(deps.settings.web);
     addAuthRoutes(this.router, deps);
     addDoorRoutes(this.router, deps);
     addPeopleRoutes(this.router, deps);
     addLogRoutes(this.router, deps, this.streams);
+    addSetupRoutes(this.router, deps);
     addOccupancyRoutes(this.router, deps);
   }
 
@@ -88,17 +100,25 @@ export class AdminHttpServer {
       dataDir: this.deps.settings.data_dir,
     });
     const server = createServer(
-      { cert: this.tls.cert, key: this.tls.key, minVersion: "TLSv1.2" },
+      {
+        cert: this.tls.cert,
+        key: this.tls.key,
+        minVersion: "TLSv1.2",
+        ciphers: ADMIN_TLS_CIPHERS,
+        honorCipherOrder: true,
+      },
       (req, res) => {
         void this.handle(req, res);
       },
     );
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(web.port, web.bind, () => resolve());
+    // The HTTPS server does not listen itself: the listener hands it TLS connections and
+    // answers plain HTTP on the same port with a hint.
+    this.listener = await listenBesidePlainHttp(server, web.port, web.bind, (host) => {
+      const known = host && this.allowedHosts.has(hostnameOf(host)) ? host : null;
+      return `This is the doorward admin page over HTTPS: open ${known ? `https://${known}/` : `https://<this device>:${this.port}/`}`;
     });
-    const { port } = server.address() as AddressInfo;
+    const { port } = this.listener.address() as AddressInfo;
     const host = web.bind.includes(":") ? `[${web.bind}]` : web.bind;
     const url = `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/`;
     this.log.info(
@@ -109,7 +129,7 @@ export class AdminHttpServer {
   }
 
   get port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+    return (this.listener?.address() as AddressInfo | null)?.port ?? 0;
   }
 
   routes(): string[] {
@@ -123,19 +143,38 @@ export class AdminHttpServer {
 
   async stop(): Promise<void> {
     const server = this.server;
+    const listener = this.listener;
     this.server = null;
+    this.listener = null;
     if (!server) return;
     this.streams.closeAll();
+    await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
   }
 
+  /** An address DHCP gave the Pi after start is learnt on first use (the interfaces are read again). */
+  private hostAllowed(name: string): boolean {
+    if (this.allowedHosts.has(name)) return true;
+    this.allowedHosts = allowedHostnames(this.deps.settings.web);
+    return this.allowedHosts.has(name);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const url = new URL(req.url ?? "/", "https://localhost");
     try {
+      // DNS rebinding: a page from another site that resolved its own name to this device
+      // sends that name as Host. Only this device's own names are answered.
+      const host = req.headers.host;
+      if (!host || !this.hostAllowed(hostnameOf(host)))
+        throw new HttpError(
+          421,
+          "this admin page answers only under the device's own names and addresses; add the name to web.hostnames",
+          "host",
+        );
       if (!url.pathname.startsWith("/api/")) {
         if (!this.assets.serve(req, res, url.pathname)) throw new HttpError(404, "not found");
         return;
@@ -143,7 +182,10 @@ export class AdminHttpServer {
       res.setHeader("cache-control", "no-store");
       const match = this.router.match(req.method ?? "GET", url.pathname);
       if (match === null) throw new HttpError(404, "no such API path");
-      if (match === "method_not_allowed") throw new HttpError(405, `${req.method} is not allowed here`);
+      if (match === "method_not_allowed")
+        throw new HttpError(405, `${req.method} is not allowed here`, null, {
+          allow: this.router.methodsFor(url.pathname).join(", "),
+        });
       const changes = req.method !== "GET" && req.method !== "HEAD";
       const session = this.deps.sessions.get(cookie(req, SESSION_COOKIE)) ?? null;
       if (match.route.options.auth === "session") {
@@ -157,7 +199,7 @@ export class AdminHttpServer {
       }
       // Defence in depth beside SameSite: a browser's cross-site request names its origin.
       const origin = req.headers.origin;
-      if (changes && origin && originHost(origin) !== req.headers.host)
+      if (changes && origin && !sameOrigin(origin, req.headers.host))
         throw new HttpError(403, "cross-origin request refused", "origin");
       const ctx: RequestContext = {
         req,
@@ -202,14 +244,5 @@ export class AdminHttpServer {
     }
     res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
     res.end(JSON.stringify(body));
-  }
-}
-
-/** The host an Origin header names, or null when it names none ("null" from a sandboxed frame). */
-function originHost(origin: string): string | null {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return null;
   }
 }

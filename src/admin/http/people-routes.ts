@@ -1,10 +1,21 @@
 import { z } from "zod";
+import { normalisePersonName } from "../../store/person-name.js";
 import { StoreError } from "../../store/user-store.js";
 import { withConflictAllowance } from "./conflict-allowance.js";
 import { addCredentialRoutes } from "./credential-routes.js";
 import { addPolicyRoutes, personJson } from "./policy-routes.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { adminServiceFor, policyAdminFor, type WebDeps } from "./web-deps.js";
+
+/** The same rule as the CLI and the store (NFC, trimmed, 1-100, no control/format/unassigned characters). */
+const personName = z.string("enter a name").transform((raw, ctx) => {
+  try {
+    return normalisePersonName(raw);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 const isoTime = z.iso.datetime({ offset: true }).or(z.iso.date());
 const toMs = (value: string | null | undefined) => (value ? Date.parse(value) : null);
@@ -38,7 +49,7 @@ export function addPeopleRoutes(router: Router, deps: WebDeps): void {
     .max(settings.pin.max_length, `a PIN has at most ${settings.pin.max_length} digits`);
   const newUser = z
     .object({
-      name: z.string().trim().min(1, "enter a name").max(100, "at most 100 characters"),
+      name: personName,
       pin: pinSchema.optional(),
       valid_from: isoTime.nullable().optional(),
       valid_until: isoTime.nullable().optional(),

@@ -72,6 +72,12 @@ export class Router {
     );
   }
 
+  /** The methods a path answers to (the `Allow` header of a 405). */
+  methodsFor(path: string): Method[] {
+    const segments = path.split("/").filter(Boolean);
+    return this.routes.filter((r) => matchParts(r.parts, segments)).map((r) => r.method);
+  }
+
   match(method: string, path: string): Match {
     const segments = path.split("/").filter(Boolean);
     let pathMatched = false;

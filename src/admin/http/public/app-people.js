@@ -7,6 +7,7 @@ async function loadPeople() {
   // `people` (app.js) is shared by every script: refill it rather than replace it.
   people.clear();
   for (const u of users) people.set(u.user_code, u.name);
+  refreshNames(); // app-feed.js: feed lines written before a person was known get their name
   const rows = $("people-rows");
   rows.replaceChildren(
     ...users.map((u) => {

@@ -117,7 +117,7 @@ async function loadLog() {
           el("td", { "data-h": "Event" }, describe(ev)),
           el("td", { "data-h": "Outcome", class: ev.outcome === "denied" ? "bad" : "ok" }, ev.outcome || ""),
           el("td", { "data-h": "Person" }, who(ev.user_code)),
-          el("td", { "data-h": "Detail" }, ev.detail ? JSON.stringify(ev.detail) : ""),
+          el("td", { "data-h": "Detail" }, detailFields(ev.detail)), // app-feed.js
         ),
       ),
     );

@@ -46,11 +46,8 @@ function showError(id, err, form) {
 }
 
 const fmtTime = (iso) => new Date(iso).toLocaleString();
+// biome-ignore lint/correctness/noUnusedVariables: used by app-feed.js, app-records.js and app-tools.js
 const who = (code) => (code ? (people.has(code) ? `${people.get(code)} (${code})` : code) : "");
-function describe(ev) {
-  const by = ev.detail?.by ? ` by ${ev.detail.by}` : "";
-  return `${ev.reason.replace(/_/g, " ")}${ev.credential ? ` via ${ev.credential}` : ""}${by}`;
-}
 
 // ---- views ----
 const VIEWS = ["status", "people", "schedules", "log"];
@@ -77,6 +74,13 @@ function showLogin() {
   $("nav").hidden = true;
   $("login-view").hidden = false;
   $("login-name").focus();
+  // Before the first admin exists, say so and show the command, not "wrong name or password".
+  api("GET", "/api/setup")
+    .then((s) => {
+      $("login-setup").hidden = s.admins_exist;
+      $("login-setup-command").textContent = s.create_admin || "";
+    })
+    .catch(() => {});
 }
 
 async function start() {
@@ -133,8 +137,17 @@ function renderStatus(s) {
   if (!devices.length) $("st-health").textContent = "none reported";
   $("lockdown").textContent = mode === "lockdown" ? "End lockdown…" : "Lockdown on…";
   $("emergency").textContent = mode === "emergency_unlock" ? "End emergency unlock…" : "Emergency unlock on…";
+  // Unlock once is refused in lockdown, and lockdown cannot start during an emergency unlock:
+  // the buttons say so instead of failing after a confirmation. Emergency unlock stays
+  // available from lockdown (one confirmation, in a fire).
+  $("unlock").disabled = mode !== "normal";
   $("lockdown").disabled = mode === "emergency_unlock";
-  $("emergency").disabled = mode === "lockdown";
+  $("controls-note").textContent =
+    mode === "lockdown"
+      ? "Unlock once is off during lockdown: only override holders get in. End lockdown first, or use emergency unlock."
+      : mode === "emergency_unlock"
+        ? "The door is held unlocked. Unlock once and lockdown are off until the emergency unlock ends."
+        : "";
 }
 function renderDoor(door) {
   $("st-lock").textContent = door.lock;
@@ -144,6 +157,7 @@ function renderDoor(door) {
   $("st-phase").className = ["forced", "fault", "held_open"].includes(door.phase) ? "bad" : "";
 }
 
+const failuresText = (n) => (n === 0 ? "no recent failures" : `${n} recent failure${n === 1 ? "" : "s"}`);
 async function loadStatus() {
   const s = await api("GET", "/api/status");
   $("door-id").textContent = s.door_id;
@@ -151,49 +165,7 @@ async function loadStatus() {
   const k = s.keypad_lockout;
   $("st-keypad").textContent = k.locked_out
     ? `locked out until ${fmtTime(k.until)}`
-    : `${k.failures} recent failures`;
-}
-
-function addFeed(ev) {
-  const li = el(
-    "li",
-    {},
-    el("time", { datetime: ev.ts }, new Date(ev.ts).toLocaleTimeString()),
-    " ",
-    describe(ev),
-    " ",
-    el("strong", { class: ev.outcome === "denied" ? "bad" : "ok" }, ev.outcome || ""),
-    " ",
-    who(ev.user_code),
-  );
-  li.dataset.reason = ev.reason;
-  const feed = $("feed");
-  feed.prepend(li);
-  while (feed.children.length > 100) feed.lastChild.remove();
-}
-
-const SESSION_ENDED = {
-  logged_out: "You logged out.",
-  expired: "Your session ended after a period without activity. Log in again.",
-  revoked: "Your session was ended (account removed or password changed). Log in again.",
-};
-
-function openFeed() {
-  if (events) events.close();
-  events = new EventSource("/api/events");
-  events.addEventListener("status", (m) => renderStatus(JSON.parse(m.data)));
-  // The server ends the feed with its session; say so instead of silently showing a stale page.
-  events.addEventListener("session_ended", (m) => {
-    const why = SESSION_ENDED[JSON.parse(m.data).reason] || SESSION_ENDED.revoked;
-    showLogin();
-    $("login-error").textContent = why;
-  });
-  events.addEventListener("audit", (m) => {
-    const ev = JSON.parse(m.data);
-    addFeed(ev);
-    if (ev.kind === "access" || ev.reason.startsWith("lockout")) loadStatus().catch(() => {});
-    if (/^(fingerprint|badge|user|pin)_/.test(ev.reason) && !$("people").hidden) loadPeople().catch(() => {});
-  });
+    : failuresText(k.failures);
 }
 
 function confirmAction(text) {
@@ -206,17 +178,23 @@ function confirmAction(text) {
   });
 }
 
+/** A door command refused by the controller: said beside the buttons, not in a pop-up. */
+async function doorCommand(path, body) {
+  $("controls-error").textContent = "";
+  try {
+    return await api("POST", path, body);
+  } catch (err) {
+    $("controls-error").textContent = err.message;
+    return null;
+  }
+}
 $("unlock").addEventListener("click", async () => {
   if (!(await confirmAction("Unlock the door once? This is logged under your name."))) return;
-  try {
-    await api("POST", "/api/door/unlock", { confirm: true });
-  } catch (err) {
-    alert(err.message);
-  }
+  await doorCommand("/api/door/unlock", { confirm: true });
 });
 $("lock").addEventListener("click", async () => {
   if (!(await confirmAction("Lock the door now?"))) return;
-  await api("POST", "/api/door/lock", { confirm: true }).catch((err) => alert(err.message));
+  await doorCommand("/api/door/lock", { confirm: true });
 });
 async function verifyLog() {
   const r = await api("GET", "/api/log/verify");
@@ -236,11 +214,10 @@ for (const [id, m, what] of [
 ]) {
   $(id).addEventListener("click", async () => {
     const on = mode !== m;
-    if (!(await confirmAction(on ? `${what}. Switch it on?` : `End ${m.replace("_", " ")}?`))) return;
-    try {
-      renderStatus(await api("POST", `/api/door/${id}`, { on, confirm: true }));
-    } catch (err) {
-      alert(err.message);
-    }
+    const ending = on && mode !== "normal" ? ` This ends the ${MODE_TEXT[mode].toLowerCase()}.` : "";
+    if (!(await confirmAction(on ? `${what}.${ending} Switch it on?` : `End ${m.replace("_", " ")}?`)))
+      return;
+    const status = await doorCommand(`/api/door/${id}`, { on, confirm: true });
+    if (status) renderStatus(status);
   });
 }
