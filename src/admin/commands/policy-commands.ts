@@ -79,7 +79,8 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     }
     const levelAdmin = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, currentActor());
     for (const l of values.level ?? []) {
-      if (!levelAdmin.levels.find(l)) throw new UsageError(`--level: no such access level '${l}'`);
+      if (!levelAdmin.levels.find(l))
+        throw new UsageError(`--level: no such access level '${l}'`, USER_SET_USAGE);
     }
     if (sub === "erase") {
       const user = ctx.policy.eraseUser(who);
