@@ -47,6 +47,8 @@ export async function benchDuress(): Promise<Record<string, number>> {
   });
   await app.start();
   const { bus, services } = app;
+  // As the door unit stamps a keypad's events: this door, its keypad.
+  const at = { door: app.settings.door_id, reader: "keypad" };
   const user = services.users.add("alice", Date.now());
   services.users.setCredential(user.id, "pin", services.hasher.hash("pin", "1234"), Date.now());
   new PolicyAdminService(
@@ -65,11 +67,11 @@ export async function benchDuress(): Promise<Record<string, number>> {
   const bare = services.db.prepare("INSERT INTO bench_bare VALUES (?, ?, ?, ?)");
 
   async function grant(pin: string): Promise<number> {
-    for (const key of pin) bus.emit("keyPressed", { key: key as "1", atMs: Date.now() });
+    for (const key of pin) bus.emit("keyPressed", { key: key as "1", atMs: Date.now(), ...at });
     await services.access.idle();
     relayAt = 0;
     const t0 = performance.now();
-    bus.emit("keyPressed", { key: "#", atMs: Date.now() });
+    bus.emit("keyPressed", { key: "#", atMs: Date.now(), ...at });
     await services.access.idle();
     if (relayAt === 0) throw new Error(`PIN ${pin} did not reach the relay`);
     await services.door.lock();

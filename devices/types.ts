@@ -88,3 +88,19 @@ export interface DeviceEvents {
   /** The keypad controller's FIFO overflowed: key events were lost, the entry in progress is unreliable. */
   keypadOverflow: { device: string; atMs: number };
 }
+
+/**
+ * Where an event happened: the door (its id in the config) and the reader that produced it, or
+ * null for the door's own lines (contact, REX, relay) and the controller's parts.
+ */
+export interface EventSource {
+  door: string;
+  reader: string | null;
+}
+
+/**
+ * The event bus's vocabulary: every device event, stamped with its source by the door unit that
+ * owns the device. Drivers emit DeviceEvents and know nothing of doors; a controller drives up to
+ * four doors, so everything on the shared bus says which door and reader it is about.
+ */
+export type BusEvents = { [K in keyof DeviceEvents]: DeviceEvents[K] & EventSource };

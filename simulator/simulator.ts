@@ -1,23 +1,33 @@
-import type { Clock, KeypadKey, Level, Transports } from "../devices/types.js";
+import type { Clock, Transports } from "../devices/types.js";
 import { SerialTxDevice } from "./serial-tx-device.js";
+import {
+  createSimDoor,
+  type PinWiring,
+  type SimDoor,
+  type SimDoorWiring,
+  type VirtualKeypad,
+} from "./sim-doors.js";
 import { SimGpioChip } from "./sim-gpio.js";
 import { SimI2cBus } from "./sim-i2c.js";
 import { SimSerialOpener } from "./sim-serial.js";
-import { VirtualDoor } from "./virtual-door.js";
-import { VirtualPcf8574Matrix } from "./virtual-pcf8574-matrix.js";
+import type { VirtualDoor } from "./virtual-door.js";
 import { VirtualR503 } from "./virtual-r503.js";
 import { VirtualRdm6300 } from "./virtual-rdm6300.js";
-import { VirtualTca8418 } from "./virtual-tca8418.js";
 import { VirtualWiegandReader } from "./virtual-wiegand-reader.js";
 
-/** Where the virtual parts are wired: the same numbers the controller's config uses. */
+export { KEY_STEP_MS, type SimDoor, type SimDoorWiring, type VirtualKeypad } from "./sim-doors.js";
+
+/**
+ * Where the virtual parts are wired: the same numbers the controller's config uses. The fields
+ * describe one door with every kind of reader; `doors`, when given, replaces them with a list.
+ */
 export interface SimWiring {
-  relay: { line: number; activeLow: boolean };
-  doorContact: { line: number; activeLow: boolean };
-  rex: { line: number; activeLow: boolean };
-  ledGreen: { line: number; activeLow: boolean };
-  ledRed: { line: number; activeLow: boolean };
-  buzzer: { line: number; activeLow: boolean };
+  relay: PinWiring;
+  doorContact: PinWiring;
+  rex: PinWiring;
+  ledGreen: PinWiring;
+  ledRed: PinWiring;
+  buzzer: PinWiring;
   keypadDriver: "tca8418" | "pcf8574";
   keypadAddress: number;
   keypadInterruptLine: number | null;
@@ -28,6 +38,8 @@ export interface SimWiring {
   wiegand?: { d0Line: number; d1Line: number };
   /** Serial path of the VirtualRdm6300 (default /dev/ttyUSB0). */
   rdm6300Path?: string;
+  /** Several doors, each with only the readers it lists. */
+  doors?: SimDoorWiring[];
 }
 
 export const defaultSimWiring: SimWiring = {
@@ -42,22 +54,14 @@ export const defaultSimWiring: SimWiring = {
   keypadInterruptLine: null,
 };
 
-/** Time between a key going down and up, and up and the next down (a brisk person). */
-export const KEY_STEP_MS = 80;
-
-const activeLevel = (activeLow: boolean): Level => (activeLow ? 0 : 1);
-const idleLevel = (activeLow: boolean): Level => (activeLow ? 1 : 0);
-
-/** Either keypad controller, seen by a person: press keys. */
-export type VirtualKeypad = (VirtualTca8418 | VirtualPcf8574Matrix) & {
-  press(key: KeypadKey): void;
-  type(keys: string): void;
-};
-
 export interface Simulator {
   transports: Transports;
   gpio: SimGpioChip;
   i2c: SimI2cBus;
+  /** Every virtual door, in config order; the fields below are the first door's. */
+  doors: SimDoor[];
+  /** The door of this id, or the one owning the reader of this id. */
+  doorOf(name: string): SimDoor;
   keypad: VirtualKeypad;
   door: VirtualDoor;
   /** Serial ports: the fingerprint sensor and the RDM6300; other paths fail to open like an empty socket. */
@@ -67,21 +71,52 @@ export interface Simulator {
   rdm6300: VirtualRdm6300;
   /** Which pins the parts sit on (the panel watches them to animate the LEDs, buzzer and bolt). */
   wiring: SimWiring;
-  /** Presses and releases the request-to-exit button. */
+  /** Presses and releases the first door's request-to-exit button. */
   pressExit(): void;
   /**
-   * Types like a person: key down, key up, every KEY_STEP_MS of simulated time, so a PIN of any
-   * allowed length fits the keypad controller's FIFO. Resolves after the last key is released.
+   * Types like a person on the first door's keypad: key down, key up, every KEY_STEP_MS of
+   * simulated time. Resolves after the last key is released.
    */
   typeKeys(keys: string): Promise<void>;
-  /** Electrical state of the indicator outputs, as a person would see and hear them. */
+  /** Electrical state of the first door's indicator outputs, as a person would see and hear them. */
   indicators(): { green: boolean; red: boolean; buzzer: boolean };
 }
 
+/** The single-door wiring as one door with a keypad, a fingerprint sensor, a Wiegand reader and an RDM6300. */
+function singleDoor(w: SimWiring): SimDoorWiring {
+  const wiegand = w.wiegand ?? { d0Line: 23, d1Line: 24 };
+  return {
+    id: "door",
+    relay: w.relay,
+    doorContact: w.doorContact,
+    rex: w.rex,
+    ledGreen: w.ledGreen,
+    ledRed: w.ledRed,
+    buzzer: w.buzzer,
+    readers: [
+      {
+        id: "keypad",
+        kind: "keypad",
+        driver: w.keypadDriver,
+        address: w.keypadAddress,
+        interruptLine: w.keypadInterruptLine,
+      },
+      {
+        id: "fingerprint",
+        kind: "fingerprint",
+        path: w.fingerprintPath ?? "/dev/ttyAMA0",
+        password: w.fingerprintPassword ?? 0,
+      },
+      { id: "rdm6300", kind: "rdm6300", path: w.rdm6300Path ?? "/dev/ttyUSB0" },
+      { id: "badge", kind: "wiegand", ...wiegand },
+    ],
+  };
+}
+
 /**
- * All the virtual hardware of one door, wired like the real one: a TCA8418 on the I2C bus,
- * a strike relay and door contact, a REX button, LEDs and a buzzer on GPIO, an R503 fingerprint
- * sensor and an RDM6300 on serial ports, a Wiegand reader on two GPIO lines. An instance per
+ * All the virtual hardware of the doors, wired like the real ones: TCA8418s on the I2C bus,
+ * strike relays and door contacts, REX buttons, LEDs and buzzers on GPIO, R503 fingerprint
+ * sensors and RDM6300s on serial ports, Wiegand readers on two GPIO lines each. An instance per
  * call; time comes from the injected clock.
  */
 export function createSimulator({
@@ -93,66 +128,45 @@ export function createSimulator({
 }): Simulator {
   const gpio = new SimGpioChip(clock);
   const i2c = new SimI2cBus(clock);
-  for (const input of [wiring.doorContact, wiring.rex]) gpio.pin(input.line, idleLevel(input.activeLow));
-  const intPin = wiring.keypadInterruptLine === null ? undefined : gpio.pin(wiring.keypadInterruptLine, 1);
-  const keypad: VirtualKeypad =
-    wiring.keypadDriver === "pcf8574"
-      ? new VirtualPcf8574Matrix({ clock })
-      : new VirtualTca8418({ clock, ...(intPin ? { intPin } : {}) });
-  i2c.attach(wiring.keypadAddress, keypad);
-  const door = new VirtualDoor(
-    gpio.pin(wiring.relay.line, idleLevel(wiring.relay.activeLow)),
-    gpio.pin(wiring.doorContact.line),
-    clock,
-    activeLevel(wiring.relay.activeLow),
-    activeLevel(wiring.doorContact.activeLow),
-  );
   const serial = new SimSerialOpener(clock);
-  const fingerprint = new VirtualR503({ clock, password: wiring.fingerprintPassword ?? 0 });
-  serial.addDevice(wiring.fingerprintPath ?? "/dev/ttyAMA0", fingerprint);
-  const rdmWire = new SerialTxDevice();
-  serial.addDevice(wiring.rdm6300Path ?? "/dev/ttyUSB0", rdmWire);
-  const rdm6300 = new VirtualRdm6300({ wire: rdmWire, clock });
-  const wiegandLines = wiring.wiegand ?? { d0Line: 23, d1Line: 24 };
-  const wiegand = new VirtualWiegandReader({
-    d0: gpio.pin(wiegandLines.d0Line, 1),
-    d1: gpio.pin(wiegandLines.d1Line, 1),
-    clock,
-  });
-  const lit = (w: { line: number; activeLow: boolean }) =>
-    gpio.pin(w.line).level === activeLevel(w.activeLow);
+  const parts = { clock, gpio, i2c, serial };
+  const doors = (wiring.doors ?? [singleDoor(wiring)]).map((w) => createSimDoor(parts, w));
+  const first = doors[0] as SimDoor;
+  const firstOf = <K extends "fingerprint" | "wiegand" | "rdm6300">(kind: K) => {
+    for (const d of doors) for (const r of d.readers) if (r.kind === kind) return r.device;
+    return undefined;
+  };
+  const firstKeypad = doors.flatMap((d) => d.readers).find((r) => r.kind === "keypad");
+  // A listed config may lack a kind of reader: a part wired to nothing stands in, so the
+  // single-door fields always exist (and nothing reaches it).
+  const fingerprint = (firstOf("fingerprint") as VirtualR503 | undefined) ?? new VirtualR503({ clock });
+  const wiegand =
+    (firstOf("wiegand") as VirtualWiegandReader | undefined) ??
+    new VirtualWiegandReader({ d0: gpio.pin(1000, 1), d1: gpio.pin(1001, 1), clock });
+  const rdm6300 =
+    (firstOf("rdm6300") as VirtualRdm6300 | undefined) ??
+    new VirtualRdm6300({ wire: new SerialTxDevice(), clock });
+  const doorOf = (name: string): SimDoor => {
+    const found = doors.find((d) => d.id === name) ?? doors.find((d) => d.readers.some((r) => r.id === name));
+    if (!found) throw new Error(`no door or reader '${name}' (doors: ${doors.map((d) => d.id).join(", ")})`);
+    return found;
+  };
   return {
     transports: { gpio, i2c, serial },
     gpio,
     i2c,
-    keypad,
-    door,
+    doors,
+    doorOf,
+    keypad: (firstKeypad?.device as VirtualKeypad | undefined) ?? first.keypad(),
+    door: first.door,
     serial,
     fingerprint,
     wiegand,
     rdm6300,
     wiring,
-    pressExit() {
-      const pin = gpio.pin(wiring.rex.line);
-      pin.drive(activeLevel(wiring.rex.activeLow));
-      clock.setTimeout(() => pin.drive(idleLevel(wiring.rex.activeLow)), 200);
-    },
-    indicators: () => ({ green: lit(wiring.ledGreen), red: lit(wiring.ledRed), buzzer: lit(wiring.buzzer) }),
-    typeKeys(keys) {
-      const presses = [...keys] as KeypadKey[];
-      if (presses.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        presses.forEach((key, i) => {
-          clock.setTimeout(() => keypad.keyDown(key), 2 * i * KEY_STEP_MS);
-          clock.setTimeout(
-            () => {
-              keypad.keyUp(key);
-              if (i === presses.length - 1) resolve();
-            },
-            (2 * i + 1) * KEY_STEP_MS,
-          );
-        });
-      });
-    },
+    pressExit: () => first.pressExit(),
+    indicators: () => first.indicators(),
+    typeKeys: (keys) =>
+      firstKeypad ? doorOf(firstKeypad.id).typeKeys(keys, firstKeypad.id) : first.typeKeys(keys),
   };
 }

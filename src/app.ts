@@ -1,35 +1,29 @@
 import { join } from "node:path";
-import { Indicator } from "../devices/indicator/indicator.js";
-import type { Keypad } from "../devices/keypad/keypad.js";
-import { Pcf8574Keypad } from "../devices/keypad/pcf8574-keypad.js";
-import { Tca8418Keypad } from "../devices/keypad/tca8418-keypad.js";
-import { BinaryInput } from "../devices/lock/binary-input.js";
-import { GpioLockRelay } from "../devices/lock/lock-relay.js";
-import type { Clock, DeviceEvents, GpioLine, Transports } from "../devices/types.js";
-import { AccessService } from "./access/access-service.js";
-import { type AuditEntry, AuditLog, type AuditRecord } from "./audit/audit-log.js";
-import { badgeReaderKind } from "./config/badge-schema.js";
-import { fingerprintEnabled } from "./config/fingerprint-schema.js";
+import type { BusEvents, Clock, Transports } from "../devices/types.js";
+import type { AccessService } from "./access/access-service.js";
+import { LocalTimeConverter } from "./access/local-time.js";
+import { type AuditEntry, AuditLog } from "./audit/audit-log.js";
+import { doorsOf } from "./config/doors.js";
 import type { Settings } from "./config/schema.js";
-import { type CredentialReaders, startCredentialReaders } from "./credential-readers.js";
+import type { CredentialReaders } from "./credential-readers.js";
 import { DoorCommands } from "./door/door-commands.js";
-import { DoorController } from "./door/door-controller.js";
+import type { DoorController } from "./door/door-controller.js";
+import { DoorUnit } from "./door/door-unit.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
 import { MqttBridge } from "./mqtt/mqtt-bridge.js";
-import { createPolicyServices, type PolicyServices } from "./policy/policy-services.js";
+import { createRetention, type PolicyServices, policyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
 import { loadOrCreateDeviceKey } from "./secrets/device-key.js";
 import { createSiteRules, type SiteRulesParts } from "./site/create-site-rules.js";
 import { siteRulesConfig } from "./site/site-config.js";
 import { secureDataDir, touchPrivate } from "./store/data-dir.js";
+import { moveSingleDoorState } from "./store/door-state.js";
 import { acquireInstanceLock } from "./store/instance-lock.js";
-import { KeyValueStore } from "./store/key-value-store.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
 import { DeviceHealth } from "./supervision/device-health.js";
-import { DeviceSupervisor } from "./supervision/device-supervisor.js";
 import { StorageGuard } from "./supervision/storage-guard.js";
 
 export interface AppDeps {
@@ -43,7 +37,8 @@ export interface App {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly settings: Settings;
-  readonly bus: EventBus<DeviceEvents>;
+  /** Device events of every door, each stamped with its door and reader. */
+  readonly bus: EventBus<BusEvents>;
   /** Available after start(). */
   readonly services: Services;
   /**
@@ -58,13 +53,16 @@ export interface Services {
   users: UserStore;
   hasher: CredentialHasher;
   audit: AuditLog;
+  /** Every door, in config order; a single-door file has one. */
+  units: DoorUnit[];
+  /** The first door's parts, for the code (and tests) that know one door. */
   door: DoorController;
   access: AccessService;
   policy: PolicyServices;
+  /** Unlock once, lock and mode switches of every door, keyed by door id: the one way the CLI, page and MQTT reach a door. */
+  commands: DoorCommands;
   /** The rules that span doors: access levels, interlocks, anti-passback, occupancy. */
   site: SiteRulesParts;
-  /** The one way the page, MQTT (and, for modes, the CLI) reach the door. */
-  commands: DoorCommands;
   mqtt: MqttBridge | null;
   credentials: CredentialReaders;
   /** ok / degraded / failed per device, for `status` and MQTT state. */
@@ -79,36 +77,41 @@ export function deviceSecretPath(settings: Settings): string {
   return join(settings.data_dir, "secret.key");
 }
 
+/** The door of this id, or an error naming the doors there are. */
+export function unitOf(services: Services, doorId: string): DoorUnit {
+  const unit = services.units.find((u) => u.id === doorId);
+  if (!unit)
+    throw new Error(`no such door '${doorId}' (doors: ${services.units.map((u) => u.id).join(", ")})`);
+  return unit;
+}
+
 /**
- * The composition of one controller. start() brings parts up in dependency order, the lock
- * first of all; stop() takes them down in reverse and leaves the lock driven locked.
+ * The composition of one controller: the shared services (store, audit log, MQTT) and one
+ * DoorUnit per configured door. start() brings parts up in dependency order, every relay first
+ * of all; stop() takes them down in reverse and leaves every relay driven locked.
  */
 export function createApp({ settings, transports, clock, logger }: AppDeps): App {
   const log = logger.child({ module: "app" });
-  const bus = new EventBus<DeviceEvents>((event, err) => log.error({ err, event }, "event listener failed"));
+  const bus = new EventBus<BusEvents>((event, err) => log.error({ err, event }, "event listener failed"));
   let services: Services | null = null;
-  let credentials: CredentialReaders | null = null;
-  let lockRelay: GpioLockRelay | null = null;
   const health = new DeviceHealth(clock);
   const stopSteps: Array<() => Promise<void> | void> = [];
-
-  async function openOutput(line: Settings["gpio"]["relay"]): Promise<GpioLine> {
-    const gpioLine = await transports.gpio.open(line.line, "out", { activeLow: line.active_low });
-    stopSteps.push(() => gpioLine.close());
-    return gpioLine;
-  }
-
-  async function openInput(line: Settings["gpio"]["door_contact"]): Promise<GpioLine> {
-    const gpioLine = await transports.gpio.open(line.line, "in", {
-      activeLow: line.active_low,
-      debounceMs: line.debounce_ms,
-    });
-    stopSteps.push(() => gpioLine.close());
-    return gpioLine;
-  }
+  const units = doorsOf(settings).map(
+    (door) =>
+      new DoorUnit({
+        door,
+        settings,
+        transports,
+        clock,
+        logger,
+        bus,
+        health,
+        listed: settings.doors !== null,
+      }),
+  );
+  const first = units[0] as DoorUnit;
 
   async function start(): Promise<void> {
-    const g = settings.gpio;
     // 0. One service per data_dir, decided before any hardware is touched: a second instance
     // would drive the same relay and decide against its own stale state. data_dir is 0700 and
     // everything in it 0600, whatever a restore or an older version left behind.
@@ -121,21 +124,23 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     const instance = acquireInstanceLock(settings.data_dir, { door: settings.door_id, nowMs: clock.now() });
     stopSteps.push(() => instance.release());
 
-    // 1. The lock output, driven locked before anything else can go wrong.
-    const relayLine = await openOutput(g.relay);
-    const relay = new GpioLockRelay(relayLine, clock, settings.door.max_unlock_ms, (err) =>
-      log.error({ err }, "relay failed to relock"),
-    );
-    lockRelay = relay;
-    await relay.lock();
+    // 1. Every door's lock output, driven locked before anything else can go wrong; its line is
+    // the last thing closed.
+    for (const unit of units) {
+      stopSteps.push(() => unit.closeRelay());
+      await unit.lock();
+    }
 
-    // 2. Durable state. A database that cannot open stops start-up with the door locked.
+    // 2. Durable state. A database that cannot open stops start-up with the doors locked.
     touchPrivate(databasePath(settings)); // its -wal and -shm get the same 0600
     const db = openDatabase(databasePath(settings));
     stopSteps.push(() => {
       db.close();
     });
-    const audit = new AuditLog(db, settings.door_id);
+    // A database of the single-door version keeps its mode and lockouts, now the first door's.
+    const moved = moveSingleDoorState(db, first.id, settings.doors !== null);
+    if (moved > 0) log.info({ moved, door: first.id }, "single-door state moved under the door's namespace");
+    const audit = new AuditLog(db, first.id);
     const users = new UserStore(db);
     const credentialKey = loadCredentialKey(settings);
     // The device's Ed25519 key, created at first start: it signs the chain head (log head, P/head).
@@ -150,243 +155,109 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       onError: (context, err) => log.error({ err, context }, "audit log cannot be written; storage failed"),
     });
     stopSteps.push(() => storage.stop());
-    const record = (entry: AuditEntry): AuditRecord => storage.record(entry);
-    /** For events where the door must act whatever happens (it is already open, or forced). */
+    /** For events that happen whatever the log says (the controller started, stopped). */
     const recordSafely = (entry: AuditEntry): void => storage.recordOrQueue(entry);
-
-    const door = new DoorController(
-      relay,
-      clock,
-      {
-        unlockMs: settings.door.unlock_ms,
-        heldOpenMs: settings.door.held_open_s * 1000,
-        relockGraceMs: settings.door.relock_grace_ms,
-        holdPulseMs: settings.door.max_unlock_ms,
-      },
-      recordSafely,
-    );
-    const indicator = new Indicator(
-      {
-        green: await openOutput(g.led_green),
-        red: await openOutput(g.led_red),
-        buzzer: await openOutput(g.buzzer),
-      },
-      clock,
-      (err) => log.warn({ err }, "indicator output failed"),
-    );
-    // Records-room policy: schedules, modes, unlock schedule, retention (src/policy/).
-    const policy = createPolicyServices({ settings, db, audit, door, clock, recordSafely, log });
+    // The MQTT bridge stops after the last row below (steps run in reverse), so a clean stop
+    // publishes `controller_stopped` before the bridge announces `offline`.
+    stopSteps.push(() => services?.mqtt?.stop());
+    // Runs after every door unit has stopped (steps run in reverse), before the database closes.
+    stopSteps.push(() => {
+      recordSafely({ kind: "system", reason: "controller_stopped" });
+      health.stop();
+    });
+    const retention = createRetention({ settings, db, audit, clock, log });
+    // The rules that span doors: one service every unit consults; it reads door states only
+    // through this provider (a unit not started yet has its relay driven locked: locked, closed).
+    const siteConfig = siteRulesConfig(settings);
     const site = createSiteRules({
       db,
-      config: siteRulesConfig(settings),
-      local: policy.engine.local,
-      scheduleOpen: (id, nowMs) => policy.engine.scheduleIdOpen(id, nowMs),
+      config: siteConfig,
+      local: new LocalTimeConverter(settings.policy.timezone),
+      scheduleOpen: (id, nowMs) => first.policy.engine.scheduleIdOpen(id, nowMs),
       doorState: (id) => {
-        if (id !== settings.door_id) return undefined;
-        const s = door.status();
+        const unit = units.find((u) => u.id === id);
+        if (!unit?.started) return unit ? { unlocked: false, open: false, emergency: false } : undefined;
+        const s = unit.door.status();
         return {
           unlocked: s.lock === "unlocked",
           open: s.door === "open",
-          emergency: door.holdReason === "emergency_unlock",
+          emergency: unit.door.holdReason === "emergency_unlock",
         };
       },
     });
     // Occupancy is rebuilt from the log now, not at the first attempt (which must not wait for it).
     site.occupancy.catchUp(clock.now());
-    const access = new AccessService({
-      rules: site.rules,
-      doorId: settings.door_id,
-      policy: policy.engine,
-      onGranted: (nowMs) => void policy.mode.granted(nowMs),
-      users,
-      hasher,
-      kv: new KeyValueStore(db),
-      door,
-      indicator,
-      clock,
-      record,
-      recordAll: (entries) => storage.recordAll(entries),
-      recordEgress: (entry) => storage.recordEgress(entry),
-      recordOrQueue: recordSafely,
-      onError: (context, err) => log.error({ err, context }, "attempt failed; door left locked"),
-      pinPolicy: {
-        minLength: settings.pin.min_length,
-        maxLength: settings.pin.max_length,
-        interKeyTimeoutMs: settings.pin.inter_key_timeout_ms,
-      },
-      lockoutPolicy: {
-        maxFailures: settings.lockout.max_failures,
-        baseMs: settings.lockout.base_s * 1000,
-        maxMs: settings.lockout.max_s * 1000,
-      },
-      factorPolicy: { mode: settings.access.mode, windowMs: settings.access.second_factor_window_s * 1000 },
-      sensorFeedback: (pattern) => credentials?.fingerprint?.feedback(pattern),
-    });
+
+    // 3. The doors, in config order: each its state machine, policy, inputs, supervision, readers.
+    // A unit that fails half-way is stopped like the others: what it opened is closed again.
+    for (const unit of units) {
+      stopSteps.push(() => unit.stop());
+      await unit.start({ db, users, hasher, storage, rules: site.rules });
+    }
+    retention.start(settings.policy.retention_check_s * 1000);
+    stopSteps.push(() => retention.stop());
+    const policy = policyServices(first.policy, retention, settings.policy.retention_check_s * 1000);
     const commands = new DoorCommands(
       audit,
       clock,
-      new Map([
-        [
-          settings.door_id,
+      new Map(
+        units.map((unit) => [
+          unit.id,
           {
-            modes: policy.store,
+            modes: unit.policy.store,
             live: {
-              unlockOnce: (detail) => access.remoteUnlock(detail),
-              lock: () => door.lock(),
-              holdReason: () => door.holdReason,
-              applyMode: () => policy.mode.apply(),
+              unlockOnce: (detail: Record<string, unknown>) => unit.access.remoteUnlock(detail),
+              lock: () => unit.door.lock(),
+              holdReason: () => unit.door.holdReason,
+              applyMode: () => unit.policy.mode.apply(),
             },
           },
-        ],
-      ]),
+        ]),
+      ),
     );
-    // `credentials` is filled in at step 6, once the readers exist; nothing reads it before start() returns.
     services = {
+      site,
+      commands,
       db,
       users,
       hasher,
       audit,
-      door,
-      access,
+      units,
+      door: first.door,
+      access: first.access,
       policy,
-      site,
-      commands,
+      credentials: first.readers,
       mqtt: null,
       health,
-    } as Services;
-    // The MQTT bridge stops after the last row below (steps run in reverse), so a clean stop
-    // publishes `controller_stopped` before the bridge announces `offline`.
-    stopSteps.push(() => services?.mqtt?.stop());
-    // Runs after the readers and inputs are stopped (steps run in reverse), before the database closes.
-    stopSteps.push(async () => {
-      await access.idle();
-      await door.stop();
-      recordSafely({ kind: "system", reason: "controller_stopped" });
-    });
-
-    // 3. Inputs: the contact's first reading tells whether the door is already open.
-    const contactLine = await openInput(g.door_contact);
-    const rexLine = await openInput(g.rex);
-    const contact = new BinaryInput(contactLine, (open, atMs) =>
-      bus.emit("doorContactChanged", { open, atMs }),
-    );
-    const rex = new BinaryInput(rexLine, (pressed, atMs) => {
-      if (pressed) bus.emit("exitRequested", { atMs });
-    });
-    await door.start(await contact.start());
-    await rex.start();
-    stopSteps.push(
-      () => contact.stop(),
-      () => rex.stop(),
-      () => indicator.stop(),
-    );
-
-    bus.on("doorContactChanged", ({ open, atMs }) => door.contactChanged(open, atMs));
-    bus.on("exitRequested", () => access.exitRequested());
-    bus.on("keyPressed", ({ key, atMs }) => access.keyPressed(key, atMs));
-    bus.on("deviceFault", ({ device, detail }) => {
-      log.warn({ device, detail }, "device fault");
-      recordSafely({ kind: "system", reason: "fault", detail: { device, detail } });
-      indicator.show("fault");
-    });
-    bus.on("keypadOverflow", ({ atMs }) => {
-      log.warn("keypad FIFO overflowed: the PIN being typed is discarded");
-      recordSafely({ kind: "system", reason: "keypad_overflow", detail: { device: "keypad" } });
-      // The survivors are a prefix of what was typed: '*' (the keypad's own "clear") drops it, in
-      // order after them, so a '#' typed next cannot submit a truncated PIN.
-      access.keyPressed("*", atMs);
-      indicator.show("denied");
-    });
-    bus.on("deviceRecovered", ({ device }) => {
-      log.info({ device }, "device recovered");
-      recordSafely({ kind: "system", reason: "recovered", detail: { device } });
-    });
-
-    access.start();
-    stopSteps.push(() => access.stop());
-    await policy.start();
-    stopSteps.push(() => policy.stop());
-
-    // Supervision: health per device, relay and inputs read back every second, door fault policy.
-    const supervisor = new DeviceSupervisor({
-      bus,
-      clock,
-      health,
-      door,
-      probedLines: { lock: relayLine, door_contact: contactLine, rex: rexLine },
-      // Every configured device is listed from the start, not only after its first fault.
-      otherDevices: [
-        "keypad",
-        ...(fingerprintEnabled(settings) ? ["fingerprint"] : []),
-        ...(badgeReaderKind(settings) !== "none" ? ["badge_reader"] : []),
-      ],
-    });
-    supervisor.start();
-    stopSteps.push(() => supervisor.stop());
-
-    // 4. Credential readers last: by now every attempt has somewhere safe to go.
-    const keypad = await createKeypad();
-    await keypad.start();
-    stopSteps.push(() => keypad.stop());
-
-    // 5. Fingerprint sensor and badge reader (src/credential-readers.ts).
-    credentials = await startCredentialReaders({
-      settings,
-      transports,
-      clock,
-      logger,
-      bus,
-      db,
-      users,
-      access,
-      record: recordSafely,
-    });
-    services.credentials = credentials;
-    stopSteps.push(() => credentials?.stop());
-    // 6. MQTT bridge (optional): observes the audit log and the door, requests through the access service.
+    };
+    // 4. MQTT bridge (optional): observes the audit log and the doors, requests through DoorCommands.
     if (settings.mqtt.enabled) {
       const mqttBridge = new MqttBridge({
         settings,
         db,
         audit,
-        door,
+        door: first.door,
         clock,
         logger,
         credentialKey,
         deviceKey,
         health,
         commands,
+        // Who is inside the first door's room, when it records leaving (an out reader).
+        ...(siteConfig.doors[0]?.tracksOccupancy
+          ? { occupancy: () => site.occupancy.occupants(first.id, clock.now()).length }
+          : {}),
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;
     }
 
     recordSafely({ kind: "system", reason: "controller_started" });
-    log.info({ door: settings.door_id }, "ready and locked");
-  }
-
-  /** The configured keypad controller; a TCA8418 with keypad.interrupt_gpio drains its FIFO on INT. */
-  async function createKeypad(): Promise<Keypad> {
-    const k = settings.keypad;
-    const common = {
-      bus: transports.i2c,
-      clock,
-      address: k.address,
-      onKey: (e: DeviceEvents["keyPressed"]) => bus.emit("keyPressed", e),
-      onFault: (e: DeviceEvents["deviceFault"]) => bus.emit("deviceFault", e),
-      onRecovered: (e: DeviceEvents["deviceRecovered"]) => bus.emit("deviceRecovered", e),
-      onOverflow: (e: DeviceEvents["keypadOverflow"]) => bus.emit("keypadOverflow", e),
-    };
-    if (k.driver === "pcf8574") return new Pcf8574Keypad({ ...common, scanMs: k.poll_ms });
-    if (k.interrupt_gpio === null) return new Tca8418Keypad({ ...common, pollMs: k.poll_ms });
-    // The raw, active-low INT pin: opened without inversion or debounce (the driver reads the level).
-    const interrupt = await transports.gpio.open(k.interrupt_gpio, "in");
-    stopSteps.push(() => interrupt.close());
-    return new Tca8418Keypad({ ...common, pollMs: k.poll_ms, interrupt, interruptActiveLevel: 0 });
+    log.info({ doors: units.map((u) => u.id) }, "ready and locked");
   }
 
   async function stop(): Promise<void> {
-    // Reverse order; every step runs even if one before it fails, so the lock is always driven.
+    // Reverse order; every step runs even if one before it fails, so the locks are always driven.
     for (const step of stopSteps.reverse().splice(0)) {
       try {
         await step();
@@ -396,18 +267,18 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     }
   }
 
+  /** Every door's relay, even if one of them throws. */
   function emergencyLock(): boolean {
-    if (!lockRelay) return false;
-    if (lockRelay.lockSync) {
+    let allSync = units.length > 0;
+    for (const unit of units) {
       try {
-        lockRelay.lockSync();
-        return true;
+        if (!unit.emergencyLock()) allSync = false;
       } catch (err) {
-        log.error({ err }, "synchronous relock failed");
+        allSync = false;
+        log.error({ err, door: unit.id }, "emergency relock failed");
       }
     }
-    lockRelay.lock().catch((err) => log.error({ err }, "emergency relock failed"));
-    return false;
+    return allSync;
   }
 
   return {

@@ -1,10 +1,14 @@
-import type { SimWiring } from "../simulator/simulator.js";
+import type { SimDoorWiring, SimWiring } from "../simulator/simulator.js";
+import type { DoorSettings, ReaderSettings } from "./config/door-schema.js";
+import { doorsOf } from "./config/doors.js";
 import type { Settings } from "./config/schema.js";
 
-/** Wires the virtual parts to the same lines the config gives the controller. */
+const w = (l: { line: number; active_low: boolean }) => ({ line: l.line, activeLow: l.active_low });
+const nullable = (l: { line: number; active_low: boolean } | null) => (l ? w(l) : null);
+
+/** Wires the virtual parts to the same lines, addresses and ports the config gives the controller. */
 export function simWiringFromSettings(s: Settings): SimWiring {
-  const w = (l: { line: number; active_low: boolean }) => ({ line: l.line, activeLow: l.active_low });
-  return {
+  const single: SimWiring = {
     relay: w(s.gpio.relay),
     doorContact: w(s.gpio.door_contact),
     rex: w(s.gpio.rex),
@@ -19,4 +23,39 @@ export function simWiringFromSettings(s: Settings): SimWiring {
     wiegand: { d0Line: s.badge.wiegand.d0_line, d1Line: s.badge.wiegand.d1_line },
     rdm6300Path: s.badge.rdm6300.port,
   };
+  // A single-door file keeps today's bench: every kind of reader is wired, fitted or not.
+  if (s.doors === null) return single;
+  return { ...single, doors: doorsOf(s).map(simDoor) };
+}
+
+function simDoor(d: DoorSettings): SimDoorWiring {
+  return {
+    id: d.id,
+    relay: w(d.gpio.relay),
+    doorContact: w(d.gpio.door_contact),
+    rex: w(d.gpio.rex),
+    ledGreen: nullable(d.gpio.led_green),
+    ledRed: nullable(d.gpio.led_red),
+    buzzer: nullable(d.gpio.buzzer),
+    readers: d.readers.map(simReader),
+  };
+}
+
+function simReader(r: ReaderSettings): SimDoorWiring["readers"][number] {
+  switch (r.kind) {
+    case "keypad":
+      return {
+        id: r.id,
+        kind: "keypad",
+        driver: r.driver,
+        address: r.address,
+        interruptLine: r.interrupt_gpio,
+      };
+    case "fingerprint":
+      return { id: r.id, kind: "fingerprint", path: r.port, password: r.password };
+    case "badge":
+      return r.reader === "rdm6300"
+        ? { id: r.id, kind: "rdm6300", path: r.rdm6300.port }
+        : { id: r.id, kind: "wiegand", d0Line: r.wiegand.d0_line, d1Line: r.wiegand.d1_line };
+  }
 }

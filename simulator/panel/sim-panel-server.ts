@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { SimDoor } from "../sim-doors.js";
 import type { Simulator } from "../simulator.js";
 import type { PanelAction, PanelDevice } from "./panel-device.js";
 
@@ -10,7 +11,20 @@ export interface PanelFeed {
   subscribe(listener: (event: unknown) => void): () => void;
 }
 
+/** One door as the panel draws it. */
+export interface PanelDoorState {
+  id: string;
+  bolt_released: boolean;
+  door_open: boolean;
+  leds: { green: boolean; red: boolean };
+  buzzer: boolean;
+  /** Its keypads' reader ids (the panel draws a keypad for each). */
+  keypads: string[];
+}
+
+/** The first door's wire state at the top level (the single-door panel), every door in `doors`. */
 export interface PanelState {
+  doors: PanelDoorState[];
   bolt_released: boolean;
   door_open: boolean;
   leds: { green: boolean; red: boolean };
@@ -72,6 +86,17 @@ export class SimPanelServer {
   state(): PanelState {
     const ind = this.sim.indicators();
     return {
+      doors: this.sim.doors.map((d) => {
+        const lit = d.indicators();
+        return {
+          id: d.id,
+          bolt_released: d.door.boltReleased,
+          door_open: d.door.isOpen,
+          leds: { green: lit.green, red: lit.red },
+          buzzer: lit.buzzer,
+          keypads: d.readers.filter((r) => r.kind === "keypad").map((r) => r.id),
+        };
+      }),
       bolt_released: this.sim.door.boltReleased,
       door_open: this.sim.door.isOpen,
       leds: { green: ind.green, red: ind.red },
@@ -86,9 +111,9 @@ export class SimPanelServer {
   }
 
   async start(): Promise<{ url: string }> {
-    const w = this.sim.wiring;
-    for (const line of [w.relay.line, w.doorContact.line, w.ledGreen.line, w.ledRed.line, w.buzzer.line]) {
-      this.unwatch.push(this.sim.gpio.pin(line).onChange(() => this.changed()));
+    for (const { wiring: w } of this.sim.doors) {
+      const lines = [w.relay, w.doorContact, w.ledGreen, w.ledRed, w.buzzer].filter((l) => l !== null);
+      for (const l of lines) this.unwatch.push(this.sim.gpio.pin(l.line).onChange(() => this.changed()));
     }
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
@@ -149,22 +174,34 @@ export class SimPanelServer {
     }
   }
 
+  /** The door an action names (`door`), the first door without one. */
+  private doorOf(body: Record<string, unknown>): SimDoor {
+    if (body.door === undefined) return this.sim.doors[0] as SimDoor;
+    const door = this.sim.doors.find((d) => d.id === body.door);
+    if (!door) throw new PanelError(404, "no such door", "door");
+    return door;
+  }
+
   private async act(path: string, body: Record<string, unknown>): Promise<void> {
     if (path === "/sim/keypad") {
       const keys = body.keys;
       if (typeof keys !== "string" || !KEYS.test(keys))
         throw new PanelError(400, "keys are 0-9, * and #", "keys");
+      const door = this.doorOf(body);
+      const reader = body.reader === undefined ? undefined : String(body.reader);
+      if (!door.readers.some((r) => r.kind === "keypad" && (reader === undefined || r.id === reader)))
+        throw new PanelError(404, "no such keypad at this door", "reader");
       // Paced like a person: the answer comes at once, the keys go down and up over the next moments.
-      void this.sim.typeKeys(keys);
+      void door.typeKeys(keys, reader);
       return;
     }
-    if (path === "/sim/rex") return this.sim.pressExit();
+    if (path === "/sim/rex") return this.doorOf(body).pressExit();
     if (path === "/sim/door") {
+      const door = this.doorOf(body).door;
       if (body.action === "push") {
-        if (!this.sim.door.push())
-          throw new PanelError(409, "the door is locked: it does not move", "action");
-      } else if (body.action === "release") this.sim.door.release();
-      else if (body.action === "force") this.sim.door.force();
+        if (!door.push()) throw new PanelError(409, "the door is locked: it does not move", "action");
+      } else if (body.action === "release") door.release();
+      else if (body.action === "force") door.force();
       else throw new PanelError(400, "action is push, release or force", "action");
       return;
     }

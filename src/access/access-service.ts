@@ -30,7 +30,10 @@ export type { AccessServiceDeps };
 export class RemoteUnlockRefused extends Error {}
 
 export class AccessService {
-  private readonly pin: PinKeypad;
+  /** A PIN being typed, per keypad: an in and an out keypad of one door never mix their keys. */
+  private readonly pins = new Map<string | null, PinKeypad>();
+  /** The reader whose attempt is being handled (tasks run one at a time), for the unit's audit rows. */
+  private reader: string | null = null;
   private readonly lockouts: CredentialLockouts;
   private queue: Promise<void> = Promise.resolve();
   private readonly factors: FactorGate;
@@ -41,7 +44,6 @@ export class AccessService {
     this.lockouts = new CredentialLockouts(deps.kv, deps.lockoutPolicy, deps.onError);
     this.rules = new DoorRulesGate(deps.rules, deps.doorId ?? "door");
     this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.feedback(pattern));
-    this.pin = new PinKeypad(deps.pinPolicy, deps.clock);
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
     this.factors = new FactorGate(
       factorPolicy,
@@ -59,7 +61,7 @@ export class AccessService {
   }
 
   stop(): void {
-    this.pin.clear();
+    for (const pin of this.pins.values()) pin.clear();
     this.factors.end();
   }
 
@@ -78,25 +80,30 @@ export class AccessService {
     return this.queue;
   }
 
-  keyPressed(key: KeypadKey, atMs: number): void {
-    this.enqueue(() => this.handleKey(key, atMs));
+  /** The reader of the attempt being handled, or null (REX, remote, timers). */
+  currentReader(): string | null {
+    return this.reader;
+  }
+
+  keyPressed(key: KeypadKey, atMs: number, reader: string | null = null): void {
+    this.enqueue(() => this.handleKey(key, atMs, reader), reader);
   }
 
   /** The sensor matched a template. A slot the store does not map to anyone is never granted. */
-  fingerMatched(slot: number): void {
-    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }));
+  fingerMatched(slot: number, reader: string | null = null): void {
+    this.enqueue(() => this.presented("fingerprint", String(slot), { slot }), reader);
   }
 
-  fingerUnknown(): void {
-    this.enqueue(() => this.presented("fingerprint", null));
+  fingerUnknown(reader: string | null = null): void {
+    this.enqueue(() => this.presented("fingerprint", null), reader);
   }
 
-  badgeRead(number: string): void {
-    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number)));
+  badgeRead(number: string, reader: string | null = null): void {
+    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number)), reader);
   }
 
   /** A frame that failed parity or checksum: logged as a denied attempt, never a grant, no lockout count. */
-  badgeBadRead(format: string, detail: string): void {
+  badgeBadRead(format: string, detail: string, reader: string | null = null): void {
     this.enqueue(() => {
       this.deps.record({
         kind: "access",
@@ -106,7 +113,7 @@ export class AccessService {
         detail: { format, problem: detail },
       });
       this.feedback("denied");
-    });
+    }, reader);
   }
 
   exitRequested(): void {
@@ -209,20 +216,33 @@ export class AccessService {
     return task.then(() => recorded as AuditRecord);
   }
 
-  private enqueue(task: () => Promise<void> | void): void {
-    this.queue = this.queue.then(task).catch((err) => {
+  private enqueue(task: () => Promise<void> | void, reader: string | null = null): void {
+    const run = async () => {
+      this.reader = reader;
+      try {
+        await task();
+      } finally {
+        this.reader = null;
+      }
+    };
+    this.queue = this.queue.then(run).catch((err) => {
       this.deps.onError("access", err);
       this.deps.indicator.show("fault");
     });
   }
 
-  private async handleKey(key: KeypadKey, atMs: number): Promise<void> {
+  private async handleKey(key: KeypadKey, atMs: number, reader: string | null): Promise<void> {
     const { clock, indicator } = this.deps;
     // While locked out the keypad still collects keys (showing the lockout, never "key"): a
     // duress PIN typed now must still be recognised and raise its alarm. Anything else submitted
     // is logged as a locked_out attempt.
     const lockedOut = this.lockouts.isLockedOut({ kind: "pin" }, clock.now());
-    const outcome = this.pin.press(key, atMs);
+    let pin = this.pins.get(reader);
+    if (!pin) {
+      pin = new PinKeypad(this.deps.pinPolicy, this.deps.clock);
+      this.pins.set(reader, pin);
+    }
+    const outcome = pin.press(key, atMs);
     switch (outcome.type) {
       case "collecting":
         indicator.show(lockedOut ? "locked_out" : "key");
@@ -456,9 +476,11 @@ export class AccessService {
     });
   }
 
-  /** The reader of the attempt being handled and its direction (none until device events carry a reader). */
+  /** The reader of the attempt being handled and its direction. */
   private passageSource(): PassageSource {
-    return NO_SOURCE;
+    const reader = this.reader;
+    if (reader === null) return NO_SOURCE;
+    return { reader, direction: this.deps.readerDirection?.(reader) ?? null };
   }
 
   private async openDoor(): Promise<void> {

@@ -6,6 +6,7 @@ import { ConfigError, loadSettingsFile, parseSettings } from "../config/load-set
 import type { Settings } from "../config/schema.js";
 import { CredentialHasher } from "../secrets/credential-hasher.js";
 import { loadCredentialKey } from "../secrets/credential-key.js";
+import { moveSingleDoorState } from "../store/door-state.js";
 import { type Db, openDatabase, openDatabaseReadOnly } from "../store/open-database.js";
 import { StoreError, UserStore } from "../store/user-store.js";
 import { AdminService, currentActor } from "./admin-service.js";
@@ -89,6 +90,9 @@ export interface AdminContext {
 export function openAdminContext(configFlag: string | undefined, env: NodeJS.ProcessEnv): AdminContext {
   const { settings, source } = locateSettings(configFlag, env);
   const db = openDatabase(existingDatabasePath(settings, source), { mustExist: true });
+  // A database of the single-door version: its door state moves under the first door, as the
+  // service does at start, so a mode read or set here is the one the service uses.
+  moveSingleDoorState(db, settings.door_id, settings.doors !== null);
   const users = new UserStore(db);
   const audit = new AuditLog(db, settings.door_id);
   const hasher = new CredentialHasher(loadCredentialKey(settings));

@@ -1,7 +1,8 @@
 import { createInterface } from "node:readline";
 import type { Clock } from "../../devices/types.js";
+import type { ReaderDevices, SimDoor, VirtualReader } from "../../simulator/sim-doors.js";
 import type { Simulator } from "../../simulator/simulator.js";
-import type { App } from "../app.js";
+import { type App, unitOf } from "../app.js";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { printable, safeJson } from "../store/person-name.js";
 
@@ -23,6 +24,8 @@ export const CONSOLE_HELP = `commands:
   wait MS          let MS milliseconds pass
   status           lock, door, lockout state and device health (ok/degraded/failed)
   help             this list
+  Every device command takes a door or a reader: press 1234# @inner, door push @inner,
+  rex @vestibule, badge 42 @outer-exit (default: the first door).
   quit             stop the controller (the lock is driven locked)`;
 
 const KEYS = new Set("0123456789*#");
@@ -70,26 +73,40 @@ export class SimConsole {
 
   /** Runs one command; returns false on quit. Bad commands print an error and change nothing. */
   async execute(line: string): Promise<boolean> {
-    const [cmd, ...args] = line.split(/\s+/);
+    const [cmd, ...words] = line.split(/\s+/);
+    // `@name` picks a door, or a reader (and so its door); without it, the first door.
+    const at = words.findIndex((w) => w.startsWith("@"));
+    const name = at >= 0 ? (words[at] as string).slice(1) : null;
+    const args = words.filter((_, i) => i !== at);
     const arg = args.join("");
+    let target: { door: SimDoor; reader: string | undefined };
+    try {
+      target = this.target(name);
+    } catch (err) {
+      return this.error((err as Error).message);
+    }
     switch (cmd) {
-      case "press":
+      case "press": {
         if (!arg || [...arg].some((k) => !KEYS.has(k)))
           return this.error("press: keys are 0-9, * and #, e.g. press 1234#");
+        const keypad = this.readerOf(target, "keypad");
+        if (keypad === null) return this.error(`press: door ${target.door.id} has no keypad`);
         // Paced like a person (sim.typeKeys): all at once, a long PIN overflows the keypad FIFO.
-        await this.settleUntil(this.sim.typeKeys(arg));
+        await this.settleUntil(target.door.typeKeys(arg, keypad));
         await this.settle(100);
         return true;
-      case "door":
-        if (arg === "push")
-          this.out(this.sim.door.push() ? "door: opened" : "door: locked, it does not move");
-        else if (arg === "release") this.sim.door.release();
-        else if (arg === "force") this.sim.door.force();
+      }
+      case "door": {
+        const door = target.door.door;
+        if (arg === "push") this.out(door.push() ? "door: opened" : "door: locked, it does not move");
+        else if (arg === "release") door.release();
+        else if (arg === "force") door.force();
         else return this.error("door: push, release or force");
         await this.settle(100);
         return true;
+      }
       case "rex":
-        this.sim.pressExit();
+        target.door.pressExit();
         await this.settle(300);
         return true;
       case "wait": {
@@ -100,11 +117,12 @@ export class SimConsole {
         return true;
       }
       case "finger":
-        return this.finger(arg);
+        return this.finger(arg, target);
       case "badge":
-        return this.badge(arg);
+        return this.badge(arg, target);
       case "status":
-        this.out(this.status());
+        if (name === null) for (const unit of this.app.services.units) this.out(this.status(unit.id));
+        else this.out(this.status(target.door.id));
         return true;
       case "help":
         this.out(CONSOLE_HELP);
@@ -117,20 +135,52 @@ export class SimConsole {
     }
   }
 
-  status(): string {
-    const d = this.app.services.door.status();
-    const l = this.app.services.access.lockoutState("pin", this.clock.now());
+  /** One door's status; a single-door controller's line is today's, several doors each name theirs. */
+  status(doorId: string = this.app.services.units[0]?.id ?? ""): string {
+    const unit = unitOf(this.app.services, doorId);
+    const d = unit.door.status();
+    const l = unit.access.lockoutState("pin", this.clock.now());
     const lock = l.lockedOut
       ? `locked out until ${new Date(l.untilMs ?? 0).toISOString()}`
       : `${l.failures} recent failures`;
+    const several = this.app.services.units.length > 1;
     const devices = Object.entries(this.app.services.health.snapshot())
+      .filter(([name]) => !several || name.startsWith(`${doorId}/`))
       .map(([name, e]) => `${name}:${e.state}`)
       .join(",");
-    return `status lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock} health=${devices}`;
+    return `status ${several ? `door=${doorId} ` : ""}lock=${d.lock} door=${d.door} phase=${d.phase}${d.fault ? ` fault=${d.fault}` : ""} keypad=${lock} health=${devices}`;
   }
 
-  private async finger(arg: string): Promise<true> {
-    const sensor = this.sim.fingerprint;
+  /** The door a command names, or the door of the reader it names, or the first door. */
+  private target(name: string | null): { door: SimDoor; reader: string | undefined } {
+    if (name === null) return { door: this.sim.doors[0] as SimDoor, reader: undefined };
+    const door = this.sim.doorOf(name);
+    return { door, reader: door.id === name ? undefined : name };
+  }
+
+  /** The reader of that kind the command means: the one named, else the door's first of the kind. */
+  private readerOf(
+    t: { door: SimDoor; reader: string | undefined },
+    kind: VirtualReader["kind"],
+  ): string | null {
+    const found = t.door.readers.find(
+      (r) => r.kind === kind && (t.reader === undefined || r.id === t.reader),
+    );
+    return found?.id ?? null;
+  }
+
+  private device<K extends keyof ReaderDevices>(
+    t: { door: SimDoor; reader: string | undefined },
+    kind: K,
+  ): ReaderDevices[K] | null {
+    const id = this.readerOf(t, kind);
+    const found = t.door.readers.find((r) => r.id === id);
+    return found ? (found.device as ReaderDevices[K]) : null;
+  }
+
+  private async finger(arg: string, target: { door: SimDoor; reader: string | undefined }): Promise<true> {
+    const sensor = this.device(target, "fingerprint");
+    if (sensor === null) return this.error(`finger: door ${target.door.id} has no fingerprint sensor`);
     if (arg === "lift") sensor.liftFinger();
     else if (arg === "unknown") sensor.placeFinger(`unknown-${this.clock.now()}`);
     else if (/^\d{1,4}$/.test(arg))
@@ -140,16 +190,25 @@ export class SimConsole {
     return true;
   }
 
-  private async badge(arg: string): Promise<true> {
-    const reader = this.app.settings.badge.reader;
+  private async badge(arg: string, target: { door: SimDoor; reader: string | undefined }): Promise<true> {
+    // A single-door file wires both kinds; its configured one is the one that answers.
+    const single = this.app.settings.doors === null;
+    const rdm = single
+      ? this.app.settings.badge.reader === "rdm6300"
+        ? this.sim.rdm6300
+        : null
+      : this.device(target, "rdm6300");
+    const wiegand = single ? (rdm ? null : this.sim.wiegand) : this.device(target, "wiegand");
+    if (!rdm && !wiegand) return this.error(`badge: door ${target.door.id} has no badge reader`);
     if (arg === "garbled") {
-      void this.sim.wiegand.presentRaw(Array.from({ length: 26 }, (_, i) => (i % 3 === 0 ? 1 : 0)));
+      if (!wiegand) return this.error("badge garbled: a Wiegand reader's misread");
+      void wiegand.presentRaw(Array.from({ length: 26 }, (_, i) => (i % 3 === 0 ? 1 : 0)));
     } else if (/^\d{1,10}$/.test(arg) && Number(arg) <= 0xffffffff) {
       const n = Number(arg);
-      if (reader === "rdm6300") {
-        this.sim.rdm6300.present(n.toString(16).padStart(8, "0"));
-        this.clock.setTimeout(() => this.sim.rdm6300.remove(), 600);
-      } else void this.sim.wiegand.present(n, n > 0xffffff ? "W34" : "W26");
+      if (rdm && (!wiegand || target.reader !== undefined)) {
+        rdm.present(n.toString(16).padStart(8, "0"));
+        this.clock.setTimeout(() => rdm.remove(), 600);
+      } else void wiegand?.present(n, n > 0xffffff ? "W34" : "W26");
     } else return this.error("badge: a decimal badge number (up to 4294967295) or garbled");
     await this.settle(300);
     return true;
@@ -173,6 +232,6 @@ export class SimConsole {
   /** Lets time pass: the simulator runs on the system clock in `npm start`. */
   private async settle(ms: number): Promise<void> {
     await this.timing.sleep(ms);
-    await this.app.services.access.idle();
+    for (const unit of this.app.services.units) await unit.access.idle();
   }
 }

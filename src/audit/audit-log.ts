@@ -7,6 +7,8 @@ export type Outcome = "granted" | "denied";
 
 /** What a caller records. No secrets: user codes, never names, PINs or badge numbers. */
 export interface AuditEntry {
+  /** The door it is about; absent = the log's own (the controller's first door). */
+  door?: string;
   kind: AuditKind;
   reason: string;
   credential?: CredentialType | null;
@@ -143,7 +145,7 @@ export class AuditLog {
           const base = {
             seq: (last?.seq ?? 0) + 1,
             ts_ms: tsMs,
-            door: this.door,
+            door: entry.door ?? this.door,
             kind: entry.kind,
             credential: entry.credential ?? null,
             outcome: entry.outcome ?? null,

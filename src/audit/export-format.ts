@@ -1,11 +1,25 @@
 import type { AuditRecord } from "./audit-log.js";
 
-/** The exported shape of one row: stable snake_case keys, ISO 8601 time, no names or secrets. */
+/**
+ * The reader a row came from. It is kept in the row's detail (hashed with the row; the chain
+ * format is unchanged) by controllers with a `doors:` list; a single-door file's rows have the
+ * credential column instead, and null here.
+ */
+export function readerOf(r: AuditRecord): string | null {
+  const reader = r.detail?.reader;
+  return typeof reader === "string" ? reader : null;
+}
+
+/**
+ * The exported shape of one row: stable snake_case keys, ISO 8601 time, no names or secrets.
+ * JSON lines carry `reader` as a key of its own; CSV keeps its columns (the reader is in detail).
+ */
 export function toExportRow(r: AuditRecord): Record<string, string | number | null> {
   return {
     ts: new Date(r.tsMs).toISOString(),
     seq: r.seq,
     door: r.door,
+    reader: readerOf(r),
     kind: r.kind,
     credential: r.credential,
     outcome: r.outcome,

@@ -93,7 +93,7 @@ export class DoorCommands {
     const live = this.liveDoor(door, "lock");
     const held = live.holdReason();
     if (held !== null) {
-      this.record({
+      this.record(door, {
         kind: "access",
         reason: "lock_refused",
         credential: "remote",
@@ -102,7 +102,7 @@ export class DoorCommands {
       });
       throw new DoorCommandRefused(`the lock is held released (${held}); end that first`, "held_released");
     }
-    this.record({
+    this.record(door, {
       kind: "access",
       reason: "remote_lock",
       credential: "remote",
@@ -126,7 +126,7 @@ export class DoorCommands {
         requested: `${request.mode}_${request.on ? "on" : "off"}`,
       };
       if (refusal) {
-        this.record({
+        this.record(door, {
           kind: "system",
           reason: "door_mode_refused",
           outcome: "denied",
@@ -136,12 +136,12 @@ export class DoorCommands {
       }
       const mode: DoorMode = request.on ? request.mode : "normal";
       if (mode === previous.mode) {
-        this.record({ kind: "system", reason: "door_mode_unchanged", detail: { ...detail, mode } });
+        this.record(door, { kind: "system", reason: "door_mode_unchanged", detail: { ...detail, mode } });
         return previous;
       }
       const next: ModeRecord = { mode, since_ms: this.clock.now(), by: actor.by };
       target.modes.setMode(next);
-      this.record({
+      this.record(door, {
         kind: "system",
         reason: "door_mode_changed",
         detail: { ...detail, mode, previous: previous.mode },
@@ -153,8 +153,9 @@ export class DoorCommands {
     return record;
   }
 
-  private record(entry: AuditEntry): AuditRecord {
-    return this.audit.append(entry, this.clock.now());
+  /** Every command row names the door it is about. */
+  private record(door: string, entry: AuditEntry): AuditRecord {
+    return this.audit.append({ ...entry, door }, this.clock.now());
   }
 
   private target(door: string): DoorCommandTarget {

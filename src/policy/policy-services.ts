@@ -6,37 +6,42 @@ import type { Settings } from "../config/schema.js";
 import type { DoorController } from "../door/door-controller.js";
 import { DoorModeService } from "../door/door-mode-service.js";
 import type { Logger } from "../logger.js";
-import { KeyValueStore } from "../store/key-value-store.js";
+import { doorKv, doorModeKey } from "../store/door-state.js";
 import type { Db } from "../store/open-database.js";
 import { PolicyStore } from "../store/policy-store.js";
 
-export interface PolicyServices {
+/** One door's records-room policy: its mode (own kv key), its engine (own two-person state). */
+export interface DoorPolicy {
   store: PolicyStore;
   engine: PolicyEngine;
   mode: DoorModeService;
-  retention: AuditRetention;
   start(): Promise<void>;
   stop(): void;
 }
 
-/** The records-room policy parts of one controller, built in one place so app.ts stays small. */
-export function createPolicyServices(deps: {
+/** A door's policy plus the controller-wide retention: what `app.services.policy` shows of the first door. */
+export interface PolicyServices extends DoorPolicy {
+  retention: AuditRetention;
+}
+
+/** The policy parts of one door; schedules and holidays are shared through the store's tables. */
+export function createDoorPolicy(deps: {
+  doorId: string;
   settings: Settings;
   db: Db;
-  audit: AuditLog;
   door: DoorController;
   clock: Clock;
   recordSafely: (entry: AuditEntry) => void;
   log: Logger;
-}): PolicyServices {
-  const { settings, db, audit, door, clock, recordSafely, log } = deps;
+}): DoorPolicy {
+  const { doorId, settings, db, door, clock, recordSafely, log } = deps;
   const p = settings.policy;
-  const store = new PolicyStore(db);
+  const store = new PolicyStore(db, doorModeKey(doorId, settings.doors !== null));
   const engine = new PolicyEngine(store, p);
   const mode = new DoorModeService({
     door,
     engine,
-    kv: new KeyValueStore(db),
+    kv: doorKv(db, doorId),
     clock,
     // A held release for evacuation must happen even if the log cannot be written.
     record: recordSafely,
@@ -44,27 +49,50 @@ export function createPolicyServices(deps: {
     unlockSchedule: p.unlock_schedule,
     pollMs: p.mode_poll_ms,
   });
-  // Events not yet delivered over MQTT are never purged.
-  const mqttEnabled = settings.mqtt.enabled;
-  const retention = new AuditRetention(
-    db,
-    audit,
-    clock,
-    { retentionDays: p.retention_days, mqttEnabled },
-    (err) => log.error({ err }, "retention purge failed"),
-  );
   return {
     store,
     engine,
     mode,
+    start: () => mode.start(),
+    stop: () => mode.stop(),
+  };
+}
+
+/** The controller's audit retention (one log for every door). */
+export function createRetention(deps: {
+  settings: Settings;
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+}): AuditRetention {
+  const { settings, db, audit, clock, log } = deps;
+  // Events not yet delivered over MQTT are never purged.
+  return new AuditRetention(
+    db,
+    audit,
+    clock,
+    { retentionDays: settings.policy.retention_days, mqttEnabled: settings.mqtt.enabled },
+    (err) => log.error({ err }, "retention purge failed"),
+  );
+}
+
+/** The first door's policy with the retention beside it, in the shape the single-door code reads. */
+export function policyServices(
+  first: DoorPolicy,
+  retention: AuditRetention,
+  checkMs: number,
+): PolicyServices {
+  return {
+    ...first,
     retention,
     async start() {
-      await mode.start();
-      retention.start(p.retention_check_s * 1000);
+      await first.start();
+      retention.start(checkMs);
     },
     stop() {
       retention.stop();
-      mode.stop();
+      first.stop();
     },
   };
 }

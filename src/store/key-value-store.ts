@@ -1,11 +1,20 @@
 import type { Db } from "./open-database.js";
 
-/** Small pieces of controller state that must survive a restart (lockout back-off, versions). */
+/**
+ * Small pieces of controller state that must survive a restart (lockout back-off, versions).
+ * A namespace scopes every key: a door's state lives under `door:<id>:` (see door-state.ts), so
+ * one door's lockout or first-in date is never another's.
+ */
 export class KeyValueStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly namespace = "",
+  ) {}
 
   getJson<T>(key: string): T | undefined {
-    const row = this.db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?").get(key);
+    const row = this.db
+      .prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?")
+      .get(this.namespace + key);
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -14,6 +23,6 @@ export class KeyValueStore {
       .prepare(
         "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       )
-      .run(key, JSON.stringify(value));
+      .run(this.namespace + key, JSON.stringify(value));
   }
 }

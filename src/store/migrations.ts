@@ -2,6 +2,7 @@ import { accessLevelsMigration } from "./migrations/access-levels.js";
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
 import { adminSessionsMigration } from "./migrations/admin-sessions.js";
 import { credentialsMigration } from "./migrations/credentials.js";
+import { doorNamespaceMigration } from "./migrations/door-namespace.js";
 import { mqttMigration } from "./migrations/mqtt.js";
 /**
  * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
@@ -64,5 +65,6 @@ export const migrations: Migration[] = [
   adminAccountsMigration,
   policyRevisionMigration,
   adminSessionsMigration,
+  doorNamespaceMigration,
   accessLevelsMigration,
 ];

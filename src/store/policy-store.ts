@@ -15,7 +15,10 @@ export interface ModeRecord {
   by: string;
 }
 
-/** The kv key the CLI writes and the service reads: the process boundary for door modes. */
+/**
+ * The kv key the CLI writes and the service reads: the process boundary for door modes. This is
+ * the single-door key of older versions; a door's own is door-state.ts doorModeKey(id).
+ */
 export const MODE_KEY = "door:mode";
 
 /** Everything the decision needs that changes only when an admin edits it. */
@@ -40,7 +43,11 @@ const NORMAL: ModeRecord = { mode: "normal", since_ms: 0, by: "default" };
 export class PolicyStore {
   private readonly revisionRow;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Which door's mode this store reads and writes (doorModeKey); schedules are shared. */
+    private readonly modeKey: string = MODE_KEY,
+  ) {
     this.revisionRow = db.prepare<[], number>("SELECT n FROM policy_revision WHERE id = 1").pluck();
   }
 
@@ -200,7 +207,7 @@ export class PolicyStore {
   mode(): ModeRecord {
     const row = this.db
       .prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?")
-      .get(MODE_KEY);
+      .get(this.modeKey);
     return row ? (JSON.parse(row.value) as ModeRecord) : NORMAL;
   }
 
@@ -209,6 +216,6 @@ export class PolicyStore {
       .prepare(
         "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       )
-      .run(MODE_KEY, JSON.stringify(record));
+      .run(this.modeKey, JSON.stringify(record));
   }
 }

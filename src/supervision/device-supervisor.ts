@@ -1,4 +1,4 @@
-import type { Clock, DeviceEvents, GpioLine } from "../../devices/types.js";
+import type { BusEvents, Clock, GpioLine } from "../../devices/types.js";
 import type { DoorController, DoorFaultSource } from "../door/door-controller.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { DeviceHealth } from "./device-health.js";
@@ -8,7 +8,11 @@ import { LineProbe } from "./line-probe.js";
 const DOOR_CRITICAL: Record<string, DoorFaultSource> = { lock: "lock", door_contact: "door_contact" };
 
 export interface DeviceSupervisorDeps {
-  bus: EventBus<DeviceEvents>;
+  bus: EventBus<BusEvents>;
+  /** The door supervised: only its devices' events are taken, and its probes' events carry it. */
+  doorId: string;
+  /** The health name of one of this door's devices ("lock" on a one-door controller, "vault/lock" beside others). */
+  deviceName?: (device: string) => string;
   clock: Clock;
   health: DeviceHealth;
   door: DoorController;
@@ -32,14 +36,20 @@ export class DeviceSupervisor {
   constructor(private readonly deps: DeviceSupervisorDeps) {}
 
   start(): void {
-    const { bus, health, door } = this.deps;
-    for (const device of [...Object.keys(this.deps.probedLines), ...(this.deps.otherDevices ?? [])])
-      health.register(device);
+    const { bus, health, door, doorId } = this.deps;
+    const name = this.deps.deviceName ?? ((device: string) => device);
+    const critical = new Map(Object.entries(DOOR_CRITICAL).map(([device, source]) => [name(device), source]));
+    for (const device of Object.keys(this.deps.probedLines)) health.register(name(device));
+    for (const device of this.deps.otherDevices ?? []) health.register(device);
     this.unsubscribers.push(
-      bus.on("deviceFault", ({ device, detail }) => health.failed(device, detail)),
-      bus.on("deviceRecovered", ({ device }) => health.recovered(device)),
+      bus.on("deviceFault", (e) => {
+        if (e.door === doorId) health.failed(e.device, e.detail);
+      }),
+      bus.on("deviceRecovered", (e) => {
+        if (e.door === doorId) health.recovered(e.device);
+      }),
       health.onChange((device, entry, previous) => {
-        const source = DOOR_CRITICAL[device];
+        const source = critical.get(device);
         if (!source) return;
         if (entry.state === "failed")
           door.enterFault(`${device}: ${entry.detail}`, source, { record: false });
@@ -48,12 +58,12 @@ export class DeviceSupervisor {
     );
     for (const [device, line] of Object.entries(this.deps.probedLines)) {
       const probe = new LineProbe({
-        device,
+        device: name(device),
         line,
         clock: this.deps.clock,
         ...(this.deps.probeIntervalMs ? { intervalMs: this.deps.probeIntervalMs } : {}),
-        onFault: (e) => bus.emit("deviceFault", e),
-        onRecovered: (e) => bus.emit("deviceRecovered", e),
+        onFault: (e) => bus.emit("deviceFault", { ...e, door: doorId, reader: null }),
+        onRecovered: (e) => bus.emit("deviceRecovered", { ...e, door: doorId, reader: null }),
       });
       probe.start();
       this.probes.push(probe);
@@ -63,6 +73,5 @@ export class DeviceSupervisor {
   stop(): void {
     for (const probe of this.probes.splice(0)) probe.stop();
     for (const off of this.unsubscribers.splice(0)) off();
-    this.deps.health.stop();
   }
 }

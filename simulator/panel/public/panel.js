@@ -27,6 +27,86 @@ function render(s) {
   $("bolt-text").textContent = s.bolt_released ? "released" : "thrown";
   $("contact-text").textContent = s.door_open ? "open" : "closed";
   renderDevices(s.devices);
+  renderDoors(s.doors || []);
+}
+
+// Every door after the first, each drawn like the first: LEDs, its keypads, the door, its buttons.
+let doorShape = "";
+function renderDoors(doors) {
+  if (doors.length > 1) $("hw-h").textContent = `Door ${doors[0].id}`;
+  const rest = doors.slice(1);
+  const shape = JSON.stringify(rest.map((d) => [d.id, d.keypads]));
+  if (shape !== doorShape) {
+    doorShape = shape;
+    $("more-doors").replaceChildren(...rest.map(doorSection));
+  }
+  for (const d of rest) {
+    const part = (name) => $(`door-${d.id}-${name}`);
+    part("green").classList.toggle("on", d.leds.green);
+    part("red").classList.toggle("on", d.leds.red);
+    part("buzzer").classList.toggle("on", d.buzzer);
+    part("door").classList.toggle("open", d.door_open);
+    part("door").setAttribute("aria-label", d.door_open ? "door open" : "door closed");
+    part("bolt").classList.toggle("released", d.bolt_released);
+    part("bolt-text").textContent = d.bolt_released ? "released" : "thrown";
+    part("contact-text").textContent = d.door_open ? "open" : "closed";
+  }
+}
+
+function el(tag, props = {}, children = []) {
+  const e = document.createElement(tag);
+  Object.assign(e, props);
+  e.append(...children);
+  return e;
+}
+
+function doorSection(d) {
+  const id = (name) => `door-${d.id}-${name}`;
+  const leds = el("div", { className: "leds" }, [
+    el("span", { id: id("green"), className: "led green", role: "img", ariaLabel: "green LED" }),
+    el("span", { id: id("red"), className: "led red", role: "img", ariaLabel: "red LED" }),
+    el("span", { id: id("buzzer"), className: "buzzer", role: "img", ariaLabel: "buzzer", textContent: "♪" }),
+  ]);
+  const keypads = d.keypads.map((reader) => {
+    const keys = [..."123456789*0#"].map((k) =>
+      el("button", {
+        type: "button",
+        textContent: k,
+        onclick: () => post("/sim/keypad", { keys: k, door: d.id, reader }),
+      }),
+    );
+    return el("fieldset", { className: "keypad", ariaLabel: `Keypad ${reader}` }, keys);
+  });
+  const doorway = el("div", { className: "doorway" }, [
+    el("div", { id: id("door"), className: "door", role: "img", ariaLabel: "door closed" }, [
+      el("span", { id: id("bolt"), className: "bolt" }),
+    ]),
+    el("dl", { className: "wires" }, [
+      el("dt", { textContent: "Bolt" }),
+      el("dd", { id: id("bolt-text"), textContent: "thrown" }),
+      el("dt", { textContent: "Contact" }),
+      el("dd", { id: id("contact-text"), textContent: "closed" }),
+    ]),
+  ]);
+  const button = (label, path, body, className = "") =>
+    el("button", {
+      type: "button",
+      textContent: label,
+      className,
+      onclick: () => post(path, { ...body, door: d.id }),
+    });
+  const buttons = el("div", { className: "buttons" }, [
+    button("Push door", "/sim/door", { action: "push" }),
+    button("Let go", "/sim/door", { action: "release" }),
+    button("Force open", "/sim/door", { action: "force" }, "warn"),
+    button("Exit button (REX)", "/sim/rex", {}),
+  ]);
+  return el("section", { className: "hw", ariaLabel: `Door ${d.id}` }, [
+    el("h2", { textContent: `Door ${d.id}` }),
+    el("div", { className: "reader" }, [leds, ...keypads]),
+    doorway,
+    buttons,
+  ]);
 }
 
 // Extra virtual hardware registered on the server (fingerprint sensor, badge reader, …). The

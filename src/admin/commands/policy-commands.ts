@@ -1,22 +1,28 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
+import { doorIds, resolveDoorId } from "../../config/doors.js";
 import { DoorCommandRefused, DoorCommands } from "../../door/door-commands.js";
+import { doorModeKey } from "../../store/door-state.js";
 import { printable } from "../../store/person-name.js";
+import { PolicyStore } from "../../store/policy-store.js";
 import type { UserRole } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
-import type { CliIo } from "../cli-context.js";
+import { type CliIo, resolveSettings } from "../cli-context.js";
 import { parseUntilArg, UsageError } from "../cli-errors.js";
 import { LevelAdminService } from "../level-admin-service.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
+import { DOOR_LIST_USAGE, doorListCommand } from "./door-list-command.js";
 import { openPolicyContext } from "./policy-context.js";
 
 export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--level L ...] [--no-level] [--valid-until D|never] [--agreement-until D|none] [--allow-past] [--role user|override|admin]
     (D: a date, 2026-03-01[T08:00:00Z], or a duration from now, 30m 24h 7d)
 doorward user erase USER      (removes name and credentials; events stay under the user code)`;
 
-export const DOOR_USAGE = `doorward door mode                       (current mode; the service polls it every policy.mode_poll_ms)
-doorward door lockdown on|off
-doorward door emergency on|off`;
+export const DOOR_USAGE = `${DOOR_LIST_USAGE}
+doorward door mode [--door ID]           (current mode; the service polls it every policy.mode_poll_ms)
+doorward door lockdown on|off [--door ID]
+doorward door emergency on|off [--door ID]
+  (--door is required when the controller has more than one door)`;
 
 const ROLES: UserRole[] = ["user", "override", "admin"];
 
@@ -99,10 +105,11 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
 
 export async function doorCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "list") return doorListCommand(rest, io);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { config: { type: "string" } },
+    options: { config: { type: "string" }, door: { type: "string" } },
   });
   if (!sub || !["mode", "lockdown", "emergency"].includes(sub)) {
     throw new UsageError(sub ? `unknown door command '${sub}'` : "missing door command", DOOR_USAGE);
@@ -118,11 +125,16 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
       DOOR_USAGE,
     );
   }
+  const named = resolveDoorId(resolveSettings(values.config, io.env), values.door);
+  if ("error" in named) throw new UsageError(`door ${sub}: ${named.error}`, DOOR_USAGE);
+  const door = named.door;
   const ctx = openPolicyContext(values.config, io.env);
   try {
-    const door = ctx.settings.door_id;
     // No live door here: the mode and its row commit together; the service polls and applies it.
-    const commands = new DoorCommands(ctx.audit, systemClock, new Map([[door, { modes: ctx.policy.store }]]));
+    const targets = doorIds(ctx.settings).map(
+      (id) => [id, { modes: new PolicyStore(ctx.db, doorModeKey(id, ctx.settings.doors !== null)) }] as const,
+    );
+    const commands = new DoorCommands(ctx.audit, systemClock, new Map(targets));
     if (sub !== "mode") {
       const mode = sub === "lockdown" ? "lockdown" : "emergency_unlock";
       try {

@@ -34,7 +34,8 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
     env: io.env,
   });
   const simulatedOnly = allSimulated(running.backends);
-  const ready = `doorward ${settings.door_id}: ready and locked (${simulatedOnly ? "simulated hardware" : `gpio=${running.backends.gpio} i2c=${running.backends.i2c} serial=${running.backends.serial}`}, data in ${settings.data_dir})`;
+  const doors = running.app.services.units.map((u) => u.id).join(", ");
+  const ready = `doorward ${doors}: ready and locked (${simulatedOnly ? "simulated hardware" : `gpio=${running.backends.gpio} i2c=${running.backends.i2c} serial=${running.backends.serial}`}, data in ${settings.data_dir})`;
   out(ready);
   await supervision.ready(ready);
   if (!running.sim) {
@@ -48,6 +49,10 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   await console.run(io.stdin, io.stdin.isTTY === true);
   supervision.close();
   await stop();
-  out("stopped; lock driven locked");
+  out(
+    running.app.services.units.length > 1
+      ? "stopped; every lock driven locked"
+      : "stopped; lock driven locked",
+  );
   return 0;
 }

@@ -11,7 +11,7 @@ import { SessionStore } from "./session-store.js";
 /** The admin web server over a started app's services (call after app.start()). */
 export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): AdminHttpServer {
   const { settings } = app;
-  const { users, hasher, audit, door, access, db, policy, commands, health, site } = app.services;
+  const { users, hasher, audit, door, access, db, policy, commands, health, units, site } = app.services;
   return new AdminHttpServer({
     settings,
     clock,
@@ -21,6 +21,7 @@ export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): A
     audit,
     door,
     access,
+    units,
     db,
     policy,
     commands,

@@ -1,24 +1,57 @@
 import { z } from "zod";
 import { DoorCommandRefused } from "../../door/door-commands.js";
+import type { DoorUnit } from "../../door/door-unit.js";
 import { HttpError, type Router, validate } from "./router.js";
 import { type WebDeps, webActor } from "./web-deps.js";
 
+/** The door a request names; optional when the controller has one door. */
+const doorField = z.string().max(63).optional();
+
 const confirmed = z
-  .object({ confirm: z.literal(true, "confirm must be true: the page asks before it acts") })
+  .object({ confirm: z.literal(true, "confirm must be true: the page asks before it acts"), door: doorField })
   .strict();
 
 const modeSwitch = z
   .object({
     on: z.boolean("on must be true or false"),
     confirm: z.literal(true, "confirm must be true: the page asks before it acts"),
+    door: doorField,
   })
   .strict();
 
+/** One door's parts as the page reaches them. */
+interface PageDoor {
+  id: string;
+  door: Pick<DoorUnit["door"], "status">;
+  access: Pick<DoorUnit["access"], "lockoutState">;
+  mode: Pick<DoorUnit["policy"]["mode"], "status">;
+}
+
+function pageDoors(deps: WebDeps): PageDoor[] {
+  if (!deps.units)
+    return [{ id: deps.settings.door_id, door: deps.door, access: deps.access, mode: deps.policy.mode }];
+  return deps.units.map((u) => ({ id: u.id, door: u.door, access: u.access, mode: u.policy.mode }));
+}
+
+/** The door a request names, or the only door; a 400 naming the doors otherwise. */
+export function requestedDoor(deps: WebDeps, requested: string | null | undefined): PageDoor {
+  const doors = pageDoors(deps);
+  const ids = doors.map((d) => d.id).join(", ");
+  if (requested === undefined || requested === null) {
+    if (doors.length === 1) return doors[0] as PageDoor;
+    throw new HttpError(400, `this controller has ${doors.length} doors; name one (${ids})`, "door");
+  }
+  const found = doors.find((d) => d.id === requested);
+  if (!found) throw new HttpError(404, `no such door '${requested}' (doors: ${ids})`, "door");
+  return found;
+}
+
 /** Lock, door, mode and device health in one object: GET /api/status and the live `status` event. */
-export function liveStatus(deps: WebDeps) {
-  const m = deps.policy.mode.status();
+export function liveStatus(deps: WebDeps, which: PageDoor = pageDoors(deps)[0] as PageDoor) {
+  const m = which.mode.status();
+  const several = pageDoors(deps).length > 1;
   return {
-    door: deps.door.status(),
+    door: which.door.status(),
     mode: {
       mode: m.mode,
       since: m.since_ms ? new Date(m.since_ms).toISOString() : null,
@@ -26,25 +59,37 @@ export function liveStatus(deps: WebDeps) {
       held_for: m.held_for,
     },
     health: Object.fromEntries(
-      Object.entries(deps.health.snapshot()).map(([device, e]) => [
-        device,
-        { state: e.state, detail: e.detail, since: new Date(e.since_ms).toISOString(), faults: e.faults },
-      ]),
+      Object.entries(deps.health.snapshot())
+        // Beside other doors, a door's devices are named `<door>/<device>`; controller-wide ones have no door.
+        .filter(([device]) => !several || !device.includes("/") || device.startsWith(`${which.id}/`))
+        .map(([device, e]) => [
+          device,
+          { state: e.state, detail: e.detail, since: new Date(e.since_ms).toISOString(), faults: e.faults },
+        ]),
     ),
   };
 }
 
 /** Status, the door controls (unlock once, lock, lockdown, emergency unlock) and log verification. */
 export function addDoorRoutes(router: Router, deps: WebDeps): void {
-  const { door, access, audit, clock, settings, commands } = deps;
+  const { audit, clock, commands } = deps;
 
-  router.add("GET", "/api/status", () => {
-    const lockout = access.lockoutState("pin", clock.now());
+  // Every door with its status, for the page's door list.
+  router.add("GET", "/api/doors", () => ({
+    json: {
+      doors: pageDoors(deps).map((d) => ({ door_id: d.id, ...liveStatus(deps, d) })),
+      interlocks: deps.settings.interlocks,
+    },
+  }));
+
+  router.add("GET", "/api/status", ({ query }) => {
+    const which = requestedDoor(deps, query.get("door"));
+    const lockout = which.access.lockoutState("pin", clock.now());
     return {
       json: {
-        door_id: settings.door_id,
+        door_id: which.id,
         time: new Date(clock.now()).toISOString(),
-        ...liveStatus(deps),
+        ...liveStatus(deps, which),
         keypad_lockout: {
           locked_out: lockout.lockedOut,
           until: lockout.untilMs === null ? null : new Date(lockout.untilMs).toISOString(),
@@ -64,23 +109,23 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
 
   // The audit row (credential "remote", detail.by) is committed before the relay moves.
   router.add("POST", "/api/door/unlock", async ({ body, session }) => {
-    validate(confirmed, body);
+    const which = requestedDoor(deps, validate(confirmed, body).door);
     try {
-      const record = await commands.unlockOnce(settings.door_id, actor(session));
-      return { json: { ok: true, seq: record.seq, door: door.status() } };
+      const record = await commands.unlockOnce(which.id, actor(session));
+      return { json: { ok: true, seq: record.seq, door: which.door.status() } };
     } catch (err) {
       return refusal(err, "the door did not unlock");
     }
   });
 
   router.add("POST", "/api/door/lock", async ({ body, session }) => {
-    validate(confirmed, body);
+    const which = requestedDoor(deps, validate(confirmed, body).door);
     try {
-      await commands.lock(settings.door_id, actor(session));
+      await commands.lock(which.id, actor(session));
     } catch (err) {
       refusal(err, "the door did not lock");
     }
-    return { json: { ok: true, door: door.status() } };
+    return { json: { ok: true, door: which.door.status() } };
   });
 
   // The same path as `doorward door lockdown|emergency on|off`: the persisted mode and its audit
@@ -90,13 +135,14 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
     ["/api/door/emergency", "emergency_unlock"],
   ] as const) {
     router.add("POST", path, async ({ body, session }) => {
-      const { on } = validate(modeSwitch, body);
+      const { on, door } = validate(modeSwitch, body);
+      const which = requestedDoor(deps, door);
       try {
-        await commands.setMode(settings.door_id, { mode, on }, actor(session));
+        await commands.setMode(which.id, { mode, on }, actor(session));
       } catch (err) {
         refusal(err, "the mode did not change");
       }
-      return { json: liveStatus(deps) };
+      return { json: liveStatus(deps, which) };
     });
   }
 

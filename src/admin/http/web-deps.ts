@@ -4,6 +4,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { Settings } from "../../config/schema.js";
 import type { DoorCommands } from "../../door/door-commands.js";
 import type { DoorController } from "../../door/door-controller.js";
+import type { DoorUnit } from "../../door/door-unit.js";
 import type { Logger } from "../../logger.js";
 import type { PolicyServices } from "../../policy/policy-services.js";
 import type { CredentialHasher } from "../../secrets/credential-hasher.js";
@@ -28,8 +29,11 @@ export interface WebDeps {
   users: UserStore;
   hasher: CredentialHasher;
   audit: AuditLog;
+  /** The first door's parts (a single-door controller's only door). */
   door: DoorController;
   access: AccessService;
+  /** Every door; absent = the one door above. Requests name one with `door`. */
+  units?: readonly DoorUnit[];
   db: Db;
   /** Door modes, schedules, holidays: the same services the `door`/`schedule` CLI commands use. */
   policy: PolicyServices;
