@@ -3,6 +3,7 @@ import { accessSchema } from "./access-schema.js";
 import { badgeSchema } from "./badge-schema.js";
 import { fingerprintSchema } from "./fingerprint-schema.js";
 import { hardwareSchema } from "./hardware-schema.js";
+import { hubSchema } from "./hub-schema.js";
 import { mqttSchema } from "./mqtt-schema.js";
 import { policySchema } from "./policy-schema.js";
 import { secretsSchema } from "./secrets-schema.js";
@@ -97,6 +98,7 @@ export const settingsSchema = z
     fingerprint: fingerprintSchema,
     badge: badgeSchema,
     access: accessSchema,
+    hub: hubSchema,
     ...webSettingsShape,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
