@@ -18,7 +18,8 @@ export interface InterlockOptions {
   /**
    * How long a committed grant counts as "unlocked" before the door itself reports it: covers
    * the few milliseconds between the audit commit and the relay write, so two doors granting in
-   * the same instant cannot both pass.
+   * the same instant cannot both pass. Short (0.5 s by default): it must not outlast a quick
+   * passage whose door has already shut and relocked.
    */
   claimMs?: number;
 }
@@ -51,7 +52,7 @@ export class Interlock {
     private readonly options: InterlockOptions,
     private readonly stateOf: (door: string) => DoorLockState | undefined,
   ) {
-    this.claimMs = options.claimMs ?? 2000;
+    this.claimMs = options.claimMs ?? 500;
   }
 
   check(a: PassageAttempt): RuleVerdict | null {
