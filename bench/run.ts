@@ -11,6 +11,7 @@ import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
+import { benchSiteRules } from "./site-rules.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
@@ -37,6 +38,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   [
     "admin change and its audit row: one transaction vs two commits, next to the bare insert",
     benchAdminChange,
+  ],
+  [
+    "site rules: access levels and anti-passback per attempt, occupancy rebuild, vs bare insert",
+    benchSiteRules,
   ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];

@@ -5,6 +5,7 @@ import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
 import type { DoorController, DoorStatus } from "../door/door-controller.js";
 import type { Logger } from "../logger.js";
+import { configuredDoorIds } from "../site/site-config.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import type { DeviceHealth } from "../supervision/device-health.js";
@@ -36,6 +37,11 @@ export interface MqttBridgeDeps {
   deviceKey?: KeyObject;
   /** Device health: a failed `storage` (the audit log cannot be written) is reported in state faults. */
   health?: Pick<DeviceHealth, "get" | "onChange">;
+  /**
+   * How many people are inside this door's room (src/site/): published in state as `occupancy`,
+   * with a Home Assistant sensor. Absent for a door whose readers have no direction.
+   */
+  occupancy?: () => number;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
 }
@@ -82,6 +88,7 @@ export class MqttBridge {
   private readonly reportedFailures = new Set<string>();
   private lastResyncMs = Number.NEGATIVE_INFINITY;
   private readonly head: HeadPublisher | null;
+  private publishedOccupancy: number | null = null;
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -91,7 +98,12 @@ export class MqttBridge {
       : null;
     const kv = new KeyValueStore(deps.db);
     this.outbox = new EventOutbox(deps.db, kv);
-    this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
+    this.allowlist = new AllowlistApplier(
+      deps.db,
+      kv,
+      deps.settings.mqtt.group,
+      configuredDoorIds(deps.settings),
+    );
     this.log = deps.logger.child({ module: "mqtt" });
     this.resend = new ResendResponder({
       outbox: this.outbox,
@@ -175,6 +187,8 @@ export class MqttBridge {
       this.deps.audit.onAppend((record) => {
         this.schedulePump();
         this.head?.appended(record.seq);
+        if (record.outcome === "granted" || record.reason === "passback_forgiven")
+          this.publishOccupancyChange();
       }),
       this.deps.door.onChange(() => this.publishState()),
     );
@@ -377,6 +391,7 @@ export class MqttBridge {
   private poll(): void {
     if (this.stopped) return;
     this.schedulePump();
+    this.publishOccupancyChange();
     this.cancelPoll = this.deps.clock.setTimeout(() => this.poll(), POLL_MS);
   }
 
@@ -390,8 +405,27 @@ export class MqttBridge {
       faults: [...(status.fault ? [status.fault] : []), ...this.storageFaults()],
       allowlist_version: this.allowlist.version(),
       remote_control: this.deps.settings.mqtt.remote_control,
+      ...(this.deps.occupancy ? { occupancy: this.occupancyNow() } : {}),
     };
     this.client.publish(this.topics.state, JSON.stringify(state), { qos: 1, retain: true });
+  }
+
+  /**
+   * Republishes state when the count moved: checked on each committed grant here and on every
+   * poll (a forgive from the CLI, the daily forgive time passing).
+   */
+  private publishOccupancyChange(): void {
+    if (!this.deps.occupancy || !this.connected) return;
+    if (this.occupancyNow() !== this.publishedOccupancy) this.publishState();
+  }
+
+  private occupancyNow(): number {
+    try {
+      this.publishedOccupancy = this.deps.occupancy?.() ?? null;
+    } catch (err) {
+      this.log.warn({ err }, "occupancy could not be read");
+    }
+    return this.publishedOccupancy ?? 0;
   }
 
   /** The audit log cannot be written: entry is refused, which a remote monitor must see. */
@@ -407,6 +441,7 @@ export class MqttBridge {
       discoveryPrefix: s.mqtt.home_assistant.discovery_prefix,
       remoteControl: s.mqtt.remote_control,
       codeRequired: true,
+      occupancy: this.deps.occupancy !== undefined,
       version: "0.1.0",
     })) {
       this.client.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true });
