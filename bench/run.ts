@@ -12,6 +12,7 @@ import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
+import { benchSiteRules } from "./site-rules.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
@@ -42,6 +43,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   [
     "doors: two doors granting at once (each door's key# to relay) vs one door vs bare insert; start-up and RSS, 4 doors vs 1",
     benchMultiDoor,
+  ],
+  [
+    "site rules: access levels and anti-passback per attempt, occupancy rebuild, vs bare insert",
+    benchSiteRules,
   ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];

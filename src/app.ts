@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { BusEvents, Clock, Transports } from "../devices/types.js";
 import type { AccessService } from "./access/access-service.js";
+import { LocalTimeConverter } from "./access/local-time.js";
 import { type AuditEntry, AuditLog } from "./audit/audit-log.js";
 import { doorsOf } from "./config/doors.js";
 import type { Settings } from "./config/schema.js";
@@ -15,6 +16,8 @@ import { createRetention, type PolicyServices, policyServices } from "./policy/p
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
 import { loadOrCreateDeviceKey } from "./secrets/device-key.js";
+import { createSiteRules, type SiteRulesParts } from "./site/create-site-rules.js";
+import { siteRulesConfig } from "./site/site-config.js";
 import { secureDataDir, touchPrivate } from "./store/data-dir.js";
 import { moveSingleDoorState } from "./store/door-state.js";
 import { acquireInstanceLock } from "./store/instance-lock.js";
@@ -58,6 +61,8 @@ export interface Services {
   policy: PolicyServices;
   /** Unlock once, lock and mode switches of every door, keyed by door id: the one way the CLI, page and MQTT reach a door. */
   commands: DoorCommands;
+  /** The rules that span doors: access levels, interlocks, anti-passback, occupancy. */
+  site: SiteRulesParts;
   mqtt: MqttBridge | null;
   credentials: CredentialReaders;
   /** ok / degraded / failed per device, for `status` and MQTT state. */
@@ -161,12 +166,33 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       health.stop();
     });
     const retention = createRetention({ settings, db, audit, clock, log });
+    // The rules that span doors: one service every unit consults; it reads door states only
+    // through this provider (a unit not started yet has its relay driven locked: locked, closed).
+    const siteConfig = siteRulesConfig(settings);
+    const site = createSiteRules({
+      db,
+      config: siteConfig,
+      local: new LocalTimeConverter(settings.policy.timezone),
+      scheduleOpen: (id, nowMs) => first.policy.engine.scheduleIdOpen(id, nowMs),
+      doorState: (id) => {
+        const unit = units.find((u) => u.id === id);
+        if (!unit?.started) return unit ? { unlocked: false, open: false, emergency: false } : undefined;
+        const s = unit.door.status();
+        return {
+          unlocked: s.lock === "unlocked",
+          open: s.door === "open",
+          emergency: unit.door.holdReason === "emergency_unlock",
+        };
+      },
+    });
+    // Occupancy is rebuilt from the log now, not at the first attempt (which must not wait for it).
+    site.occupancy.catchUp(clock.now());
 
     // 3. The doors, in config order: each its state machine, policy, inputs, supervision, readers.
     // A unit that fails half-way is stopped like the others: what it opened is closed again.
     for (const unit of units) {
       stopSteps.push(() => unit.stop());
-      await unit.start({ db, users, hasher, storage });
+      await unit.start({ db, users, hasher, storage, rules: site.rules });
     }
     retention.start(settings.policy.retention_check_s * 1000);
     stopSteps.push(() => retention.stop());
@@ -190,6 +216,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       ),
     );
     services = {
+      site,
       commands,
       db,
       users,
@@ -218,6 +245,12 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         deviceKey,
         health,
         commands,
+        // Who is inside the first door's room, when it records leaving (an out reader).
+        // Each door that tracks who is inside (a reader with direction out) reports its count.
+        occupancy: (door: string) =>
+          siteConfig.doors.find((d) => d.id === door)?.tracksOccupancy
+            ? site.occupancy.occupants(door, clock.now()).length
+            : null,
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;

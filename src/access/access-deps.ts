@@ -3,6 +3,7 @@ import type { Clock } from "../../devices/types.js";
 import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
 import type { DoorController } from "../door/door-controller.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
+import type { DoorRules, PassageDirection } from "../site/door-rules.js";
 import type { KeyValueStore } from "../store/key-value-store.js";
 import type { UserStore } from "../store/user-store.js";
 import type { FactorPolicy } from "./factor-session.js";
@@ -40,4 +41,10 @@ export interface AccessServiceDeps {
   factorPolicy?: FactorPolicy;
   /** Feedback on the fingerprint sensor's own LED, next to the door indicator. Must not throw. */
   sensorFeedback?: (pattern: IndicatorPattern) => void;
+  /** The rules that span doors (access levels, interlock, anti-passback); absent = none. */
+  rules?: DoorRules;
+  /** This door's id, as the rules and access levels name it. */
+  doorId?: string;
+  /** A reader's direction (in/out), or null when it has none: anti-passback and occupancy need it. */
+  readerDirection?: (readerId: string) => PassageDirection | null;
 }

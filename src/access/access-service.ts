@@ -1,6 +1,7 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
 import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
+import type { RuleVerdict } from "../site/door-rules.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
 import { AttemptRecorder, type Holder, lockoutKeyOf } from "./attempt-recorder.js";
@@ -11,6 +12,7 @@ import {
   type LockoutStatus,
 } from "./credential-lockouts.js";
 import { type Decision, decide, isPolicyDenial } from "./decide.js";
+import { DoorRulesGate, NO_SOURCE, type PassageSource } from "./door-rules-gate.js";
 import { FactorGate } from "./factor-gate.js";
 import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 import { PinKeypad } from "./pin-keypad.js";
@@ -24,7 +26,7 @@ import { PinKeypad } from "./pin-keypad.js";
  */
 export type { AccessServiceDeps };
 
-/** A remote unlock refused by policy (lockdown) or a faulted door; the denial row is committed. */
+/** A remote unlock refused by policy (lockdown, interlock) or a faulted door; the denial row is committed. */
 export class RemoteUnlockRefused extends Error {}
 
 export class AccessService {
@@ -36,9 +38,11 @@ export class AccessService {
   private queue: Promise<void> = Promise.resolve();
   private readonly factors: FactorGate;
   private readonly attempts: AttemptRecorder;
+  private readonly rules: DoorRulesGate;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.lockouts = new CredentialLockouts(deps.kv, deps.lockoutPolicy, deps.onError);
+    this.rules = new DoorRulesGate(deps.rules, deps.doorId ?? "door");
     this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.feedback(pattern));
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
     this.factors = new FactorGate(
@@ -129,9 +133,26 @@ export class AccessService {
         this.deps.indicator.show("fault");
         return;
       }
+      // Only with interlock.rex_respects does an interlock hold REX back (egress otherwise wins,
+      // also when the rules themselves fail).
+      const { verdict, passed } = this.rules.release("exit", this.deps.clock.now(), (err) =>
+        this.deps.onError("exit_rules", err),
+      );
+      if (verdict?.type === "deny") {
+        this.deps.recordOrQueue({
+          kind: "access",
+          reason: verdict.reason,
+          credential: "rex",
+          outcome: "denied",
+          detail: verdict.detail ?? null,
+        });
+        this.deps.indicator.show("denied");
+        return;
+      }
       // Logged first whenever the log can be written; when it cannot (full disk) the door is
       // released all the same and the exit is counted, to be logged once writing works again.
       this.deps.recordEgress({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
+      passed();
       await door.unlock({ forExit: true });
     });
   }
@@ -148,24 +169,32 @@ export class AccessService {
     const task = this.queue.then(async () => {
       // Lockdown lets only override people through decide(); a remote request names no person,
       // so it is refused like any other during lockdown (an admin ends lockdown first). A door in
-      // fault is logged as a denial, not as a grant for a relay that will not move.
-      const refusal =
-        this.deps.policy?.snapshot().mode.mode === "lockdown"
-          ? "lockdown"
-          : this.deps.door.canUnlock()
-            ? null
-            : "door_fault";
+      // fault is logged as a denial, not as a grant for a relay that will not move. An interlocked
+      // door refuses while another door of its set is unlocked or open.
+      const release = this.rules.release("remote", this.deps.clock.now());
+      let verdict: RuleVerdict | null = null;
+      let refusal: string | null = null;
+      if (this.deps.policy?.snapshot().mode.mode === "lockdown") refusal = "lockdown";
+      else if (!this.deps.door.canUnlock()) refusal = "door_fault";
+      else {
+        verdict = release.verdict;
+        if (verdict?.type === "deny") refusal = verdict.reason;
+      }
       if (refusal) {
         this.deps.record({
           kind: "access",
           reason: refusal,
           credential: "remote",
           outcome: "denied",
-          detail,
+          detail: { ...detail, ...(verdict?.detail ?? {}) },
         });
-        this.feedback(refusal === "lockdown" ? "denied" : "fault");
+        this.feedback(refusal === "door_fault" ? "fault" : "denied");
         throw new RemoteUnlockRefused(
-          refusal === "lockdown" ? "the door is in lockdown" : "the door is in fault",
+          refusal === "lockdown"
+            ? "the door is in lockdown"
+            : refusal === "door_fault"
+              ? "the door is in fault"
+              : `refused: ${refusal}${verdict?.detail?.blocked_by ? ` (door ${verdict.detail.blocked_by} is unlocked or open)` : ""}`,
         );
       }
       recorded = this.deps.record({
@@ -175,6 +204,7 @@ export class AccessService {
         outcome: "granted",
         detail,
       });
+      release.passed();
       this.feedback("granted");
       await this.openDoor();
     });
@@ -367,11 +397,18 @@ export class AccessService {
   ): Promise<void> {
     const { clock, policy } = this.deps;
     const now = clock.now();
-    const decision = decide(
-      { user: holder?.user, duress: pairDuress },
-      // The revision read with the holder saves the engine a query of its own.
-      { nowMs: now, policy: policy?.context(now, holder?.policyRevision) },
+    const gated = this.rules.credential(
+      decide(
+        { user: holder?.user, duress: pairDuress },
+        // The revision read with the holder saves the engine a query of its own.
+        { nowMs: now, policy: policy?.context(now, holder?.policyRevision) },
+      ),
+      { userId: holder?.user.id ?? null, userCode: holder?.user.userCode ?? null },
+      credential,
+      this.passageSource(),
+      now,
     );
+    const { decision } = gated;
     if (decision.outcome === "granted" && !this.deps.door.canUnlock()) {
       // A valid credential while the lock or contact has failed: say so rather than log a grant
       // for a door that will not move. Not a failure of the person: no lockout count.
@@ -387,7 +424,7 @@ export class AccessService {
       decision.outcome === "granted" && decision.secondUserCode
         ? { second_user_code: decision.secondUserCode }
         : {};
-    const detail = { ...extra, ...second };
+    const detail = { ...extra, ...second, ...gated.detail };
     const entry: AuditEntry = {
       kind: "access",
       reason: decision.reason,
@@ -403,8 +440,9 @@ export class AccessService {
     }
     // A grant resets the lockout count in its own transaction: one fsync before the relay.
     const reset = decision.outcome === "granted" ? this.lockouts.success(lockoutKey) : undefined;
-    this.attempts.commit(entry, holder, reset?.persist);
+    this.attempts.commit(entry, holder, reset?.persist, gated.alsoRecord);
     reset?.apply();
+    gated.passed();
     await this.act(decision, now);
   }
 
@@ -432,6 +470,13 @@ export class AccessService {
       outcome: "denied",
       userCode: expired.userCode,
     });
+  }
+
+  /** The reader of the attempt being handled and its direction. */
+  private passageSource(): PassageSource {
+    const reader = this.reader;
+    if (reader === null) return NO_SOURCE;
+    return { reader, direction: this.deps.readerDirection?.(reader) ?? null };
   }
 
   private async openDoor(): Promise<void> {

@@ -22,14 +22,16 @@ export class AttemptRecorder {
   /**
    * Commits an attempt's row; when the credential was a duress PIN, the silent alarm goes in the
    * same transaction, whatever the decision, so the alarm is never lost and never delays the door.
-   * `alongside` writes other state in that transaction (a grant's lockout reset).
+   * `alongside` writes other state in that transaction (a grant's lockout reset); `also` are rows
+   * committed with it (a soft anti-passback note).
    */
-  commit(entry: AuditEntry, holder: Holder, alongside?: () => void): void {
-    if (!holder?.duress && !alongside) {
+  commit(entry: AuditEntry, holder: Holder, alongside?: () => void, also: readonly AuditEntry[] = []): void {
+    if (!holder?.duress && !alongside && also.length === 0) {
       this.deps.record(entry);
       return;
     }
-    this.deps.recordAll(holder?.duress ? [entry, duressAlarm(entry, holder)] : [entry], alongside);
+    const rows = [entry, ...also, ...(holder?.duress ? [duressAlarm(entry, holder)] : [])];
+    this.deps.recordAll(rows, alongside);
   }
 
   /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */

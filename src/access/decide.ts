@@ -13,7 +13,11 @@ export type DenyReason =
   | "agreement_missing"
   | "agreement_expired"
   | "outside_schedule"
-  | "same_person";
+  | "same_person"
+  // Rules that span doors (src/site/): decided by DoorRules after decide() let the person through.
+  | "no_access_to_door"
+  | "interlock"
+  | "passback";
 /** Denials of a known person by policy: not guessing, so they do not count toward the keypad lockout. */
 const POLICY_DENIALS = new Set<DenyReason>([
   "lockdown",
@@ -21,6 +25,9 @@ const POLICY_DENIALS = new Set<DenyReason>([
   "agreement_expired",
   "outside_schedule",
   "same_person",
+  "no_access_to_door",
+  "interlock",
+  "passback",
 ]);
 
 export function isPolicyDenial(reason: DenyReason): boolean {

@@ -66,6 +66,12 @@ export class PolicyEngine {
     return this.openIn(this.snapshot(), names, nowMs);
   }
 
+  /** Whether this schedule (by id) is open now: an access level's schedule. */
+  scheduleIdOpen(scheduleId: number, nowMs: number): boolean {
+    const snap = this.snapshot();
+    return anyScheduleOpen([scheduleId], snap.schedules, this.local.at(nowMs), snap.holidays);
+  }
+
   private openIn(snap: PolicySnapshot, names: readonly string[], nowMs: number): boolean {
     const ids = names
       .map((n) => snap.scheduleIdsByName.get(n))

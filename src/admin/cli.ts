@@ -9,6 +9,14 @@ import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-co
 import { FLEET_USAGE, fleetCommand } from "./commands/fleet-command.js";
 import { HUB_USAGE, hubCommand } from "./commands/hub-command.js";
 import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
+import {
+  LEVEL_USAGE,
+  levelCommand,
+  OCCUPANCY_USAGE,
+  occupancyCommand,
+  PASSBACK_USAGE,
+  passbackCommand,
+} from "./commands/level-commands.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { DURESS_USAGE, duressCommand, PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { DOOR_USAGE, doorCommand, USER_SET_USAGE, userPolicyCommand } from "./commands/policy-commands.js";
@@ -34,6 +42,9 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   holiday: { run: holidayCommand, usage: HOLIDAY_USAGE },
   duress: { run: duressCommand, usage: DURESS_USAGE },
   door: { run: doorCommand, usage: DOOR_USAGE },
+  level: { run: levelCommand, usage: LEVEL_USAGE },
+  passback: { run: passbackCommand, usage: PASSBACK_USAGE },
+  occupancy: { run: occupancyCommand, usage: OCCUPANCY_USAGE },
   pin: { run: pinCommand, usage: PIN_USAGE },
   log: { run: logCommand, usage: LOG_USAGE },
   keys: { run: keysCommand, usage: KEYS_USAGE },

@@ -11,6 +11,8 @@ import type { EventBus } from "../events/event-bus.js";
 import type { Logger } from "../logger.js";
 import { createDoorPolicy, type DoorPolicy } from "../policy/policy-services.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
+import type { DoorRules } from "../site/door-rules.js";
+import { readerDirection } from "../site/site-config.js";
 import { doorKv } from "../store/door-state.js";
 import type { Db } from "../store/open-database.js";
 import type { UserStore } from "../store/user-store.js";
@@ -42,6 +44,8 @@ export interface SharedServices {
   users: UserStore;
   hasher: CredentialHasher;
   storage: StorageGuard;
+  /** The rules that span doors (access levels, interlocks, anti-passback): one service for all units. */
+  rules?: DoorRules;
 }
 
 const STOPPED = "door unit not started";
@@ -75,6 +79,10 @@ export class DoorUnit {
 
   get settings(): DoorSettings {
     return this.deps.door;
+  }
+  /** Whether start() has built the door's parts (the rules read door states only then). */
+  get started(): boolean {
+    return this.parts !== null;
   }
   get door(): DoorController {
     return this.require().door;
@@ -164,6 +172,9 @@ export class DoorUnit {
       log: this.log,
     });
     const access = new AccessService({
+      rules: shared.rules,
+      doorId: this.id,
+      readerDirection: (reader) => readerDirection(settings, this.deps.door, reader),
       policy: policy.engine,
       onGranted: (nowMs) => void policy.mode.granted(nowMs),
       users: shared.users,

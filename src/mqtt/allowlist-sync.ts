@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { KeyValueStore } from "../store/key-value-store.js";
+import { LevelStore } from "../store/level-store.js";
 import type { Db } from "../store/open-database.js";
 
 /**
@@ -18,6 +19,11 @@ const fleetUser = z
     credentials: z.array(
       z.object({ kind: z.enum(["pin", "badge"]), lookup: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
     ),
+    /**
+     * The door ids this person may pass (from the admin's access levels); absent when the admin
+     * uses no levels: every door. A door stores only the people who may pass one of its doors.
+     */
+    doors: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)).optional(),
   })
   .strict();
 export type FleetUser = z.infer<typeof fleetUser>;
@@ -59,11 +65,17 @@ export type ApplyResult =
 
 /** Applies snapshots and deltas to the door's own user store, each in one transaction. */
 export class AllowlistApplier {
+  private readonly levels: LevelStore;
+
   constructor(
     private readonly db: Db,
     private readonly kv: KeyValueStore,
     private readonly group: string | null,
-  ) {}
+    /** This controller's door ids: people whose `doors` name none of them are not stored. */
+    private readonly localDoors: readonly string[] = [],
+  ) {
+    this.levels = new LevelStore(db);
+  }
 
   version(): number {
     return this.kv.getJson<number>(ALLOWLIST_VERSION_KEY) ?? 0;
@@ -81,6 +93,7 @@ export class AllowlistApplier {
       // Clear every travelling credential first, so one moving between two users never collides mid-apply.
       this.db.prepare("DELETE FROM credentials WHERE kind IN ('pin', 'badge')").run();
       for (const u of s.users) this.upsert(u, nowMs);
+      this.dropUnusedFleetLevels();
       return null;
     });
   }
@@ -100,6 +113,7 @@ export class AllowlistApplier {
           .run(u.user_code);
       }
       for (const u of d.upsert) this.upsert(u, nowMs);
+      this.dropUnusedFleetLevels();
       return null;
     });
   }
@@ -120,7 +134,53 @@ export class AllowlistApplier {
     }
   }
 
+  /** Whether this controller stores the person: they may pass one of its doors (or levels are not in use). */
+  private passesHere(u: FleetUser): boolean {
+    return !u.doors || this.localDoors.length === 0 || u.doors.some((d) => this.localDoors.includes(d));
+  }
+
+  /**
+   * The person's doors become local levels `fleet:<door>`, one per door of this controller, so
+   * the site rules apply them door by door (no_access_to_door elsewhere).
+   */
+  private setFleetLevels(userId: number, doors: readonly string[] | undefined, nowMs: number): void {
+    if (!doors) {
+      this.levels.setUserLevels(userId, []);
+      return;
+    }
+    const ids = doors
+      .filter((d) => this.localDoors.length === 0 || this.localDoors.includes(d))
+      .map((d) => (this.levels.find(`fleet:${d}`) ?? this.levels.put(`fleet:${d}`, [d], null, nowMs)).id);
+    this.levels.setUserLevels(userId, ids);
+  }
+
+  /**
+   * With levels in use every stored fleet person holds a fleet level (one with no door here is
+   * not stored). None held: the admin stopped using levels, so the fleet levels go and levels are
+   * not in use here either (an empty level would otherwise deny everyone everywhere).
+   */
+  private dropUnusedFleetLevels(): void {
+    const held = this.db
+      .prepare<[], number>(
+        `SELECT EXISTS (SELECT 1 FROM user_access_levels ul JOIN access_levels l ON l.id = ul.level_id
+         WHERE l.name LIKE 'fleet:%')`,
+      )
+      .pluck()
+      .get();
+    if (held === 1) return;
+    this.db
+      .prepare(
+        "DELETE FROM user_access_levels WHERE level_id IN (SELECT id FROM access_levels WHERE name LIKE 'fleet:%')",
+      )
+      .run();
+    this.db.prepare("DELETE FROM access_levels WHERE name LIKE 'fleet:%'").run();
+  }
+
   private upsert(u: FleetUser, nowMs: number): void {
+    if (!this.passesHere(u)) {
+      this.db.prepare("DELETE FROM users WHERE user_code = ?").run(u.user_code);
+      return;
+    }
     // The name column is local and required; a fleet door knows the person by code only.
     this.db
       .prepare(
@@ -137,6 +197,7 @@ export class AllowlistApplier {
         .prepare("INSERT INTO credentials (user_id, kind, lookup, created_ms) VALUES (?, ?, ?, ?)")
         .run(id, c.kind, c.lookup, nowMs);
     }
+    if (id !== undefined) this.setFleetLevels(id, u.doors, nowMs);
   }
 }
 
@@ -160,12 +221,23 @@ export function readGroupUsers(db: Db, group: string): FleetUser[] {
   const creds = db.prepare<[number], { kind: "pin" | "badge"; lookup: string }>(
     "SELECT kind, lookup FROM credentials WHERE user_id = ? AND kind IN ('pin', 'badge') ORDER BY kind, lookup",
   );
+  // With access levels in use, each person travels with the doors their levels name (level
+  // schedules stay on the admin's machine, as schedules do).
+  const levelsInUse =
+    db.prepare<[], number>("SELECT EXISTS (SELECT 1 FROM access_levels)").pluck().get() === 1;
+  const doorsOf = db
+    .prepare<[number], string>(
+      `SELECT DISTINCT d.door FROM user_access_levels ul JOIN access_level_doors d ON d.level_id = ul.level_id
+       WHERE ul.user_id = ? ORDER BY d.door`,
+    )
+    .pluck();
   return users.map((u) => ({
     user_code: u.user_code,
     enabled: u.enabled === 1,
     valid_from_ms: u.valid_from_ms,
     valid_until_ms: u.valid_until_ms,
     credentials: creds.all(u.id),
+    ...(levelsInUse ? { doors: doorsOf.all(u.id) } : {}),
   }));
 }
 

@@ -29,7 +29,14 @@ export interface DiscoveryMessage {
 export function haDiscoveryMessages(
   doorId: string,
   topics: MqttTopics,
-  opts: { discoveryPrefix: string; remoteControl: boolean; codeRequired: boolean; version: string },
+  opts: {
+    discoveryPrefix: string;
+    remoteControl: boolean;
+    codeRequired: boolean;
+    version: string;
+    /** The door tracks who is inside (readers with a direction): an occupancy sensor. */
+    occupancy?: boolean;
+  },
 ): DiscoveryMessage[] {
   const node = haNodeId(doorId);
   const device = {
@@ -66,6 +73,23 @@ export function haDiscoveryMessages(
     command_template: '{"action": "{{ value }}", "code": "{{ code }}"}',
     ...(opts.codeRequired ? { code_format: "^\\d{4,12}$" } : {}),
   });
+  const occupancy: DiscoveryMessage[] = opts.occupancy
+    ? [
+        {
+          topic: `${opts.discoveryPrefix}/sensor/${node}/occupancy/config`,
+          payload: {
+            ...common,
+            name: "Occupancy",
+            unique_id: `${node}_occupancy`,
+            state_topic: topics.state,
+            value_template: "{{ value_json.occupancy }}",
+            state_class: "measurement",
+            unit_of_measurement: "people",
+            icon: "mdi:account-group",
+          },
+        },
+      ]
+    : [];
   return [
     { topic: `${opts.discoveryPrefix}/lock/${node}/lock/config`, payload: lock },
     {
@@ -100,5 +124,6 @@ export function haDiscoveryMessages(
         value_template: "{{ value_json.faults | join(', ') if value_json.faults else 'none' }}",
       },
     },
+    ...occupancy,
   ];
 }

@@ -5,6 +5,7 @@ import type { AuditEntry, AuditLog } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
 import type { DoorController, DoorStatus } from "../door/door-controller.js";
 import type { Logger } from "../logger.js";
+import { configuredDoorIds } from "../site/site-config.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 import type { DeviceHealth } from "../supervision/device-health.js";
@@ -38,6 +39,12 @@ export interface MqttBridgeDeps {
   deviceKey?: KeyObject;
   /** Device health: a failed `storage` (the audit log cannot be written) is reported in state faults. */
   health?: Pick<DeviceHealth, "get" | "onChange">;
+  /**
+   * How many people are inside each door's room (src/site/), null for a door that does not track
+   * it: published in that door's state as `occupancy`,
+   * with a Home Assistant sensor. Absent for a door whose readers have no direction.
+   */
+  occupancy?: (door: string) => number | null;
   /** Test hook: connect options merged over the defaults (reconnect period, …). */
   clientOptions?: Partial<IClientOptions>;
 }
@@ -85,6 +92,7 @@ export class MqttBridge {
   private readonly reportedFailures = new Set<string>();
   private lastResyncMs = Number.NEGATIVE_INFINITY;
   private readonly head: HeadPublisher | null;
+  private readonly publishedOccupancy = new Map<string, number>();
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
@@ -98,7 +106,12 @@ export class MqttBridge {
       : null;
     const kv = new KeyValueStore(deps.db);
     this.outbox = new EventOutbox(deps.db, kv);
-    this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
+    this.allowlist = new AllowlistApplier(
+      deps.db,
+      kv,
+      deps.settings.mqtt.group,
+      configuredDoorIds(deps.settings),
+    );
     this.log = deps.logger.child({ module: "mqtt" });
     this.resend = new ResendResponder({
       outbox: this.outbox,
@@ -183,6 +196,8 @@ export class MqttBridge {
       this.deps.audit.onAppend((record) => {
         this.schedulePump();
         this.head?.appended(record.seq);
+        if (record.outcome === "granted" || record.reason === "passback_forgiven")
+          this.publishOccupancyChange();
       }),
       ...this.doors().map(({ door }) => door.onChange(() => this.publishState())),
     );
@@ -386,6 +401,7 @@ export class MqttBridge {
   private poll(): void {
     if (this.stopped) return;
     this.schedulePump();
+    this.publishOccupancyChange();
     this.cancelPoll = this.deps.clock.setTimeout(() => this.poll(), POLL_MS);
   }
 
@@ -396,11 +412,13 @@ export class MqttBridge {
   /** Each door's retained state on its own P/state. */
   private publishState(): void {
     for (const { id, door } of this.doors())
-      this.publishDoorState(door, this.doorTopics.get(id) ?? this.topics);
+      this.publishDoorState(id, door, this.doorTopics.get(id) ?? this.topics);
   }
 
-  private publishDoorState(door: Pick<DoorController, "status">, topics: MqttTopics): void {
+  private publishDoorState(id: string, door: Pick<DoorController, "status">, topics: MqttTopics): void {
     if (!this.connected || !this.client) return;
+    const occupancy = this.occupancyOf(id);
+    const occupancyField = occupancy === null ? {} : { occupancy };
     const status: DoorStatus = door.status();
     const state = {
       lock: status.phase === "fault" ? "jammed" : status.lock,
@@ -409,8 +427,35 @@ export class MqttBridge {
       faults: [...(status.fault ? [status.fault] : []), ...this.storageFaults()],
       allowlist_version: this.allowlist.version(),
       remote_control: this.deps.settings.mqtt.remote_control,
+      ...occupancyField,
     };
     this.client.publish(topics.state, JSON.stringify(state), { qos: 1, retain: true });
+  }
+
+  /**
+   * Republishes state when the count moved: checked on each committed grant here and on every
+   * poll (a forgive from the CLI, the daily forgive time passing).
+   */
+  private publishOccupancyChange(): void {
+    if (!this.deps.occupancy || !this.connected) return;
+    const moved = this.doors().some(({ id }) => {
+      const before = this.publishedOccupancy.get(id);
+      return before !== undefined && this.occupancyOf(id) !== before;
+    });
+    if (moved) this.publishState();
+  }
+
+  /** A door's count now (remembered as published), or null when it does not track occupancy. */
+  private occupancyOf(door: string): number | null {
+    if (!this.deps.occupancy) return null;
+    try {
+      const count = this.deps.occupancy(door);
+      if (count !== null) this.publishedOccupancy.set(door, count);
+      return count;
+    } catch (err) {
+      this.log.warn({ err, door }, "occupancy could not be read");
+      return this.publishedOccupancy.get(door) ?? 0;
+    }
   }
 
   /** The audit log cannot be written: entry is refused, which a remote monitor must see. */
@@ -431,6 +476,7 @@ export class MqttBridge {
           discoveryPrefix: s.mqtt.home_assistant.discovery_prefix,
           remoteControl: s.mqtt.remote_control,
           codeRequired: true,
+          occupancy: this.occupancyOf(id) !== null,
           version: "0.1.0",
         },
       )) {

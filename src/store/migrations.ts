@@ -1,3 +1,4 @@
+import { accessLevelsMigration } from "./migrations/access-levels.js";
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
 import { adminSessionsMigration } from "./migrations/admin-sessions.js";
 import { credentialsMigration } from "./migrations/credentials.js";
@@ -65,4 +66,5 @@ export const migrations: Migration[] = [
   policyRevisionMigration,
   adminSessionsMigration,
   doorNamespaceMigration,
+  accessLevelsMigration,
 ];

@@ -156,6 +156,12 @@ export class PolicyStore {
       .get(s.id);
     if (users && users.n > 0)
       throw new StoreError(`schedule '${name}' is assigned to ${users.n} user(s); unassign it first`);
+    const levels = this.db
+      .prepare<[number], number>("SELECT count(*) FROM access_levels WHERE schedule_id = ?")
+      .pluck()
+      .get(s.id);
+    if (levels)
+      throw new StoreError(`schedule '${name}' is used by ${levels} access level(s); change them first`);
     this.db.prepare("DELETE FROM schedules WHERE id = ?").run(s.id);
   }
 

@@ -91,6 +91,17 @@ const WRONG: string[][] = [
   ["admin", "add", "Bad Name"],
   ["admin", "list", "extra"],
   ["doctor", "--bogus"],
+  ["level"],
+  ["level", "add", "cage"],
+  ["level", "add", "cage", "--door", "vault"],
+  ["level", "add", "cage", "--door", "records-room", "--schedule", "nope"],
+  ["level", "list", "extra"],
+  ["passback"],
+  ["passback", "forgive"],
+  ["passback", "forgive", "alice", "--door", "vault"],
+  ["occupancy", "now"],
+  ["user", "set", "alice", "--level", "nope"],
+  ["user", "set", "alice", "--level", "a", "--no-level"],
   ["frobnicate"],
 ];
 

@@ -22,6 +22,11 @@ describe("hardware/two-doors.example.yaml on the simulator console", () => {
       "wait 300",
       "press 5678# @cage",
       "status @cage-keypad",
+      // outer and cage are interlocked: the exit badge waits until the cage has shut (and relocked).
+      "door push @cage",
+      "wait 300",
+      "door release @cage",
+      "wait 300",
       "badge 12345678 @outer-exit",
       "rex @cage",
       "press 1234# @nowhere",
@@ -36,13 +41,15 @@ describe("hardware/two-doors.example.yaml on the simulator console", () => {
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
     expect(out).toContain("doorward outer, cage: ready and locked");
-    // The first door by default; its keypad's rows name the reader.
-    expect(out).toMatch(/event #\d+ \S+ access granted granted via pin u-\S+ \{"reader":"outer-keypad"\}/);
+    // The first door by default; its keypad's rows name the reader and its direction (occupancy).
+    expect(out).toMatch(
+      /event #\d+ \S+ access granted granted via pin u-\S+ \{"direction":"in","reader":"outer-keypad"\}/,
+    );
     expect(out).toContain("status door=outer lock=unlocked");
     expect(out).toContain("door: opened");
-    expect(out).toMatch(/access granted granted via pin u-\S+ \{"reader":"cage-keypad"\}/);
+    expect(out).toMatch(/access granted granted via pin u-\S+ \{"direction":"in","reader":"cage-keypad"\}/);
     expect(out).toContain("status door=cage lock=unlocked");
-    expect(out).toMatch(/access granted granted via badge u-\S+ \{"reader":"outer-exit"\}/);
+    expect(out).toMatch(/access granted granted via badge u-\S+ \{"direction":"out","reader":"outer-exit"\}/);
     expect(out).toMatch(/door exit_request granted via rex/);
     expect(out).toContain("error: no door or reader 'nowhere' (doors: outer, cage)");
     expect(out).toContain("error: finger: door cage has no fingerprint sensor");

@@ -9,11 +9,12 @@ import type { UserRole } from "../../store/user-store.js";
 import { currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { parseUntilArg, UsageError } from "../cli-errors.js";
+import { LevelAdminService } from "../level-admin-service.js";
 import type { UserPolicyChange } from "../policy-admin-service.js";
 import { DOOR_LIST_USAGE, doorListCommand } from "./door-list-command.js";
 import { openPolicyContext } from "./policy-context.js";
 
-export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--valid-until D|never] [--agreement-until D|none] [--allow-past] [--role user|override|admin]
+export const USER_SET_USAGE = `doorward user set USER [--schedule S ...] [--no-schedule] [--level L ...] [--no-level] [--valid-until D|never] [--agreement-until D|none] [--allow-past] [--role user|override|admin]
     (D: a date, 2026-03-01[T08:00:00Z], or a duration from now, 30m 24h 7d)
 doorward user erase USER      (removes name and credentials; events stay under the user code)`;
 
@@ -35,6 +36,8 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
       config: { type: "string" },
       schedule: { type: "string", multiple: true },
       "no-schedule": { type: "boolean" },
+      level: { type: "string", multiple: true },
+      "no-level": { type: "boolean" },
       "valid-until": { type: "string" },
       "agreement-until": { type: "string" },
       role: { type: "string" },
@@ -69,7 +72,10 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     }
     if (allowPast && change.validUntilMs === undefined && change.agreementUntilMs === undefined)
       throw new UsageError("--allow-past goes with --valid-until or --agreement-until", USER_SET_USAGE);
-    if (Object.keys(change).length === 0) throw new UsageError("user set: nothing to change", USER_SET_USAGE);
+    if (values.level && values["no-level"])
+      throw new UsageError("--level and --no-level conflict", USER_SET_USAGE);
+    if (Object.keys(change).length === 0 && !values.level && !values["no-level"])
+      throw new UsageError("user set: nothing to change", USER_SET_USAGE);
   }
   const ctx = openPolicyContext(values.config, io.env);
   try {
@@ -77,12 +83,19 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     for (const s of change.schedules ?? []) {
       if (!ctx.policy.store.findSchedule(s)) throw new UsageError(`--schedule: no such schedule '${s}'`);
     }
+    const levelAdmin = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, currentActor());
+    for (const l of values.level ?? []) {
+      if (!levelAdmin.levels.find(l))
+        throw new UsageError(`--level: no such access level '${l}'`, USER_SET_USAGE);
+    }
     if (sub === "erase") {
       const user = ctx.policy.eraseUser(who);
       io.stdout.write(`erased personal data of ${user.userCode}; their log entries remain under that code\n`);
       return 0;
     }
-    const user = ctx.policy.setUserPolicy(who, change);
+    let user = ctx.users.require(who);
+    if (Object.keys(change).length > 0) user = ctx.policy.setUserPolicy(who, change);
+    if (values.level || values["no-level"]) levelAdmin.setUserLevels(who, values.level ?? []);
     io.stdout.write(`${printable(user.name)} (${user.userCode}) updated\n`);
     return 0;
   } finally {

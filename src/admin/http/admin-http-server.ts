@@ -6,6 +6,7 @@ import { StoreError } from "../../store/user-store.js";
 import { addAuthRoutes, SESSION_COOKIE } from "./auth-routes.js";
 import { addDoorRoutes } from "./door-routes.js";
 import { addLogRoutes, EventStreams } from "./log-routes.js";
+import { addOccupancyRoutes } from "./occupancy-routes.js";
 import { addPeopleRoutes } from "./people-routes.js";
 import { HttpError, type RequestContext, Router } from "./router.js";
 import { sameSecret } from "./session-store.js";
@@ -87,6 +88,7 @@ export class AdminHttpServer {
     addPeopleRoutes(this.router, deps);
     addLogRoutes(this.router, deps, this.streams);
     addSetupRoutes(this.router, deps);
+    addOccupancyRoutes(this.router, deps);
   }
 
   /** Listens; resolves with the URL and the certificate's SHA-256 fingerprint. */

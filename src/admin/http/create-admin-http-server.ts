@@ -11,7 +11,7 @@ import { SessionStore } from "./session-store.js";
 /** The admin web server over a started app's services (call after app.start()). */
 export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): AdminHttpServer {
   const { settings } = app;
-  const { users, hasher, audit, door, access, db, policy, commands, health, units } = app.services;
+  const { users, hasher, audit, door, access, db, policy, commands, health, units, site } = app.services;
   return new AdminHttpServer({
     settings,
     clock,
@@ -26,6 +26,7 @@ export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): A
     policy,
     commands,
     health,
+    site,
     accounts: new AdminAccountStore(db),
     sessions: new SessionStore(db, clock, settings.web.session_idle_min * 60_000),
     limiter: new LoginRateLimiter(clock, settings.web.login.per_minute),

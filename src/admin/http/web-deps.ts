@@ -8,6 +8,7 @@ import type { DoorUnit } from "../../door/door-unit.js";
 import type { Logger } from "../../logger.js";
 import type { PolicyServices } from "../../policy/policy-services.js";
 import type { CredentialHasher } from "../../secrets/credential-hasher.js";
+import type { SiteRulesParts } from "../../site/create-site-rules.js";
 import type { Db } from "../../store/open-database.js";
 import type { UserStore } from "../../store/user-store.js";
 import type { DeviceHealth } from "../../supervision/device-health.js";
@@ -43,6 +44,8 @@ export interface WebDeps {
   sessions: SessionStore;
   limiter: LoginRateLimiter;
   throttle: LoginThrottle;
+  /** The rules that span doors: occupancy for the "who is inside" panel. */
+  site?: Pick<SiteRulesParts, "rules">;
   /** "Not available" answers per admin per hour (PIN and badge probing). */
   conflicts: ConflictAllowance;
 }
