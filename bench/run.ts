@@ -9,6 +9,7 @@ import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
+import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
 import { benchSiteRules } from "./site-rules.js";
@@ -38,6 +39,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   [
     "admin change and its audit row: one transaction vs two commits, next to the bare insert",
     benchAdminChange,
+  ],
+  [
+    "doors: two doors granting at once (each door's key# to relay) vs one door vs bare insert; start-up and RSS, 4 doors vs 1",
+    benchMultiDoor,
   ],
   [
     "site rules: access levels and anti-passback per attempt, occupancy rebuild, vs bare insert",

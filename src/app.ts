@@ -226,7 +226,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       door: first.door,
       access: first.access,
       policy,
-      credentials: first.readers,
+      // The door with the fingerprint sensor (one per controller), for enrolment and the demo.
+      credentials: (units.find((u) => u.readers.fingerprint !== null) ?? first).readers,
       mqtt: null,
       health,
     };
@@ -237,6 +238,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         db,
         audit,
         door: first.door,
+        doors: units.map((unit) => ({ id: unit.id, door: unit.door })),
         clock,
         logger,
         credentialKey,
@@ -244,9 +246,11 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         health,
         commands,
         // Who is inside the first door's room, when it records leaving (an out reader).
-        ...(siteConfig.doors[0]?.tracksOccupancy
-          ? { occupancy: () => site.occupancy.occupants(first.id, clock.now()).length }
-          : {}),
+        // Each door that tracks who is inside (a reader with direction out) reports its count.
+        occupancy: (door: string) =>
+          siteConfig.doors.find((d) => d.id === door)?.tracksOccupancy
+            ? site.occupancy.occupants(door, clock.now()).length
+            : null,
       });
       mqttBridge.start();
       services.mqtt = mqttBridge;
