@@ -129,7 +129,7 @@ export function createSimulator({
   const gpio = new SimGpioChip(clock);
   const i2c = new SimI2cBus(clock);
   const serial = new SimSerialOpener(clock);
-  const parts = { clock, gpio, i2c, serial };
+  const parts = { clock, gpio, i2c, serial, osdpLines: new Map() };
   const doors = (wiring.doors ?? [singleDoor(wiring)]).map((w) => createSimDoor(parts, w));
   const first = doors[0] as SimDoor;
   const firstOf = <K extends "fingerprint" | "wiegand" | "rdm6300">(kind: K) => {

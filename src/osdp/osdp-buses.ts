@@ -1,0 +1,151 @@
+import type { CardFormat } from "../../devices/badge/card-formats.js";
+import { OsdpBus } from "../../devices/osdp/osdp-bus.js";
+import { type DeviceEventSink, osdpToDeviceEvents } from "../../devices/osdp/osdp-device-events.js";
+import { OsdpReader, type OsdpReaderEvents } from "../../devices/osdp/osdp-reader.js";
+import type { SecretKey } from "../../devices/osdp/secure-channel.js";
+import type { Clock, SerialLink, Transports } from "../../devices/types.js";
+import type { OsdpReaderSettings } from "../config/door-schema.js";
+import type { Logger } from "../logger.js";
+
+/** Config spelling → the card format codec's name. */
+export const CARD_FORMAT_OF: Record<OsdpReaderSettings["format"], CardFormat> = {
+  h10301: "H10301",
+  h10306: "H10306",
+  h10304: "H10304",
+  corp1000: "C1000_35",
+  raw: "raw",
+};
+
+/** Where the readers' keys come from (OsdpKeyStore, or a map in tests). */
+export interface OsdpKeySource {
+  get(readerId: string): SecretKey | null;
+}
+
+export interface OsdpAttachment {
+  settings: OsdpReaderSettings;
+  /** The device name in events (the door unit renames it on a listed config). */
+  device: string;
+  sink: DeviceEventSink;
+  extra?: Pick<OsdpReaderEvents, "tamper" | "power" | "identity">;
+}
+
+interface Line {
+  port: string;
+  baud: number;
+  readers: OsdpAttachment[];
+  link: SerialLink | null;
+  bus: OsdpBus | null;
+}
+
+/**
+ * Every OSDP bus of the controller: one per serial port, shared by every reader on it whichever
+ * door it belongs to (a port is opened once). Doors attach their readers while starting; start()
+ * then opens the ports and polls. A reader that needs Secure Channel and has no stored key is
+ * never polled: it stays offline with `secure_channel_failed` (no downgrade) until
+ * `doorward osdp install` gives it one.
+ */
+export class OsdpBuses {
+  private readonly lines = new Map<string, Line>();
+  private readonly readers = new Map<string, OsdpReader>();
+  private started = false;
+
+  constructor(
+    private readonly deps: {
+      transports: Transports;
+      clock: Clock;
+      logger: Logger;
+      keys: OsdpKeySource;
+      /** Idle poll period per reader (≤ 50 ms; the reader clamps it). */
+      pollIntervalMs?: number;
+    },
+  ) {}
+
+  /** The reader of this id once its bus started; null if it has none (no key, port missing). */
+  reader(readerId: string): OsdpReader | null {
+    return this.readers.get(readerId) ?? null;
+  }
+
+  attach(a: OsdpAttachment): void {
+    if (this.started) throw new Error("attach OSDP readers before start()");
+    const { port, baud } = a.settings;
+    const line = this.lines.get(port) ?? { port, baud, readers: [], link: null, bus: null };
+    this.lines.set(port, line);
+    line.readers.push(a);
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    for (const line of this.lines.values()) await this.startLine(line);
+  }
+
+  private async startLine(line: Line): Promise<void> {
+    const { clock } = this.deps;
+    const ready: Array<{ a: OsdpAttachment; key: SecretKey | null }> = [];
+    for (const a of line.readers) {
+      const key = a.settings.secure ? this.keyOf(a) : null;
+      if (a.settings.secure && !key) {
+        a.sink.deviceFault({
+          device: a.device,
+          detail: `secure_channel_failed: no key stored for this reader (run \`doorward osdp install ${a.settings.id}\`)`,
+          atMs: clock.now(),
+        });
+        continue;
+      }
+      ready.push({ a, key });
+    }
+    if (ready.length === 0) return;
+    let link: SerialLink;
+    try {
+      link = await this.deps.transports.serial.open(line.port, line.baud);
+    } catch (err) {
+      for (const { a } of ready)
+        a.sink.deviceFault({
+          device: a.device,
+          detail: `offline: cannot open ${line.port}: ${(err as Error).message}`,
+          atMs: clock.now(),
+        });
+      return;
+    }
+    const bus = new OsdpBus({ link, clock });
+    for (const { a, key } of ready) {
+      const reader = new OsdpReader({
+        device: a.device,
+        address: a.settings.address,
+        clock,
+        secure: a.settings.secure,
+        key,
+        pollIntervalMs: this.deps.pollIntervalMs,
+        events: osdpToDeviceEvents(CARD_FORMAT_OF[a.settings.format], a.sink, a.extra),
+      });
+      bus.add(reader);
+      this.readers.set(a.settings.id, reader);
+    }
+    line.link = link;
+    line.bus = bus;
+    bus.start();
+  }
+
+  private keyOf(a: OsdpAttachment): SecretKey | null {
+    try {
+      return this.deps.keys.get(a.settings.id);
+    } catch (err) {
+      // The message names the file and the reader, never the key.
+      this.deps.logger.error(
+        { reader: a.settings.id, detail: (err as Error).message },
+        "OSDP keys unreadable",
+      );
+      return null;
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const line of this.lines.values()) {
+      line.bus?.stop();
+      line.bus = null;
+      const link = line.link;
+      line.link = null;
+      await link?.close().catch(() => undefined);
+    }
+    this.readers.clear();
+  }
+}
