@@ -13,6 +13,7 @@ import { SimSerialOpener } from "./sim-serial.js";
 import type { VirtualDoor } from "./virtual-door.js";
 import { VirtualR503 } from "./virtual-r503.js";
 import { VirtualRdm6300 } from "./virtual-rdm6300.js";
+import { VirtualTca8418 } from "./virtual-tca8418.js";
 import { VirtualWiegandReader } from "./virtual-wiegand-reader.js";
 
 export { KEY_STEP_MS, type SimDoor, type SimDoorWiring, type VirtualKeypad } from "./sim-doors.js";
@@ -157,7 +158,8 @@ export function createSimulator({
     i2c,
     doors,
     doorOf,
-    keypad: (firstKeypad?.device as VirtualKeypad | undefined) ?? first.keypad(),
+    // A door with OSDP readers only has no keypad: a stand-in wired to nothing, like the others.
+    keypad: (firstKeypad?.device as VirtualKeypad | undefined) ?? new VirtualTca8418({ clock }),
     door: first.door,
     serial,
     fingerprint,
