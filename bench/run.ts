@@ -5,7 +5,10 @@ import { benchAdminLogin } from "./admin-login.js";
 import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
+import { benchHubCrash } from "./hub-crash.js";
+import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
+import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
 import { benchPolicy } from "./policy.js";
 
@@ -19,10 +22,25 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     async () => flatten(await benchMqttDrain()),
   ],
   ["policy decision (schedules, holidays) vs the plain decision", async () => ({ ...(await benchPolicy()) })],
+  [
+    "hub: fleet simulator through Mosquitto into the audit hub, PostgreSQL and PGlite",
+    async () => {
+      const rows = await benchHub();
+      const out: Record<string, number | string> = {};
+      for (const r of rows)
+        for (const [k, v] of Object.entries(r)) if (k !== "backend") out[`${r.backend}.${k}`] = v;
+      return out;
+    },
+  ],
+  ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
   ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
   [
     "admin change and its audit row: one transaction vs two commits, next to the bare insert",
     benchAdminChange,
+  ],
+  [
+    "doors: two doors granting at once (each door's key# to relay) vs one door vs bare insert; start-up and RSS, 4 doors vs 1",
+    benchMultiDoor,
   ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
 ];

@@ -7,6 +7,7 @@ import { BADGE_USAGE, badgeCommand } from "./commands/badge-command.js";
 import { DOCTOR_USAGE, doctorCommand } from "./commands/doctor-command.js";
 import { FINGERPRINT_USAGE, fingerprintCommand } from "./commands/fingerprint-command.js";
 import { FLEET_USAGE, fleetCommand } from "./commands/fleet-command.js";
+import { HUB_USAGE, hubCommand } from "./commands/hub-command.js";
 import { KEYS_USAGE, keysCommand } from "./commands/keys-command.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
 import { OSDP_USAGE, osdpCommand } from "./commands/osdp-command.js";
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   osdp: { run: osdpCommand, usage: OSDP_USAGE },
   admin: { run: adminCommand, usage: ADMIN_USAGE },
   doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
+  hub: { run: hubCommand, usage: HUB_USAGE },
 };
 
 export const USAGE = `usage:\n${Object.values(COMMANDS)

@@ -13,6 +13,7 @@ import {
 import { checkDoors, checkSingleDoorKeys, mirrorFirstDoor } from "./doors.js";
 import { fingerprintSchema } from "./fingerprint-schema.js";
 import { hardwareSchema } from "./hardware-schema.js";
+import { hubSchema } from "./hub-schema.js";
 import { mqttSchema } from "./mqtt-schema.js";
 import { policySchema } from "./policy-schema.js";
 import { secretsSchema } from "./secrets-schema.js";
@@ -60,6 +61,7 @@ export const settingsObject = z
     fingerprint: fingerprintSchema,
     badge: badgeSchema,
     access: accessSchema,
+    hub: hubSchema,
     ...webSettingsShape,
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })

@@ -3,7 +3,10 @@ import type { Db } from "../store/open-database.js";
 
 export const PUBLISHED_SEQ_KEY = "mqtt:published_seq";
 
-/** The `event` payload: the audit row minus its chain hashes. Names, PINs and badge numbers never appear. */
+/**
+ * The `event` payload: the audit row with its chain hashes, so any subscriber (the audit hub)
+ * can check the chain. Names, PINs and badge numbers never appear.
+ */
 export interface EventPayload {
   seq: number;
   ts: string;
@@ -14,6 +17,8 @@ export interface EventPayload {
   reason: string;
   user_code: string | null;
   detail: Record<string, unknown> | null;
+  prev_hash: string;
+  hash: string;
 }
 
 interface Row {
@@ -26,6 +31,8 @@ interface Row {
   reason: string;
   user_code: string | null;
   detail: string | null;
+  prev_hash: string;
+  hash: string;
 }
 
 /**
@@ -42,7 +49,7 @@ export class EventOutbox {
     private readonly kv: KeyValueStore,
   ) {
     this.after = db.prepare<[number, number], Row>(
-      "SELECT seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+      "SELECT seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
     );
   }
 
@@ -66,6 +73,8 @@ export class EventOutbox {
       reason: r.reason,
       user_code: r.user_code,
       detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+      prev_hash: r.prev_hash,
+      hash: r.hash,
     }));
   }
 }

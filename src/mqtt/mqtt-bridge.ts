@@ -16,6 +16,7 @@ import { haDiscoveryMessages, haNodeId } from "./ha-discovery.js";
 import { isOwnLegacyConfig, legacyDiscoveryFilter } from "./ha-legacy-discovery.js";
 import { HeadPublisher } from "./head-publisher.js";
 import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
+import { ResendResponder, resendTopic } from "./resend-responder.js";
 import { doorSubscriptions, refusesMqtt5 } from "./subscriptions.js";
 import { type MqttTopics, mqttTopics } from "./topics.js";
 import { withTimeout } from "./with-timeout.js";
@@ -58,6 +59,7 @@ export class MqttBridge {
   private readonly outbox: EventOutbox;
   private readonly allowlist: AllowlistApplier;
   private readonly inbound: InboundHandler;
+  private readonly resend: ResendResponder;
   private readonly log: Logger;
   private client: MqttClient | null = null;
   private connected = false;
@@ -91,6 +93,15 @@ export class MqttBridge {
     this.outbox = new EventOutbox(deps.db, kv);
     this.allowlist = new AllowlistApplier(deps.db, kv, deps.settings.mqtt.group);
     this.log = deps.logger.child({ module: "mqtt" });
+    this.resend = new ResendResponder({
+      outbox: this.outbox,
+      publish: async (event) => {
+        if (!this.client || !this.connected) throw new Error("not connected");
+        await this.client.publishAsync(this.topics.event, JSON.stringify(event), { qos: 1 });
+      },
+      now: () => deps.clock.now(),
+      log: this.log,
+    });
     this.inbound = new InboundHandler({
       settings: deps.settings,
       db: deps.db,
@@ -143,6 +154,12 @@ export class MqttBridge {
     client.on("close", () => this.onClose());
     client.on("error", (err) => this.connectionError(err));
     client.on("message", (topic, payload, packet) => {
+      if (topic === resendTopic(this.topics.prefix)) {
+        this.resend
+          .handle(payload, packet.retain)
+          .catch((err) => this.log.warn({ err: (err as Error).message }, "resend stopped"));
+        return;
+      }
       const legacy = this.legacyDiscovery;
       if (legacy && isOwnLegacyConfig(legacy, topic, payload, this.topics.state)) {
         client.publish(topic, "", { qos: 1, retain: true }); // this door's config under its old node id
@@ -267,7 +284,10 @@ export class MqttBridge {
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
     const mqtt5 = client.options.protocolVersion === 5;
     this.inbound.retainVisible = mqtt5;
-    const subs = doorSubscriptions(this.topics, mqtt5, [this.legacyDiscovery]);
+    const subs = doorSubscriptions(this.topics, mqtt5, [
+      this.legacyDiscovery,
+      resendTopic(this.topics.prefix),
+    ]);
     const connection = ++this.connections;
     client.subscribe(subs, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseEventPayload } from "../../src/hub/event-payload.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import {
   CuttableLink,
@@ -59,8 +60,29 @@ describe("event outbox over MQTT", () => {
     expect(firstSeqs(sub.messages, `doorward/${door}/event`)).toEqual(range(1, last));
     const granted = sub.messages.map((m) => JSON.parse(m.text)).find((e) => e.outcome === "granted");
     expect(Object.keys(granted).sort()).toEqual(
-      ["credential", "detail", "door", "kind", "outcome", "reason", "seq", "ts", "user_code"].sort(),
+      [
+        "credential",
+        "detail",
+        "door",
+        "kind",
+        "outcome",
+        "reason",
+        "seq",
+        "ts",
+        "user_code",
+        "prev_hash",
+        "hash",
+      ].sort(),
     );
+    // The chain hashes let any subscriber (the audit hub) check the chain: each row's hash is
+    // the door's own and links to the previous row's.
+    const events = sub.messages
+      .filter((m) => m.topic === `doorward/${door}/event`)
+      .map((m) => JSON.parse(m.text));
+    for (const m of sub.messages.filter((m) => m.topic === `doorward/${door}/event`))
+      expect(parseEventPayload(m.text)).toMatchObject({ ok: true });
+    const bySeq = new Map(events.map((e) => [e.seq, e]));
+    expect(granted.prev_hash).toBe(bySeq.get(granted.seq - 1)?.hash);
     expect(granted).toMatchObject({
       door,
       kind: "access",

@@ -1,0 +1,56 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, connect as netConnect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Mosquitto 2 for the bench: large queues, no inflight cap towards the hub's MQTT 5 session. */
+export async function benchMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "hub-bench-mqtt-"));
+  const conf = join(dir, "mosquitto.conf");
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 2000000\nmax_inflight_messages 0\n`,
+  );
+  const child: ChildProcess = spawn("mosquitto", ["-c", conf], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) =>
+      netConnect(port, "127.0.0.1")
+        .on("connect", function (this: Socket) {
+          this.destroy();
+          resolve(true);
+        })
+        .on("error", () => resolve(false)),
+    );
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill();
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
+/** A private PostgreSQL through .ci/postgres, or the one named by HUB_BENCH_DATABASE_URL. */
+export function benchPostgres(): { url: string; stop(): void } | null {
+  if (process.env.HUB_BENCH_DATABASE_URL) return { url: process.env.HUB_BENCH_DATABASE_URL, stop: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), "hub-bench-pg-"));
+  try {
+    const url = execFileSync("bash", [".ci/postgres", "start", dir], { encoding: "utf8" }).trim();
+    return { url, stop: () => execFileSync("bash", [".ci/postgres", "stop", dir]) };
+  } catch {
+    return null;
+  }
+}

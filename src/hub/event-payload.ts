@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { rowHash } from "../audit/audit-log.js";
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A door's `P/event` payload (docs/mqtt.md) with the chain hashes it carries since issue 14. */
+export const eventPayloadSchema = z.object({
+  seq: z.number().int().positive(),
+  ts: z.string().datetime({ offset: true }),
+  door: z.string().min(1).max(128),
+  kind: z.string().min(1).max(32),
+  credential: z.string().max(32).nullable(),
+  outcome: z.string().max(32).nullable(),
+  reason: z.string().min(1).max(128),
+  user_code: z.string().max(64).nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  prev_hash: hex64,
+  hash: hex64,
+});
+
+/** One event as the hub stores it: the door's row, field for field, so its hash can be recomputed. */
+export interface HubEvent {
+  door: string;
+  seq: number;
+  tsMs: number;
+  kind: string;
+  credential: string | null;
+  outcome: string | null;
+  reason: string;
+  userCode: string | null;
+  /** The door's detail column exactly (JSON text), because the hash covers that text. */
+  detail: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export type ParsedEvent =
+  | { ok: true; event: HubEvent }
+  | { ok: false; reason: "malformed" | "bad_hash"; door?: string; seq?: number };
+
+/** Never throws: a payload is either a well-formed event whose hash matches its fields, or a reason. */
+export function parseEventPayload(raw: Buffer | string): ParsedEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === "string" ? raw : raw.toString("utf8"));
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  const parsed = eventPayloadSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: "malformed" };
+  const p = parsed.data;
+  const event: HubEvent = {
+    door: p.door,
+    seq: p.seq,
+    tsMs: Date.parse(p.ts),
+    kind: p.kind,
+    credential: p.credential,
+    outcome: p.outcome,
+    reason: p.reason,
+    userCode: p.user_code,
+    detail: p.detail ? JSON.stringify(p.detail) : null,
+    prevHash: p.prev_hash,
+    hash: p.hash,
+  };
+  if (eventHash(event) !== event.hash) return { ok: false, reason: "bad_hash", door: p.door, seq: p.seq };
+  return { ok: true, event };
+}
+
+/** The door's own row hash (src/audit/audit-log.ts), recomputed from what the hub holds. */
+export function eventHash(e: HubEvent): string {
+  return rowHash({
+    seq: e.seq,
+    ts_ms: e.tsMs,
+    door: e.door,
+    kind: e.kind as "access",
+    credential: e.credential as null,
+    outcome: e.outcome as null,
+    reason: e.reason,
+    user_code: e.userCode,
+    detail: e.detail,
+    prev_hash: e.prevHash,
+  });
+}

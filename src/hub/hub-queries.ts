@@ -1,0 +1,187 @@
+import { GENESIS_HASH } from "../audit/audit-log.js";
+import { eventHash, type HubEvent } from "./event-payload.js";
+import type { HubStore } from "./store/hub-store.js";
+
+export interface EventFilter {
+  door?: string;
+  user?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  reason?: string;
+  limit?: number;
+}
+
+export interface HubEventRow {
+  ts: string;
+  door: string;
+  seq: number;
+  kind: string;
+  credential: string | null;
+  outcome: string | null;
+  reason: string;
+  user_code: string | null;
+  detail: string | null;
+  hash: string;
+}
+
+export const HUB_EVENT_COLUMNS = [
+  "ts",
+  "door",
+  "seq",
+  "kind",
+  "credential",
+  "outcome",
+  "reason",
+  "user_code",
+  "detail",
+  "hash",
+] as const;
+
+/** What an auditor asks: events across doors by door, user code, time and reason. Pseudonymous: codes only. */
+export async function queryEvents(store: HubStore, f: EventFilter): Promise<HubEventRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace("?", `$${params.length}`));
+  };
+  if (f.door) add("door = ?", f.door);
+  if (f.user) add("user_code = ?", f.user);
+  if (f.reason) add("reason = ?", f.reason);
+  if (f.sinceMs !== undefined) add("ts >= ?", new Date(f.sinceMs).toISOString());
+  if (f.untilMs !== undefined) add("ts < ?", new Date(f.untilMs).toISOString());
+  params.push(f.limit ?? 100_000);
+  const rows = await store.query<Omit<HubEventRow, "ts"> & { ts: Date }>(
+    `SELECT ts, door, seq, kind, credential, outcome, reason, user_code, detail, hash FROM hub_events
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ts, door, seq LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({ ...r, ts: r.ts.toISOString() }));
+}
+
+export interface DoorSummary {
+  door: string;
+  status: string;
+  last_seen: string | null;
+  last_seq: number;
+  chain_state: string;
+  state_seq: number | null;
+  lag_ms: number | null;
+  online: boolean;
+  head_seq: number | null;
+  head_verified: boolean;
+}
+
+export async function listDoors(store: HubStore): Promise<DoorSummary[]> {
+  const rows = await store.query<Omit<DoorSummary, "last_seen"> & { last_seen: Date | null }>(
+    `SELECT door, status, last_seen, last_seq, chain_state, state_seq, lag_ms, online, head_seq, head_verified
+     FROM hub_doors ORDER BY door`,
+  );
+  return rows.map((r) => ({ ...r, last_seen: r.last_seen?.toISOString() ?? null }));
+}
+
+export interface ChainVerdict {
+  door: string;
+  ok: boolean;
+  checked: number;
+  firstBad?: { seq: number; problem: string };
+}
+
+const VERIFY_CHUNK = 20_000;
+
+/**
+ * Walks each door's stored chain end to end, from its retention checkpoint: seqs contiguous,
+ * each row's prev_hash the previous row's hash, each hash recomputed from the row's fields.
+ * Reads in keyset-paged chunks, so memory stays flat on millions of rows.
+ */
+export async function verifyChains(store: HubStore, door?: string): Promise<ChainVerdict[]> {
+  const doors = await store.query<{ door: string; checkpoint_seq: number; checkpoint_hash: string | null }>(
+    `SELECT door, checkpoint_seq, checkpoint_hash FROM hub_doors ${door ? "WHERE door = $1" : ""} ORDER BY door`,
+    door ? [door] : [],
+  );
+  const verdicts: ChainVerdict[] = [];
+  for (const d of doors) verdicts.push(await verifyDoor(store, d.door, d.checkpoint_seq, d.checkpoint_hash));
+  return verdicts;
+}
+
+async function verifyDoor(
+  store: HubStore,
+  door: string,
+  checkpointSeq: number,
+  checkpointHash: string | null,
+): Promise<ChainVerdict> {
+  let prevSeq = checkpointSeq;
+  let prevHash = checkpointHash ?? GENESIS_HASH;
+  let checked = 0;
+  const bad = (seq: number, problem: string): ChainVerdict => ({
+    door,
+    ok: false,
+    checked,
+    firstBad: { seq, problem },
+  });
+  for (;;) {
+    const rows = await store.query<{
+      seq: number;
+      ts: Date;
+      kind: string;
+      credential: string | null;
+      outcome: string | null;
+      reason: string;
+      user_code: string | null;
+      detail: string | null;
+      prev_hash: string;
+      hash: string;
+    }>(
+      `SELECT seq, ts, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM hub_events
+       WHERE door = $1 AND seq > $2 ORDER BY seq, ts LIMIT $3`,
+      [door, prevSeq, VERIFY_CHUNK],
+    );
+    for (const r of rows) {
+      if (r.seq === prevSeq) return bad(r.seq, "two different rows under one seq");
+      if (r.seq !== prevSeq + 1) return bad(prevSeq + 1, `missing (next held is ${r.seq})`);
+      if (r.prev_hash !== prevHash) return bad(r.seq, "does not link to the previous row");
+      const e: HubEvent = {
+        door,
+        seq: r.seq,
+        tsMs: r.ts.getTime(),
+        kind: r.kind,
+        credential: r.credential,
+        outcome: r.outcome,
+        reason: r.reason,
+        userCode: r.user_code,
+        detail: r.detail,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      };
+      if (eventHash(e) !== r.hash) return bad(r.seq, "altered (hash does not match its fields)");
+      prevSeq = r.seq;
+      prevHash = r.hash;
+      checked++;
+    }
+    if (rows.length < VERIFY_CHUNK) break;
+  }
+  return { door, ok: true, checked };
+}
+
+/** Enrols a door's device key (SPKI PEM): its signed heads are verified from now on. */
+export async function enrolDoor(
+  store: HubStore,
+  door: string,
+  publicKeyPem: string,
+  prefix: string,
+): Promise<void> {
+  await store.query(
+    `INSERT INTO hub_doors (door, prefix, status, public_key) VALUES ($1, $2, 'enrolled', $3)
+     ON CONFLICT (door) DO UPDATE SET status = 'enrolled', public_key = EXCLUDED.public_key`,
+    [door, prefix, publicKeyPem],
+  );
+}
+
+/** An admin approves a door first seen on the broker (status pending → approved). */
+export async function approveDoor(store: HubStore, door: string): Promise<boolean> {
+  const rows = await store.query<{ door: string }>(
+    "UPDATE hub_doors SET status = CASE WHEN public_key IS NULL THEN 'approved' ELSE 'enrolled' END WHERE door = $1 RETURNING door",
+    [door],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,17 @@
+/** What the hub needs from a database: PostgreSQL through `pg`, or PGlite embedded. Same SQL for both. */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface HubStore extends Sql {
+  readonly kind: "postgresql" | "pglite";
+  /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Several statements at once (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** int8 and numeric columns come back as JS numbers (seqs stay far below 2^53). */
+export const INT8_OID = 20;
+export const NUMERIC_OID = 1700;
