@@ -211,7 +211,8 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       door: first.door,
       access: first.access,
       policy,
-      credentials: first.readers,
+      // The door with the fingerprint sensor (one per controller), for enrolment and the demo.
+      credentials: (units.find((u) => u.readers.fingerprint !== null) ?? first).readers,
       mqtt: null,
       health,
     };
@@ -222,6 +223,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
         db,
         audit,
         door: first.door,
+        doors: units.map((unit) => ({ id: unit.id, door: unit.door })),
         clock,
         logger,
         credentialKey,

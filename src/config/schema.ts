@@ -92,13 +92,17 @@ export const settingsSchema = z.preprocess(
     if (s.lockout.base_s > s.lockout.max_s)
       ctx.addIssue({ code: "custom", path: ["lockout", "base_s"], message: "must not exceed lockout.max_s" });
     // A door's topics must not overlap the fleet's (a door named "fleet" with the default prefixes).
-    const doorTopics = s.mqtt.prefix ?? `doorward/${s.door_id}`;
+    // With a `doors:` list each door's P is `<mqtt.prefix or "doorward">/<id>` (src/mqtt/topics.ts).
     const fleet = s.mqtt.fleet_prefix;
-    if (doorTopics === fleet || doorTopics.startsWith(`${fleet}/`) || fleet.startsWith(`${doorTopics}/`))
-      ctx.addIssue({
-        code: "custom",
-        path: s.mqtt.prefix ? ["mqtt", "prefix"] : ["door_id"],
-        message: `the door's MQTT topics (${doorTopics}) must not overlap mqtt.fleet_prefix (${fleet})`,
-      });
+    const prefixes: Array<[string, (string | number)[]]> = s.doors
+      ? s.doors.map((d, i) => [`${s.mqtt.prefix ?? "doorward"}/${d.id}`, ["doors", i, "id"]])
+      : [[s.mqtt.prefix ?? `doorward/${s.door_id}`, s.mqtt.prefix ? ["mqtt", "prefix"] : ["door_id"]]];
+    for (const [doorTopics, path] of prefixes)
+      if (doorTopics === fleet || doorTopics.startsWith(`${fleet}/`) || fleet.startsWith(`${doorTopics}/`))
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `the door's MQTT topics (${doorTopics}) must not overlap mqtt.fleet_prefix (${fleet})`,
+        });
   }),
 );

@@ -61,7 +61,13 @@ export class CommandGate {
     private readonly opts: CommandGateOptions,
   ) {}
 
-  check(payload: Buffer, retained: boolean, nowMs: number): GateResult {
+  /** `doors`: the doors the topic it came on speaks for (default: the configured door). */
+  check(
+    payload: Buffer,
+    retained: boolean,
+    nowMs: number,
+    doors: readonly string[] = [this.opts.doorId],
+  ): GateResult {
     if (retained) return { ok: false, reason: "retained" };
     const verified = verifyEnvelope(payload, this.opts.publicKey);
     if (!verified.ok) return { ok: false, reason: verified.reason };
@@ -70,7 +76,7 @@ export class CommandGate {
     const command = parsed.data;
     const t = command.target;
     const addressedHere =
-      "door" in t ? t.door === this.opts.doorId : this.opts.group !== null && t.group === this.opts.group;
+      "door" in t ? doors.includes(t.door) : this.opts.group !== null && t.group === this.opts.group;
     if (!addressedHere) return { ok: false, reason: "wrong_door", action: command.action };
     if (Math.abs(nowMs - command.ts_ms) > this.opts.windowMs)
       return { ok: false, reason: "stale", action: command.action };

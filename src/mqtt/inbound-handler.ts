@@ -20,6 +20,8 @@ export interface InboundDeps {
   settings: Settings;
   db: Db;
   topics: MqttTopics;
+  /** Every door's topics (a several-door controller); absent = the one door of `topics`. */
+  doorTopics?: ReadonlyMap<string, MqttTopics>;
   allowlist: AllowlistApplier;
   credentialKey: Buffer;
   clock: Clock;
@@ -97,9 +99,22 @@ export class InboundHandler {
    */
   retainVisible = true;
 
+  /** The door whose command topic (or HA lock topic) this is, or null. */
+  private doorOf(topic: string, which: "command" | "haLockSet"): string | null {
+    for (const [door, t] of this.deps.doorTopics ?? []) if (t[which] === topic) return door;
+    return null;
+  }
+
   handle(topic: string, payload: Buffer, retained: boolean): void {
     const t = this.deps.topics;
-    const commandTopic = topic === t.command || topic === t.groupCommand || topic === t.haLockSet;
+    const doorCommand = this.doorOf(topic, "command");
+    const doorHa = this.doorOf(topic, "haLockSet");
+    const commandTopic =
+      topic === t.command ||
+      topic === t.groupCommand ||
+      topic === t.haLockSet ||
+      doorCommand !== null ||
+      doorHa !== null;
     if (commandTopic && payload.length === 0) {
       // `mosquitto_pub -r -n`: someone clearing a retained message. Housekeeping, not an attempt.
       this.deps.log.debug({ topic, retained }, "empty message on a command topic ignored");
@@ -109,39 +124,48 @@ export class InboundHandler {
       this.reject("retain_unverifiable", { topic });
       return;
     }
-    if (topic === t.command || topic === t.groupCommand) this.command(payload, retained, topic);
-    else if (topic === t.haLockSet) this.haCommand(payload, retained);
+    if (doorCommand !== null) this.command(payload, retained, topic, [doorCommand]);
+    else if (doorHa !== null) this.haCommand(payload, retained, doorHa, topic);
+    else if (topic === t.command) this.command(payload, retained, topic, [this.deps.settings.door_id]);
+    else if (topic === t.groupCommand) this.command(payload, retained, topic, this.allDoors());
+    else if (topic === t.haLockSet) this.haCommand(payload, retained, this.deps.settings.door_id, topic);
     else if (topic === t.haStatus) {
       if (payload.toString().trim() === "online") this.deps.publishDiscovery();
     } else if (topic === t.allowlistSnapshot) this.allowlistMessage("snapshot", payload);
     else if (topic === t.allowlistDelta) this.allowlistMessage("delta", payload);
   }
 
-  private command(payload: Buffer, retained: boolean, topic: string): void {
-    const result = this.gate.check(payload, retained, this.deps.clock.now());
+  private allDoors(): string[] {
+    return this.deps.doorTopics ? [...this.deps.doorTopics.keys()] : [this.deps.settings.door_id];
+  }
+
+  /** `doors`: the doors this topic speaks for (its door, or every door for the group's topic). */
+  private command(payload: Buffer, retained: boolean, topic: string, doors: string[]): void {
+    const result = this.gate.check(payload, retained, this.deps.clock.now(), doors);
     if (!result.ok) {
       this.reject(result.reason, { topic, ...(result.action ? { action: result.action } : {}) });
       return;
     }
     const c = result.command;
     const actor = { by: "mqtt", detail: { via: "mqtt", signed: true, nonce: c.nonce } };
-    const door = this.deps.settings.door_id;
     const { commands } = this.deps;
-    this.run(c.action, async () => {
-      switch (c.action) {
-        case "unlock":
-          await commands.unlockOnce(door, actor);
-          return;
-        case "lock":
-          return commands.lock(door, actor);
-        case "lockdown":
-          await commands.setMode(door, { mode: "lockdown", on: c.value === "on" }, actor);
-      }
-    });
+    // A command for one door acts there; a group's command on every door of this controller.
+    const targets = "door" in c.target ? [c.target.door] : doors;
+    for (const door of targets)
+      this.run(c.action, async () => {
+        switch (c.action) {
+          case "unlock":
+            await commands.unlockOnce(door, actor);
+            return;
+          case "lock":
+            return commands.lock(door, actor);
+          case "lockdown":
+            await commands.setMode(door, { mode: "lockdown", on: c.value === "on" }, actor);
+        }
+      });
   }
 
-  private haCommand(payload: Buffer, retained: boolean): void {
-    const topic = this.deps.topics.haLockSet;
+  private haCommand(payload: Buffer, retained: boolean, door: string, topic: string): void {
     if (retained) {
       this.reject("retained", { topic });
       return;
@@ -166,7 +190,6 @@ export class InboundHandler {
       return;
     }
     const actor = { by: "home_assistant", detail: { via: "home_assistant", action } };
-    const door = this.deps.settings.door_id;
     if (action === "LOCK") {
       this.run("lock", () => this.deps.commands.lock(door, actor));
       return;

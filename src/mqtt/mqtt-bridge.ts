@@ -18,7 +18,7 @@ import { HeadPublisher } from "./head-publisher.js";
 import { InboundHandler, type RemoteCommands } from "./inbound-handler.js";
 import { ResendResponder, resendTopic } from "./resend-responder.js";
 import { doorSubscriptions, refusesMqtt5 } from "./subscriptions.js";
-import { type MqttTopics, mqttTopics } from "./topics.js";
+import { doorTopicsOf, type MqttTopics, mqttTopics } from "./topics.js";
 import { withTimeout } from "./with-timeout.js";
 
 export interface MqttBridgeDeps {
@@ -26,6 +26,8 @@ export interface MqttBridgeDeps {
   db: Db;
   audit: AuditLog;
   door: Pick<DoorController, "status" | "onChange">;
+  /** Every door of the controller (config order); absent = the one `door` above. */
+  doors?: ReadonlyArray<{ id: string; door: Pick<DoorController, "status" | "onChange"> }>;
   clock: Clock;
   logger: Logger;
   /** Key for the Home Assistant unlock code hash (the credential key). */
@@ -56,6 +58,7 @@ const STOP_DRAIN_MS = 2000;
  */
 export class MqttBridge {
   readonly topics: MqttTopics;
+  readonly doorTopics: Map<string, MqttTopics>;
   private readonly outbox: EventOutbox;
   private readonly allowlist: AllowlistApplier;
   private readonly inbound: InboundHandler;
@@ -85,6 +88,10 @@ export class MqttBridge {
 
   constructor(private readonly deps: MqttBridgeDeps) {
     this.topics = mqttTopics(deps.settings);
+    // Per door: state, commands, Home Assistant; the first door's P also carries the controller's
+    // event stream (one chain for every door), head and availability.
+    this.doorTopics = doorTopicsOf(deps.settings);
+    this.topics = [...this.doorTopics.values()][0] ?? this.topics;
     const { door_id, mqtt: m } = deps.settings;
     this.legacyDiscovery = m.home_assistant.discovery
       ? legacyDiscoveryFilter(door_id, haNodeId(door_id), m.home_assistant.discovery_prefix)
@@ -106,6 +113,7 @@ export class MqttBridge {
       settings: deps.settings,
       db: deps.db,
       topics: this.topics,
+      doorTopics: this.doorTopics,
       allowlist: this.allowlist,
       credentialKey: deps.credentialKey,
       clock: deps.clock,
@@ -176,7 +184,7 @@ export class MqttBridge {
         this.schedulePump();
         this.head?.appended(record.seq);
       }),
-      this.deps.door.onChange(() => this.publishState()),
+      ...this.doors().map(({ door }) => door.onChange(() => this.publishState())),
     );
     if (this.deps.health)
       this.unsubscribers.push(
@@ -284,10 +292,11 @@ export class MqttBridge {
     client.publish(this.topics.availability, "online", { qos: 1, retain: true });
     const mqtt5 = client.options.protocolVersion === 5;
     this.inbound.retainVisible = mqtt5;
-    const subs = doorSubscriptions(this.topics, mqtt5, [
-      this.legacyDiscovery,
-      resendTopic(this.topics.prefix),
-    ]);
+    const subs = Object.assign(
+      {},
+      ...[...this.doorTopics.values()].map((t) => doorSubscriptions(t, mqtt5, [])),
+      doorSubscriptions(this.topics, mqtt5, [this.legacyDiscovery, resendTopic(this.topics.prefix)]),
+    );
     const connection = ++this.connections;
     client.subscribe(subs, (err) => {
       if (err) this.log.warn({ err: err.message }, "subscribe failed");
@@ -354,7 +363,7 @@ export class MqttBridge {
     const haType = haEventType(event);
     if (haType && this.deps.clock.now() - Date.parse(event.ts) < HA_EVENT_MAX_AGE_MS) {
       client.publish(
-        this.topics.haEvent,
+        (this.doorTopics.get(event.door) ?? this.topics).haEvent,
         JSON.stringify({ event_type: haType, seq: event.seq, user_code: event.user_code }),
         {
           qos: 0,
@@ -380,9 +389,19 @@ export class MqttBridge {
     this.cancelPoll = this.deps.clock.setTimeout(() => this.poll(), POLL_MS);
   }
 
+  private doors(): ReadonlyArray<{ id: string; door: Pick<DoorController, "status" | "onChange"> }> {
+    return this.deps.doors ?? [{ id: this.deps.settings.door_id, door: this.deps.door }];
+  }
+
+  /** Each door's retained state on its own P/state. */
   private publishState(): void {
+    for (const { id, door } of this.doors())
+      this.publishDoorState(door, this.doorTopics.get(id) ?? this.topics);
+  }
+
+  private publishDoorState(door: Pick<DoorController, "status">, topics: MqttTopics): void {
     if (!this.connected || !this.client) return;
-    const status: DoorStatus = this.deps.door.status();
+    const status: DoorStatus = door.status();
     const state = {
       lock: status.phase === "fault" ? "jammed" : status.lock,
       door: status.door,
@@ -391,7 +410,7 @@ export class MqttBridge {
       allowlist_version: this.allowlist.version(),
       remote_control: this.deps.settings.mqtt.remote_control,
     };
-    this.client.publish(this.topics.state, JSON.stringify(state), { qos: 1, retain: true });
+    this.client.publish(topics.state, JSON.stringify(state), { qos: 1, retain: true });
   }
 
   /** The audit log cannot be written: entry is refused, which a remote monitor must see. */
@@ -403,14 +422,20 @@ export class MqttBridge {
   private publishDiscovery(): void {
     const s = this.deps.settings;
     if (!this.connected || !this.client || !s.mqtt.home_assistant.discovery) return;
-    for (const m of haDiscoveryMessages(s.door_id, this.topics, {
-      discoveryPrefix: s.mqtt.home_assistant.discovery_prefix,
-      remoteControl: s.mqtt.remote_control,
-      codeRequired: true,
-      version: "0.1.0",
-    })) {
-      this.client.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true });
-    }
+    // One HA device per door; every door is available while the controller's connection is.
+    for (const [id, topics] of this.doorTopics)
+      for (const m of haDiscoveryMessages(
+        id,
+        { ...topics, availability: this.topics.availability },
+        {
+          discoveryPrefix: s.mqtt.home_assistant.discovery_prefix,
+          remoteControl: s.mqtt.remote_control,
+          codeRequired: true,
+          version: "0.1.0",
+        },
+      )) {
+        this.client.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true });
+      }
   }
 
   /** A new subscription delivers the retained snapshot again: how a door that missed deltas catches up. */

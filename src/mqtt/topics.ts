@@ -42,8 +42,20 @@ export function doorPrefix(doorId: string, prefix: string | null): string {
   return prefix ?? `doorward/${doorId}`;
 }
 
-export function mqttTopics(settings: Settings): MqttTopics {
-  const prefix = doorPrefix(settings.door_id, settings.mqtt.prefix);
+/**
+ * Every door's topics, in config order. A single-door file keeps today's topics; with a `doors:`
+ * list each door's P is `<mqtt.prefix or "doorward">/<door id>`. The first door's P carries what
+ * belongs to the controller: the event stream (one hash chain for every door), the chain head and
+ * the availability (the connection's last will).
+ */
+export function doorTopicsOf(settings: Settings): Map<string, MqttTopics> {
+  if (settings.doors === null) return new Map([[settings.door_id, mqttTopics(settings)]]);
+  const base = settings.mqtt.prefix ?? "doorward";
+  return new Map(settings.doors.map((d) => [d.id, mqttTopics(settings, `${base}/${d.id}`)]));
+}
+
+export function mqttTopics(settings: Settings, doorTopicPrefix?: string): MqttTopics {
+  const prefix = doorTopicPrefix ?? doorPrefix(settings.door_id, settings.mqtt.prefix);
   const group = settings.mqtt.group;
   const fleet = group ? fleetTopics(settings.mqtt.fleet_prefix, group) : null;
   return {

@@ -108,6 +108,12 @@ describe("doors: configuration", () => {
     ]);
   });
 
+  it("a listed door whose MQTT topics would be the fleet's is named", () => {
+    expect(problemsOf({ doors: [door("a", 4), door("fleet", 10)] })).toEqual([
+      "doors.1.id: the door's MQTT topics (doorward/fleet) must not overlap mqtt.fleet_prefix (doorward/fleet)",
+    ]);
+  });
+
   it("interlocks name known doors", () => {
     const doors = [door("outer", 4), door("inner", 10)];
     expect(parseSettings({ doors, interlocks: [["outer", "inner"]] }).interlocks).toEqual([

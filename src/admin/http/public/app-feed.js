@@ -104,7 +104,10 @@ function openFeed() {
   if (events) events.close();
   $("feed").replaceChildren();
   events = new EventSource("/api/events");
-  events.addEventListener("status", (m) => renderStatus(JSON.parse(m.data)));
+  // The live status is the first door's: with several doors, the chosen one is read again.
+  events.addEventListener("status", (m) =>
+    door ? loadStatus().catch(() => {}) : renderStatus(JSON.parse(m.data)),
+  );
   // The server ends the feed with its session; say so instead of silently showing a stale page.
   events.addEventListener("session_ended", (m) => {
     const why = SESSION_ENDED[JSON.parse(m.data).reason] || SESSION_ENDED.revoked;

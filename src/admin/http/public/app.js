@@ -91,6 +91,7 @@ async function start() {
   } catch {
     return showLogin();
   }
+  await loadDoors();
   await loadStatus();
   await loadPeople();
   openFeed();
@@ -117,6 +118,22 @@ window.addEventListener("hashchange", route);
 
 // ---- status, controls, live feed ----
 let mode = "normal";
+// The door this page shows and commands on a controller with several doors; null: the only door.
+let door = null;
+const withDoor = (body) => (door ? { ...body, door } : body);
+async function loadDoors() {
+  const ids = (await api("GET", "/api/doors")).doors.map((d) => d.door_id);
+  if (ids.length < 2) return;
+  if (!ids.includes(door)) door = ids[0];
+  const select = $("door-select");
+  select.replaceChildren(...ids.map((id) => el("option", { value: id }, id)));
+  select.value = door;
+  select.hidden = false;
+}
+$("door-select").addEventListener("change", (e) => {
+  door = e.target.value;
+  loadStatus();
+});
 const MODE_TEXT = { normal: "normal", lockdown: "LOCKDOWN", emergency_unlock: "EMERGENCY UNLOCK" };
 function renderStatus(s) {
   renderDoor(s.door);
@@ -159,7 +176,7 @@ function renderDoor(door) {
 
 const failuresText = (n) => (n === 0 ? "no recent failures" : `${n} recent failure${n === 1 ? "" : "s"}`);
 async function loadStatus() {
-  const s = await api("GET", "/api/status");
+  const s = await api("GET", door ? `/api/status?door=${encodeURIComponent(door)}` : "/api/status");
   $("door-id").textContent = s.door_id;
   renderStatus(s);
   const k = s.keypad_lockout;
@@ -190,11 +207,11 @@ async function doorCommand(path, body) {
 }
 $("unlock").addEventListener("click", async () => {
   if (!(await confirmAction("Unlock the door once? This is logged under your name."))) return;
-  await doorCommand("/api/door/unlock", { confirm: true });
+  await doorCommand("/api/door/unlock", withDoor({ confirm: true }));
 });
 $("lock").addEventListener("click", async () => {
   if (!(await confirmAction("Lock the door now?"))) return;
-  await doorCommand("/api/door/lock", { confirm: true });
+  await doorCommand("/api/door/lock", withDoor({ confirm: true }));
 });
 async function verifyLog() {
   const r = await api("GET", "/api/log/verify");
@@ -217,7 +234,7 @@ for (const [id, m, what] of [
     const ending = on && mode !== "normal" ? ` This ends the ${MODE_TEXT[mode].toLowerCase()}.` : "";
     if (!(await confirmAction(on ? `${what}.${ending} Switch it on?` : `End ${m.replace("_", " ")}?`)))
       return;
-    const status = await doorCommand(`/api/door/${id}`, { on, confirm: true });
+    const status = await doorCommand(`/api/door/${id}`, withDoor({ on, confirm: true }));
     if (status) renderStatus(status);
   });
 }
