@@ -68,7 +68,16 @@ function simReader(r: ReaderSettings, osdpKeys?: OsdpKeySource): SimDoorWiring["
         address: r.address,
         secure: r.secure,
         format: r.format,
-        key: osdpKeys?.get(r.id)?.reveal() ?? null,
+        key: storedKey(osdpKeys, r.id),
       };
+  }
+}
+
+/** The stored key for a virtual reader; an unreadable key file leaves it in factory state. */
+function storedKey(keys: OsdpKeySource | undefined, id: string): Buffer | null {
+  try {
+    return keys?.get(id)?.reveal() ?? null;
+  } catch {
+    return null;
   }
 }

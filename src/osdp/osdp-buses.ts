@@ -82,16 +82,16 @@ export class OsdpBuses {
     const { clock } = this.deps;
     const ready: Array<{ a: OsdpAttachment; key: SecretKey | null }> = [];
     for (const a of line.readers) {
-      const key = a.settings.secure ? this.keyOf(a) : null;
-      if (a.settings.secure && !key) {
-        a.sink.deviceFault({
-          device: a.device,
-          detail: `secure_channel_failed: no key stored for this reader (run \`doorward osdp install ${a.settings.id}\`)`,
-          atMs: clock.now(),
-        });
+      const found = a.settings.secure ? this.keyOf(a) : { key: null };
+      if (a.settings.secure && !found.key) {
+        const why =
+          "error" in found
+            ? found.error
+            : `no key stored for this reader (run \`doorward osdp install ${a.settings.id}\`)`;
+        a.sink.deviceFault({ device: a.device, detail: `secure_channel_failed: ${why}`, atMs: clock.now() });
         continue;
       }
-      ready.push({ a, key });
+      ready.push({ a, key: found.key });
     }
     if (ready.length === 0) return;
     let link: SerialLink;
@@ -125,16 +125,12 @@ export class OsdpBuses {
     bus.start();
   }
 
-  private keyOf(a: OsdpAttachment): SecretKey | null {
+  private keyOf(a: OsdpAttachment): { key: SecretKey | null } | { key: null; error: string } {
     try {
-      return this.deps.keys.get(a.settings.id);
+      return { key: this.deps.keys.get(a.settings.id) };
     } catch (err) {
-      // The message names the file and the reader, never the key.
-      this.deps.logger.error(
-        { reader: a.settings.id, detail: (err as Error).message },
-        "OSDP keys unreadable",
-      );
-      return null;
+      // OsdpKeyStore's messages name the file and the reader, never key material.
+      return { key: null, error: (err as Error).message };
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeCard } from "../../devices/badge/card-formats.js";
 import { LedColor } from "../../devices/osdp/constants.js";
@@ -102,6 +102,38 @@ describe("OSDP readers on a door (simulator, Secure Channel)", () => {
     addBadgeUser("bob", String(123 * 65536 + 45678));
     await present("outer-in", 123, 45678);
     expect(h.app.services.audit.last()).toMatchObject({ reason: "granted", credential: "badge" });
+  });
+
+  it("keypad digits on the reader are the door's PIN entry", async () => {
+    await start([osdpReader("outer-in", 0)], ["outer-in"]);
+    const code = h.addUserWithPin("carol", "4321");
+    pd("outer-in").pressKeys("4321#");
+    await h.clock.advance(100);
+    await h.app.services.units[0]?.access.idle();
+    expect(h.app.services.audit.last()).toMatchObject({
+      reason: "granted",
+      credential: "pin",
+      userCode: code,
+      detail: { reader: "outer-in" },
+    });
+    expect(h.sim.doors[0]?.door.boltReleased).toBe(true);
+  });
+
+  it("an unreadable key file: the reader stays offline, the message names the file, not a key", async () => {
+    const dir = tempDir();
+    writeFileSync(osdpKeyPath(dir), '{"outer-in": "00112233"}', { mode: 0o600 });
+    h = await startHarness({
+      data_dir: dir,
+      doors: [doorEntry("outer", 4, [osdpReader("outer-in", 0)])],
+    }).catch((err) => {
+      throw err;
+    });
+    await h.clock.advance(100);
+    const fault = h.app.services.audit.tail(20).find((r) => r.reason === "fault");
+    expect(String(fault?.detail?.detail)).toMatch(
+      /^secure_channel_failed: .*osdp-keys\.json: the key of 'outer-in' is not 32 hex digits/,
+    );
+    expect(JSON.stringify(fault)).not.toContain("00112233");
   });
 
   it("a read with bad parity is bad_read, never a badge", async () => {
