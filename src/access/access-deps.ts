@@ -35,11 +35,6 @@ export interface AccessServiceDeps {
   onGranted?: (nowMs: number) => void;
   /** Access mode and second-factor window; absent = mode "any". */
   factorPolicy?: FactorPolicy;
-  /**
-   * The direction of one of this door's readers (in: entering, out: leaving), for the rules that
-   * span doors; absent or null on a single-door file, whose readers have none.
-   */
-  readerDirection?: (reader: string) => "in" | "out" | null;
   /** Feedback on the fingerprint sensor's own LED, next to the door indicator. Must not throw. */
   sensorFeedback?: (pattern: IndicatorPattern) => void;
 }

@@ -192,12 +192,6 @@ export class DoorUnit {
       },
       factorPolicy: { mode: settings.access.mode, windowMs: settings.access.second_factor_window_s * 1000 },
       sensorFeedback: (pattern) => this.credentials?.fingerprint?.feedback(pattern),
-      ...(this.deps.listed
-        ? {
-            readerDirection: (reader: string) =>
-              this.deps.door.readers.find((r) => r.id === reader)?.direction ?? null,
-          }
-        : {}),
     });
     accessRef = access;
     // Runs after the readers and inputs are stopped (steps run in reverse).

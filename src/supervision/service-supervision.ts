@@ -34,11 +34,23 @@ export interface ServiceSupervision {
  */
 export function superviseService(deps: ServiceSupervisionDeps): ServiceSupervision {
   const notifier = deps.notifier ?? new SystemdNotifier({ env: deps.env ?? process.env });
-  const liveness = new Liveness({
-    clock: deps.clock,
-    door: deps.app.services.door,
-    maxUnlockMs: deps.app.settings.door.max_unlock_ms,
-  });
+  // Every door's state machine, each against its own relay cap; healthy only when all are.
+  const perDoor = deps.app.services.units.map(
+    (unit) =>
+      new Liveness({ clock: deps.clock, door: unit.door, maxUnlockMs: unit.settings.door.max_unlock_ms }),
+  );
+  const liveness = {
+    start: () => {
+      for (const l of perDoor) l.start();
+    },
+    stop: () => {
+      for (const l of perDoor) l.stop();
+    },
+    isHealthy: () => perDoor.map((l) => l.isHealthy()).every(Boolean),
+    get lastFailure() {
+      return perDoor.map((l) => l.lastFailure).find((p) => p !== null) ?? null;
+    },
+  };
   liveness.start();
   let stopWatchdog: () => void = () => {};
   let wasHealthy = true;

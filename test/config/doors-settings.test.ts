@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { doorsOf, resolveDoorId } from "../../src/config/doors.js";
-import { ConfigError, parseSettings } from "../../src/config/load-settings.js";
+import { ConfigError, loadSettingsFile, parseSettings } from "../../src/config/load-settings.js";
 import { doorEntry as door, keypadReader } from "../helpers/doors.js";
 
 function problemsOf(raw: Record<string, unknown>): string[] {
@@ -106,6 +106,16 @@ describe("doors: configuration", () => {
     expect(problemsOf({ doors: [door("a", 4), door("b", 10, [keypad("a", 0x35)])] })).toEqual([
       "doors.1.readers.0.id: id 'a' is already used by doors.0.id",
     ]);
+  });
+
+  it("hardware/two-doors.example.yaml: an outer door with in and out readers, a cage with one keypad, interlocked", () => {
+    const s = loadSettingsFile("hardware/two-doors.example.yaml");
+    expect(doorsOf(s).map((d) => [d.id, d.readers.map((r) => `${r.kind}:${r.direction}`)])).toEqual([
+      ["outer", ["keypad:in", "fingerprint:in", "badge:out"]],
+      ["cage", ["keypad:in"]],
+    ]);
+    expect(s.interlocks).toEqual([["outer", "cage"]]);
+    expect(s.interlock.rex_respects).toBe(false);
   });
 
   it("a listed door whose MQTT topics would be the fleet's is named", () => {

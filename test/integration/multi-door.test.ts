@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { GpioChip } from "../../devices/types.js";
+import { FakeClock } from "../../simulator/fake-clock.js";
+import { createSimulator } from "../../simulator/simulator.js";
+import { createApp } from "../../src/app.js";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { toJsonLine } from "../../src/audit/export-format.js";
+import { parseSettings } from "../../src/config/load-settings.js";
+import { createLogger } from "../../src/logger.js";
+import { simWiringFromSettings } from "../../src/sim-wiring.js";
 import { doorsConfig } from "../helpers/doors.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 
 let h: Harness;
 afterEach(async () => {
@@ -86,5 +93,43 @@ describe.each([2, 4])("%i doors on one controller", (n) => {
     expect(released()).toEqual(Array(n).fill(true));
     await h.app.stop();
     expect(released()).toEqual(Array(n).fill(false));
+  });
+});
+
+describe("a door that fails to start", () => {
+  it("stops the start; every door opened so far is closed again with its relay locked", async () => {
+    const clock = new FakeClock();
+    const settings = parseSettings({ data_dir: tempDir(), log_level: "silent", doors: doorsConfig(3) });
+    const sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
+    const closed: number[] = [];
+    const failingContact = 4 + 3 * 1 + 1; // door d1's contact line
+    const gpio: GpioChip = {
+      async open(offset, dir, opts) {
+        if (offset === failingContact) throw new Error("line busy");
+        const line = await sim.transports.gpio.open(offset, dir, opts);
+        return {
+          ...line,
+          read: () => line.read(),
+          write: (l) => line.write(l),
+          watch: (cb) => line.watch(cb),
+          close: async () => {
+            closed.push(offset);
+            await line.close();
+          },
+        };
+      },
+    };
+    const app = createApp({
+      settings,
+      transports: { ...sim.transports, gpio },
+      clock,
+      logger: createLogger("silent"),
+    });
+    await expect(app.start()).rejects.toThrow("line busy");
+    await app.stop();
+    expect(sim.doors.map((d) => d.door.boltReleased)).toEqual([false, false, false]);
+    // Every relay line (4, 7, 10) was opened first and closed last.
+    expect(closed.slice(-3).sort((a, b) => a - b)).toEqual([4, 7, 10]);
+    expect(closed).toContain(5); // door d0's contact, opened before d1 failed
   });
 });
