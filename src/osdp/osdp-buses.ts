@@ -1,4 +1,5 @@
 import type { CardFormat } from "../../devices/badge/card-formats.js";
+import { FaultBackoff } from "../../devices/keypad/fault-backoff.js";
 import { OsdpBus } from "../../devices/osdp/osdp-bus.js";
 import { type DeviceEventSink, osdpToDeviceEvents } from "../../devices/osdp/osdp-device-events.js";
 import { OsdpReader, type OsdpReaderEvents } from "../../devices/osdp/osdp-reader.js";
@@ -33,8 +34,12 @@ interface Line {
   port: string;
   baud: number;
   readers: OsdpAttachment[];
+  /** The readers that are polled (a secure reader without a key never is). */
+  polled: Array<{ a: OsdpAttachment; reader: OsdpReader }>;
   link: SerialLink | null;
   bus: OsdpBus | null;
+  backoff: FaultBackoff;
+  cancelRetry: (() => void) | null;
 }
 
 /**
@@ -48,6 +53,7 @@ export class OsdpBuses {
   private readonly lines = new Map<string, Line>();
   private readonly readers = new Map<string, OsdpReader>();
   private started = false;
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -68,7 +74,16 @@ export class OsdpBuses {
   attach(a: OsdpAttachment): void {
     if (this.started) throw new Error("attach OSDP readers before start()");
     const { port, baud } = a.settings;
-    const line = this.lines.get(port) ?? { port, baud, readers: [], link: null, bus: null };
+    const line = this.lines.get(port) ?? {
+      port,
+      baud,
+      readers: [],
+      polled: [],
+      link: null,
+      bus: null,
+      backoff: new FaultBackoff(1000, 30_000),
+      cancelRetry: null,
+    };
     this.lines.set(port, line);
     line.readers.push(a);
   }
@@ -94,19 +109,6 @@ export class OsdpBuses {
       ready.push({ a, key: found.key });
     }
     if (ready.length === 0) return;
-    let link: SerialLink;
-    try {
-      link = await this.deps.transports.serial.open(line.port, line.baud);
-    } catch (err) {
-      for (const { a } of ready)
-        a.sink.deviceFault({
-          device: a.device,
-          detail: `offline: cannot open ${line.port}: ${(err as Error).message}`,
-          atMs: clock.now(),
-        });
-      return;
-    }
-    const bus = new OsdpBus({ link, clock });
     for (const { a, key } of ready) {
       const reader = new OsdpReader({
         device: a.device,
@@ -117,12 +119,56 @@ export class OsdpBuses {
         pollIntervalMs: this.deps.pollIntervalMs,
         events: osdpToDeviceEvents(CARD_FORMAT_OF[a.settings.format], a.sink, a.extra),
       });
-      bus.add(reader);
+      line.polled.push({ a, reader });
       this.readers.set(a.settings.id, reader);
+    }
+    await this.openLine(line);
+  }
+
+  /**
+   * Opens the port and polls its readers on a fresh bus. A port that cannot be opened, or that
+   * goes away (USB adapter unplugged), is retried with back-off; meanwhile its readers are
+   * offline faults (fail-secure) and they reconnect, Secure Channel included, once it is back.
+   */
+  private async openLine(line: Line): Promise<void> {
+    const { clock } = this.deps;
+    if (this.stopped) return;
+    let link: SerialLink;
+    try {
+      link = await this.deps.transports.serial.open(line.port, line.baud);
+    } catch (err) {
+      const { delayMs, started } = line.backoff.failed(clock.now());
+      if (started)
+        for (const { a } of line.polled)
+          a.sink.deviceFault({
+            device: a.device,
+            detail: `offline: cannot open ${line.port}: ${(err as Error).message}`,
+            atMs: clock.now(),
+          });
+      line.cancelRetry = clock.setTimeout(() => void this.openLine(line), delayMs);
+      return;
+    }
+    if (this.stopped) {
+      await link.close().catch(() => undefined);
+      return;
+    }
+    line.backoff.succeeded(clock.now());
+    const bus = new OsdpBus({ link, clock });
+    for (const { reader } of line.polled) {
+      reader.resume(clock.now());
+      bus.add(reader);
     }
     line.link = link;
     line.bus = bus;
+    // Registered after start, so it runs after the bus's own handler has faulted the readers.
     bus.start();
+    link.onClose(() => {
+      if (this.stopped || line.link !== link) return;
+      line.link = null;
+      line.bus = null;
+      const { delayMs } = line.backoff.failed(clock.now());
+      line.cancelRetry = clock.setTimeout(() => void this.openLine(line), delayMs);
+    });
   }
 
   private keyOf(a: OsdpAttachment): { key: SecretKey | null } | { key: null; error: string } {
@@ -135,7 +181,10 @@ export class OsdpBuses {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const line of this.lines.values()) {
+      line.cancelRetry?.();
+      line.cancelRetry = null;
       line.bus?.stop();
       line.bus = null;
       const link = line.link;

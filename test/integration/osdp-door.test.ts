@@ -165,6 +165,22 @@ describe("OSDP readers on a door (simulator, Secure Channel)", () => {
     expect(pd("outer-in").secureChannelActive).toBe(true);
   });
 
+  it("the RS-485 adapter unplugged: every reader on it faults, the door stays locked; replugged, they reconnect", async () => {
+    await start([osdpReader("outer-in", 0), osdpReader("outer-out", 1)], ["outer-in", "outer-out"]);
+    addBadgeUser("alice", "123:45678");
+    h.sim.serial.unplug(PORT);
+    await h.clock.advance(100);
+    const faults = h.app.services.audit.tail(20).filter((r) => r.reason === "fault");
+    expect(faults.map((r) => r.detail?.reader).sort()).toEqual(["outer-in", "outer-out"]);
+    expect(String(faults[0]?.detail?.detail)).toMatch(/^offline: .*disconnected/);
+    h.sim.serial.replug(PORT);
+    await h.clock.advance(3000);
+    expect(h.app.services.audit.tail(20).filter((r) => r.reason === "recovered")).toHaveLength(2);
+    expect(pd("outer-in").secureChannelActive).toBe(true);
+    await present("outer-in", 123, 45678);
+    expect(h.sim.doors[0]?.door.boltReleased).toBe(true);
+  });
+
   it("a reader that refuses Secure Channel stays offline: secure_channel_failed, its cards ignored", async () => {
     await start([osdpReader("outer-in", 0)], ["outer-in"], (pds) => {
       (pds.get("outer-in") as VirtualOsdpPd).plaintextOnly = true;
