@@ -1,15 +1,5 @@
-/**
- * MQTT figures: how fast a 100,000-event backlog drains from audit_events (the outbox) to a
- * broker, QoS 1 with the bounded in-flight window; and the end-to-end time from
- * `fleet publish` of one change to a controller having applied it.
- * Uses MQTT_BENCH_URL / MQTT_TEST_URL if set, else starts `mosquitto` on a free port if it is
- * installed, else an in-process aedes broker (which shares this process's CPU: a lower bound).
- * Run alone: node --import tsx bench/mqtt-drain.ts
- */
-import { spawn, spawnSync } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -26,6 +16,7 @@ import { CredentialHasher } from "../src/secrets/credential-hasher.js";
 import { KeyValueStore } from "../src/store/key-value-store.js";
 import { openDatabase } from "../src/store/open-database.js";
 import { UserStore } from "../src/store/user-store.js";
+import { startBroker } from "./local-broker.js";
 
 export interface MqttDrainFigures {
   broker: string;
@@ -40,51 +31,6 @@ const idleDoor = {
   status: () => ({ phase: "locked" as const, lock: "locked" as const, door: "closed" as const, fault: null }),
   onChange: () => () => {},
 };
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function startBroker(): Promise<{ url: string; name: string; stop: () => Promise<void> }> {
-  const given = process.env.MQTT_BENCH_URL ?? process.env.MQTT_TEST_URL;
-  if (given) return { url: given, name: `external broker at ${given}`, stop: async () => {} };
-  if (spawnSync("sh", ["-c", "command -v mosquitto"]).status === 0) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), "bench-mosq-"));
-    writeFileSync(
-      join(dir, "m.conf"),
-      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
-    );
-    const child = spawn("mosquitto", ["-c", join(dir, "m.conf")], { stdio: "ignore" });
-    const url = `mqtt://127.0.0.1:${port}`;
-    for (let i = 0; i < 50; i++) {
-      const ok = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }).then(
-        (c) => c.endAsync().then(() => true),
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return { url, name: "mosquitto (local, separate process)", stop: async () => void child.kill() };
-  }
-  const { Aedes } = await import("aedes");
-  const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return {
-    url,
-    name: "aedes (in-process; mosquitto not installed)",
-    stop: async () => {
-      server.close();
-      await new Promise<void>((r) => broker.close(() => r()));
-    },
-  };
-}
 
 export async function benchMqttDrain(
   opts: { events?: number; fleetSamples?: number } = {},

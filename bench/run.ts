@@ -2,6 +2,7 @@
 import { benchAccessPath } from "./access-path.js";
 import { benchAdminChange } from "./admin-change.js";
 import { benchAdminLogin } from "./admin-login.js";
+import { benchOptions } from "./bench-options.js";
 import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
@@ -57,7 +58,7 @@ function flatten(value: object, prefix = ""): Record<string, number | string> {
   return out;
 }
 
-const only = process.argv[2];
+const { only } = benchOptions;
 for (const [name, run] of benches) {
   if (only && !name.includes(only)) continue;
   console.log(`\n== ${name}`);

@@ -20,8 +20,11 @@ export interface AccessServiceDeps {
   clock: Clock;
   /** Commits an audit row durably; throws if it cannot (disk full, I/O error). */
   record: (entry: AuditEntry) => AuditRecord;
-  /** Commits several rows in one transaction (a decision and its duress alarm); throws like record. */
-  recordAll: (entries: AuditEntry[]) => AuditRecord[];
+  /**
+   * Commits several rows in one transaction (a decision and its duress alarm); throws like record.
+   * `alongside` writes other state in that same transaction (a denial's lockout count: one fsync).
+   */
+  recordAll: (entries: AuditEntry[], alongside?: () => void) => AuditRecord[];
   /** A request-to-exit row: written if possible, else counted for later; never throws (egress first). */
   recordEgress: (entry: AuditEntry) => void;
   /** An event the door acts on whatever happens: written, else queued for later; never throws. */

@@ -1,6 +1,6 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
-import type { AuditRecord } from "../audit/audit-log.js";
+import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
 import { canonicalBadgeNumber } from "../badge/badge-number.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
@@ -391,28 +391,29 @@ export class AccessService {
         ? { second_user_code: decision.secondUserCode }
         : {};
     const detail = { ...extra, ...second };
-    this.attempts.commit(
-      {
-        kind: "access",
-        reason: decision.reason,
-        credential,
-        outcome: decision.outcome === "waiting" ? null : decision.outcome,
-        userCode: decision.userCode,
-        detail: Object.keys(detail).length ? detail : null,
-      },
-      holder,
-    );
-    await this.act(decision, credential, lockoutKey, now);
+    const entry: AuditEntry = {
+      kind: "access",
+      reason: decision.reason,
+      credential,
+      outcome: decision.outcome === "waiting" ? null : decision.outcome,
+      userCode: decision.userCode,
+      detail: Object.keys(detail).length ? detail : null,
+    };
+    if (decision.outcome === "denied" && !isPolicyDenial(decision.reason)) {
+      // Counts toward lockout: the row and the count commit together (one fsync).
+      this.attempts.commitCounted(entry, lockoutKey, holder);
+      return;
+    }
+    // A grant resets the lockout count in its own transaction: one fsync before the relay.
+    const reset = decision.outcome === "granted" ? this.lockouts.success(lockoutKey) : undefined;
+    this.attempts.commit(entry, holder, reset?.persist);
+    reset?.apply();
+    await this.act(decision, now);
   }
 
-  private async act(
-    decision: Decision,
-    credential: FactorKind,
-    lockoutKey: LockoutKey,
-    now: number,
-  ): Promise<void> {
+  /** After the row has committed: a grant opens the door; a denial here is a policy one, not counted. */
+  private async act(decision: Decision, now: number): Promise<void> {
     if (decision.outcome === "granted") {
-      this.lockouts.succeeded(lockoutKey);
       this.feedback("granted");
       await this.openDoor();
       this.deps.onGranted?.(now);
@@ -422,11 +423,7 @@ export class AccessService {
       this.feedback("waiting");
       return;
     }
-    if (isPolicyDenial(decision.reason)) {
-      this.feedback("denied");
-      return;
-    }
-    this.attempts.countFailure(credential, lockoutKey);
+    this.feedback("denied");
   }
 
   /** A first factor left alone: denied, but not counted toward lockout (nothing was guessed). */

@@ -22,19 +22,14 @@ export class AttemptRecorder {
   /**
    * Commits an attempt's row; when the credential was a duress PIN, the silent alarm goes in the
    * same transaction, whatever the decision, so the alarm is never lost and never delays the door.
+   * `alongside` writes other state in that transaction (a grant's lockout reset).
    */
-  commit(entry: AuditEntry, holder: Holder): void {
-    if (!holder?.duress) {
+  commit(entry: AuditEntry, holder: Holder, alongside?: () => void): void {
+    if (!holder?.duress && !alongside) {
       this.deps.record(entry);
       return;
     }
-    const alarm: AuditEntry = {
-      kind: "system",
-      reason: "duress",
-      credential: entry.credential ?? null,
-      userCode: holder.user.userCode,
-    };
-    this.deps.recordAll([entry, alarm]);
+    this.deps.recordAll(holder?.duress ? [entry, duressAlarm(entry, holder)] : [entry], alongside);
   }
 
   /** A denied attempt that counts toward lockout (unknown credential, mismatch, invalid user). */
@@ -46,32 +41,52 @@ export class AttemptRecorder {
     detail?: Record<string, unknown>,
     holder?: Holder,
   ): void {
-    this.commit(
+    this.commitCounted(
       { kind: "access", reason, credential: kind, outcome: "denied", userCode, detail: detail ?? null },
+      lockoutKey,
       holder,
     );
-    this.countFailure(kind, lockoutKey);
   }
 
-  countFailure(credential: FactorKind, lockoutKey: LockoutKey): void {
-    const started = this.lockouts.failed(lockoutKey, this.deps.clock.now());
-    if (!started) {
-      this.feedback("denied");
-      return;
+  /**
+   * A denied attempt's row, its duress alarm if any, the lockout it starts if it starts one and
+   * the new failure count, all in one transaction: a denial costs one fsync, like a grant. The
+   * count is applied in memory only once that committed (a row that could not be written throws
+   * here, as `commit` does, and counts nothing).
+   */
+  commitCounted(entry: AuditEntry, lockoutKey: LockoutKey, holder: Holder): void {
+    const failure = this.lockouts.failure(lockoutKey, this.deps.clock.now());
+    const rows = holder?.duress ? [entry, duressAlarm(entry, holder)] : [entry];
+    if (failure.started) {
+      rows.push({
+        kind: "system",
+        reason: "lockout_started",
+        credential: entry.credential ?? null,
+        detail: {
+          lockout_s: failure.started.lockedForMs / 1000,
+          lockout_number: failure.started.lockoutNumber,
+        },
+      });
     }
-    this.deps.record({
-      kind: "system",
-      reason: "lockout_started",
-      credential,
-      detail: { lockout_s: started.lockedForMs / 1000, lockout_number: started.lockoutNumber },
-    });
-    this.feedback("locked_out");
+    this.deps.recordAll(rows, failure.persist);
+    failure.apply();
+    this.feedback(failure.started ? "locked_out" : "denied");
   }
 
   lockedOut(credential: FactorKind, holder: Holder): void {
     this.commit({ kind: "access", reason: "locked_out", credential, outcome: "denied" }, holder);
     this.feedback("locked_out");
   }
+}
+
+/** The silent alarm committed with a duress PIN's row, whatever the decision. */
+function duressAlarm(entry: AuditEntry, holder: CredentialHolder): AuditEntry {
+  return {
+    kind: "system",
+    reason: "duress",
+    credential: entry.credential ?? null,
+    userCode: holder.user.userCode,
+  };
 }
 
 /** The lockout counter an attempt counts toward (see CredentialLockouts). */

@@ -1,6 +1,6 @@
 import type { KeyValueStore } from "../store/key-value-store.js";
 import { initialLockout, isLockedOut, type LockoutPolicy, type LockoutState } from "./lockout.js";
-import { PersistedLockout } from "./persisted-lockout.js";
+import { type PendingLockoutChange, PersistedLockout } from "./persisted-lockout.js";
 
 /** The credential kinds that can be guessed at the door, each with its own lockout. */
 export type LockoutKind = "pin" | "fingerprint" | "badge";
@@ -82,36 +82,74 @@ export class CredentialLockouts {
     this.saveBadges();
   }
 
+  /**
+   * A success (resets the count), not yet applied: the caller persists it in the transaction of
+   * the grant's row (one fsync, before the relay) and applies it once that committed.
+   */
+  success(key: LockoutKey): PendingLockoutChange {
+    if (key.kind !== "badge") return this[key.kind].success();
+    const { lookup } = key;
+    if (lookup === null || !this.badges.has(lookup))
+      return { started: null, persist: () => {}, apply: () => {} };
+    const next = new Map(this.badges);
+    next.delete(lookup);
+    return {
+      started: null,
+      persist: () => this.saveBadges(next),
+      apply: () => {
+        this.badges = next;
+      },
+    };
+  }
+
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(key: LockoutKey, nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
-    if (key.kind !== "badge") return this[key.kind].failed(nowMs);
-    if (key.lookup === null) return null; // unreadable card: nothing to count against
+    const pending = this.failure(key, nowMs);
+    pending.persist();
+    pending.apply();
+    return pending.started;
+  }
+
+  /**
+   * One failed attempt, computed but not yet counted: the caller persists it in the transaction
+   * of the attempt's row and applies it once that committed (see PendingLockoutChange).
+   */
+  failure(key: LockoutKey, nowMs: number): PendingLockoutChange {
+    if (key.kind !== "badge") return this[key.kind].failure(nowMs);
+    // unreadable card: nothing to count against
+    if (key.lookup === null) return { started: null, persist: () => {}, apply: () => {} };
     const previous = this.badges.get(key.lookup) ?? initialLockout;
     const { state, started } = PersistedLockout.step(previous, nowMs, this.policy);
-    this.badges.delete(key.lookup);
-    this.badges.set(key.lookup, state);
-    this.evictBeyondLimit(nowMs);
-    this.saveBadges();
-    return started;
+    const next = new Map(this.badges);
+    next.delete(key.lookup);
+    next.set(key.lookup, state);
+    evictBeyondLimit(next, nowMs);
+    return {
+      started,
+      persist: () => this.saveBadges(next),
+      apply: () => {
+        this.badges = next;
+      },
+    };
   }
 
-  private evictBeyondLimit(nowMs: number): void {
-    for (const [lookup, state] of this.badges) {
-      if (this.badges.size <= MAX_TRACKED_BADGES) return;
-      if (!isLockedOut(state, nowMs)) this.badges.delete(lookup);
-    }
-    for (const lookup of this.badges.keys()) {
-      if (this.badges.size <= MAX_TRACKED_BADGES) return;
-      this.badges.delete(lookup);
-    }
-  }
-
-  private saveBadges(): void {
+  private saveBadges(badges = this.badges): void {
     try {
-      this.kv.setJson(BADGES_KEY, Object.fromEntries(this.badges));
+      this.kv.setJson(BADGES_KEY, Object.fromEntries(badges));
     } catch (err) {
       // Enforced in memory regardless; only a restart would forget it.
       this.onError("lockout persistence", err);
     }
+  }
+}
+
+function evictBeyondLimit(badges: Map<string, LockoutState>, nowMs: number): void {
+  for (const [lookup, state] of badges) {
+    if (badges.size <= MAX_TRACKED_BADGES) return;
+    if (!isLockedOut(state, nowMs)) badges.delete(lookup);
+  }
+  for (const lookup of badges.keys()) {
+    if (badges.size <= MAX_TRACKED_BADGES) return;
+    badges.delete(lookup);
   }
 }

@@ -11,6 +11,18 @@ import {
 const LOCKOUT_KEY = "lockout:keypad";
 
 /**
+ * A failed attempt (or a success) computed but not yet counted, so its new state can be written in the same
+ * transaction as the attempt's audit row (one fsync per denial): `persist` writes it (inside that
+ * transaction; a failure to write is reported, the count is enforced in memory regardless),
+ * `apply` counts it in memory once the row has committed.
+ */
+export interface PendingLockoutChange {
+  started: { lockedForMs: number; lockoutNumber: number } | null;
+  persist: () => void;
+  apply: () => void;
+}
+
+/**
  * The controller's lockout state, kept in memory and in the kv table so a restart (or pulling
  * the plug) does not reset the back-off. The rules themselves are the pure functions of lockout.ts.
  */
@@ -68,17 +80,49 @@ export class PersistedLockout {
     this.save(recordSuccess());
   }
 
+  /** A success, not yet applied (see PendingLockoutChange): writes nothing when no failure was counted. */
+  success(): PendingLockoutChange {
+    const state = recordSuccess();
+    const changed = JSON.stringify(state) !== JSON.stringify(this.state);
+    return {
+      started: null,
+      persist: () => {
+        if (changed) this.write(state);
+      },
+      apply: () => {
+        this.state = state;
+      },
+    };
+  }
+
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
+    const pending = this.failure(nowMs);
+    pending.persist();
+    pending.apply();
+    return pending.started;
+  }
+
+  /** One failed attempt, not yet counted: see PendingLockoutChange. */
+  failure(nowMs: number): PendingLockoutChange {
     const { state, started } = PersistedLockout.step(this.state, nowMs, this.policy);
-    this.save(state);
-    return started;
+    return {
+      started,
+      persist: () => this.write(state),
+      apply: () => {
+        this.state = state;
+      },
+    };
   }
 
   private save(state: LockoutState): void {
     // Most grants follow no failure: skip the write (and its fsync) when nothing changed.
     if (JSON.stringify(state) === JSON.stringify(this.state)) return;
     this.state = state;
+    this.write(state);
+  }
+
+  private write(state: LockoutState): void {
     try {
       this.kv.setJson(this.key, state);
     } catch (err) {

@@ -1,5 +1,11 @@
-import { createHash } from "node:crypto";
 import type { Db } from "../store/open-database.js";
+import {
+  GENESIS_HASH,
+  linkHash,
+  type VerifyProgress,
+  type VerifyResult,
+  verifyChain,
+} from "./chain-verify.js";
 
 export type AuditKind = "access" | "door" | "system";
 export type CredentialType = "pin" | "fingerprint" | "badge" | "rex" | "remote";
@@ -31,7 +37,7 @@ export interface AuditRecord {
   hash: string;
 }
 
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   ts_ms: number;
   door: string;
@@ -45,12 +51,12 @@ interface AuditRow {
   hash: string;
 }
 
-export const GENESIS_HASH = "0".repeat(64);
+export { GENESIS_HASH };
 
 /** The chain link: everything in the row except its own hash, bound to the previous row's hash. */
 export function rowHash(r: Omit<AuditRow, "hash">): string {
   const fields = [r.seq, r.ts_ms, r.door, r.kind, r.credential, r.outcome, r.reason, r.user_code, r.detail];
-  return createHash("sha256").update(r.prev_hash).update("\n").update(JSON.stringify(fields)).digest("hex");
+  return linkHash(r.prev_hash, JSON.stringify(fields));
 }
 
 const toRecord = (r: AuditRow): AuditRecord => ({
@@ -67,11 +73,7 @@ const toRecord = (r: AuditRow): AuditRecord => ({
   hash: r.hash,
 });
 
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  firstBad?: { seq: number; problem: string };
-}
+export type { VerifyProgress, VerifyResult } from "./chain-verify.js";
 
 export type Listener = (record: AuditRecord) => void;
 
@@ -133,8 +135,10 @@ export class AuditLog {
   /**
    * Several rows in one transaction: all of them or none survive a crash, for one fsync. How a
    * decision and the alarm it raises (duress) are committed together, before the door acts.
+   * `alongside` writes other state in the same transaction (a denial's lockout count), so it
+   * commits with the rows or not at all.
    */
-  appendAll(entries: readonly AuditEntry[], tsMs: number): AuditRecord[] {
+  appendAll(entries: readonly AuditEntry[], tsMs: number, alongside?: () => void): AuditRecord[] {
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
     // the next row must not interleave with it.
     const rows = this.db
@@ -159,6 +163,7 @@ export class AuditLog {
           written.push(full);
           last = full;
         }
+        alongside?.();
         return written;
       })
       .immediate();
@@ -206,105 +211,10 @@ export class AuditLog {
   }
 
   /**
-   * Walks the whole chain and names the first row that was edited, deleted or moved. After a
-   * retention purge the walk starts from the newest checkpoint (seq and hash of the last purged
-   * row), so the first kept row must link to it exactly; without one it starts at row 1 from the
-   * genesis hash. The checkpoint table is not chained, so a checkpoint counts only when the
-   * chained `retention_purge` row that created it is in the log (see checkCheckpoint). An empty
-   * log fails: a started controller always has rows, so none left means they were deleted.
+   * Walks the whole chain and names the first row that was edited, deleted or moved (see
+   * chain-verify.ts); `onProgress` hears how far it got, every so many rows.
    */
-  verify(): VerifyResult {
-    const checkpoint = this.db
-      .prepare<[], Checkpoint>(
-        "SELECT through_seq, through_hash, purged_rows FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
-      )
-      .get();
-    let prevHash = checkpoint?.through_hash ?? GENESIS_HASH;
-    let expectedSeq = checkpoint ? checkpoint.through_seq + 1 : 1;
-    let checked = 0;
-    let purgeRow: AuditRow | undefined;
-    for (const row of this.db.prepare<[], AuditRow>("SELECT * FROM audit_events ORDER BY seq").iterate()) {
-      const fail = (problem: string): VerifyResult => ({
-        ok: false,
-        checked,
-        firstBad: { seq: row.seq, problem },
-      });
-      if (row.seq !== expectedSeq) {
-        const what =
-          checked === 0 && checkpoint
-            ? ` (the log must go on from checkpoint row ${checkpoint.through_seq})`
-            : "";
-        return fail(
-          `row ${expectedSeq}${row.seq - expectedSeq > 1 ? `..${row.seq - 1}` : ""} is missing${what}`,
-        );
-      }
-      if (row.prev_hash !== prevHash)
-        return fail("does not link to the row before it (deleted or reordered)");
-      const { hash, ...rest } = row;
-      if (rowHash(rest) !== hash) return fail("content does not match its hash (edited)");
-      if (checkpoint && !purgeRow && row.reason === "retention_purge" && createdBy(row, checkpoint))
-        purgeRow = row;
-      prevHash = hash;
-      expectedSeq = row.seq + 1;
-      checked++;
-    }
-    if (checked === 0) {
-      return {
-        ok: false,
-        checked,
-        firstBad: { seq: expectedSeq, problem: "the log is empty: its rows were deleted" },
-      };
-    }
-    if (checkpoint) {
-      const problem = checkCheckpoint(checkpoint, purgeRow);
-      if (problem) return { ok: false, checked, firstBad: { seq: purgeRow?.seq ?? expectedSeq, problem } };
-    }
-    return { ok: true, checked };
+  verify(onProgress?: (progress: VerifyProgress) => void): VerifyResult {
+    return verifyChain(this.db, onProgress);
   }
-}
-
-interface Checkpoint {
-  through_seq: number;
-  through_hash: string;
-  purged_rows: number;
-}
-
-const DAY_MS = 86_400_000;
-
-function purgeDetail(row: AuditRow): Record<string, unknown> {
-  try {
-    return JSON.parse(row.detail ?? "{}") as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
-/** The retention_purge row that wrote this checkpoint names the same last row, hash and count. */
-function createdBy(row: AuditRow, cp: Checkpoint): boolean {
-  const d = purgeDetail(row);
-  return (
-    row.seq > cp.through_seq &&
-    d.through_seq === cp.through_seq &&
-    d.through_hash === cp.through_hash &&
-    d.purged_rows === cp.purged_rows
-  );
-}
-
-/**
- * Why a checkpoint cannot be trusted, or null. Without its chained purge row anyone with write
- * access to the file could delete a prefix of the log and insert a checkpoint to cover it; and a
- * purge may only have taken rows older than the retention period it ran with.
- */
-function checkCheckpoint(cp: Checkpoint, purgeRow: AuditRow | undefined): string | null {
-  if (!purgeRow) {
-    return `checkpoint through row ${cp.through_seq} has no matching retention_purge row in the log (forged checkpoint: rows 1..${cp.through_seq} deleted)`;
-  }
-  const d = purgeDetail(purgeRow);
-  const retentionDays = d.retention_days;
-  const throughTs = d.through_ts_ms;
-  if (typeof retentionDays !== "number" || retentionDays < 1 || typeof throughTs !== "number")
-    return "retention_purge row does not say how old the purged rows were";
-  if (throughTs > purgeRow.ts_ms - retentionDays * DAY_MS)
-    return `retention_purge removed rows younger than its retention period (${retentionDays} days)`;
-  return null;
 }

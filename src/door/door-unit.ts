@@ -176,7 +176,7 @@ export class DoorUnit {
       indicator,
       clock,
       record,
-      recordAll: (entries) => storage.recordAll(entries.map(stamp)),
+      recordAll: (entries, alongside) => storage.recordAll(entries.map(stamp), alongside),
       recordEgress: (entry) => storage.recordEgress(stamp(entry)),
       recordOrQueue: recordSafely,
       onError: (context, err) => this.log.error({ err, context }, "attempt failed; door left locked"),

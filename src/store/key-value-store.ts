@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./open-database.js";
 
 /**
@@ -6,23 +7,26 @@ import type { Db } from "./open-database.js";
  * one door's lockout or first-in date is never another's.
  */
 export class KeyValueStore {
+  // Prepared on first use, then kept: a denial writes its lockout count here inside the attempt's
+  // transaction, and compiling the statement each time cost more than the write.
+  private select: Statement<[string], { value: string }> | undefined;
+  private upsert: Statement<[string, string]> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly namespace = "",
   ) {}
 
   getJson<T>(key: string): T | undefined {
-    const row = this.db
-      .prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?")
-      .get(this.namespace + key);
+    this.select ??= this.db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?");
+    const row = this.select.get(this.namespace + key);
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
   setJson(key: string, value: unknown): void {
-    this.db
-      .prepare(
-        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      )
-      .run(this.namespace + key, JSON.stringify(value));
+    this.upsert ??= this.db.prepare<[string, string]>(
+      "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    );
+    this.upsert.run(this.namespace + key, JSON.stringify(value));
   }
 }

@@ -43,11 +43,12 @@ export class StorageGuard {
 
   /**
    * Commits rows in one transaction, after any backlog; throws (after marking storage failed) if
-   * it cannot. The attempts refused that way are counted on the storage fault row.
+   * it cannot. The attempts refused that way are counted on the storage fault row. `alongside`
+   * runs inside that transaction (see AuditLog.appendAll).
    */
-  recordAll(entries: AuditEntry[]): AuditRecord[] {
+  recordAll(entries: AuditEntry[], alongside?: () => void): AuditRecord[] {
     try {
-      return this.write(entries);
+      return this.write(entries, alongside);
     } catch (err) {
       this.refusedAttempts++;
       throw err;
@@ -88,11 +89,11 @@ export class StorageGuard {
     }
   }
 
-  private write(entries: AuditEntry[]): AuditRecord[] {
+  private write(entries: AuditEntry[], alongside?: () => void): AuditRecord[] {
     const now = this.deps.clock.now();
     try {
       this.flush(now);
-      return this.deps.audit.appendAll(entries, now);
+      return this.deps.audit.appendAll(entries, now, alongside);
     } catch (err) {
       this.markFailed(err, now);
       throw err;

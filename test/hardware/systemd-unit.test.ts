@@ -85,6 +85,17 @@ describe("hardware/doorward.service", () => {
     expect(unitText).toMatch(/^StartLimitIntervalSec=0$/m);
   });
 
+  it("keeps resident memory down: a small V8 young generation and two malloc arenas (issue 15)", () => {
+    const env = serviceKeys(unitText).get("Environment") ?? [];
+    expect(env).toEqual(
+      expect.arrayContaining([
+        "NODE_ENV=production",
+        "NODE_OPTIONS=--max-semi-space-size=1",
+        "MALLOC_ARENA_MAX=2",
+      ]),
+    );
+  });
+
   it("gives the app a 5 s ping interval from WatchdogSec=10", () => {
     expect(watchdogIntervalMs({ WATCHDOG_USEC: String(10 * 1_000_000) })).toBe(5_000);
   });

@@ -25,4 +25,10 @@ describe("openDatabase", () => {
     db.close();
     expect(() => openDatabase(path, migrations)).toThrow(/newer than this doorward/);
   });
+
+  it("keeps a 2 MB page cache, not better-sqlite3's 16 MB (resident memory, issue 15)", () => {
+    const db = openDatabase(join(tempDir(), "d.db"));
+    expect(db.pragma("cache_size", { simple: true })).toBe(-2000);
+    db.close();
+  });
 });

@@ -9,6 +9,7 @@ import { loadCredentialKey } from "../../secrets/credential-key.js";
 import { loadDeviceKey } from "../../secrets/device-key.js";
 import { type CliIo, openReadOnlyContext, type ReadOnlyContext } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
+import { type ProgressLine, progressLine } from "../progress-line.js";
 
 /** More rows than this are an export, not a tail. */
 export const LOG_TAIL_MAX = 100_000;
@@ -69,7 +70,13 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   const ctx = openReadOnlyContext(values.config, io.env);
   const write = (text: string) => io.stdout.write(`${text}\n`);
   try {
-    if (sub === "verify") return verify(ctx, headText, write);
+    if (sub === "verify")
+      return verify(
+        ctx,
+        headText,
+        write,
+        progressLine(io.stderr, "verifying", () => systemClock.now()),
+      );
     if (sub === "head") {
       const head = signHead(ctx.db, ctx.settings.door_id, loadDeviceKey(ctx.settings.data_dir), now);
       if (!head) {
@@ -116,8 +123,14 @@ function readHeadFile(path: string): string {
   }
 }
 
-function verify(ctx: ReadOnlyContext, headText: string | undefined, write: (text: string) => void): number {
-  const result = ctx.audit.verify();
+function verify(
+  ctx: ReadOnlyContext,
+  headText: string | undefined,
+  write: (text: string) => void,
+  progress: ProgressLine,
+): number {
+  const result = ctx.audit.verify(({ checked, total }) => progress.update(checked, total));
+  progress.end();
   if (!result.ok) {
     write(
       `TAMPERED: row ${result.firstBad?.seq}: ${result.firstBad?.problem} (${result.checked} rows before it are intact)`,
