@@ -11,6 +11,7 @@ import { benchHub } from "./hub-ingest.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
+import { benchOsdpToRelay } from "./osdp-to-relay.js";
 import { benchPolicy } from "./policy.js";
 import { benchSiteRules } from "./site-rules.js";
 
@@ -49,6 +50,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     benchSiteRules,
   ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
+  ["osdp: card (last byte of the reader's reply) to the relay, through the whole app", benchOsdpToRelay],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */

@@ -4,6 +4,7 @@ import type { SimGpioChip } from "./sim-gpio.js";
 import type { SimI2cBus } from "./sim-i2c.js";
 import type { SimSerialOpener } from "./sim-serial.js";
 import { VirtualDoor } from "./virtual-door.js";
+import { VirtualOsdpLine, VirtualOsdpPd } from "./virtual-osdp-pd.js";
 import { VirtualPcf8574Matrix } from "./virtual-pcf8574-matrix.js";
 import { VirtualR503 } from "./virtual-r503.js";
 import { VirtualRdm6300 } from "./virtual-rdm6300.js";
@@ -37,7 +38,20 @@ export type SimReaderWiring =
     }
   | { id: string; kind: "fingerprint"; path: string; password: number }
   | { id: string; kind: "wiegand"; d0Line: number; d1Line: number }
-  | { id: string; kind: "rdm6300"; path: string };
+  | { id: string; kind: "rdm6300"; path: string }
+  | {
+      id: string;
+      kind: "osdp";
+      path: string;
+      address: number;
+      secure: boolean;
+      format: OsdpCardFormat;
+      /** The reader's SCBK as the controller stores it; null = factory state (install mode only). */
+      key: Buffer | null;
+    };
+
+/** The config's card format names (src/config/door-schema.ts). */
+export type OsdpCardFormat = "h10301" | "h10306" | "h10304" | "corp1000" | "raw";
 
 /** Either keypad controller, seen by a person: press keys. */
 export type VirtualKeypad = (VirtualTca8418 | VirtualPcf8574Matrix) & {
@@ -49,7 +63,8 @@ export type VirtualReader =
   | { id: string; kind: "keypad"; device: VirtualKeypad }
   | { id: string; kind: "fingerprint"; device: VirtualR503 }
   | { id: string; kind: "wiegand"; device: VirtualWiegandReader }
-  | { id: string; kind: "rdm6300"; device: VirtualRdm6300 };
+  | { id: string; kind: "rdm6300"; device: VirtualRdm6300 }
+  | { id: string; kind: "osdp"; device: VirtualOsdpPd; format: OsdpCardFormat };
 
 /** The virtual part behind each kind of reader. */
 export interface ReaderDevices {
@@ -57,6 +72,7 @@ export interface ReaderDevices {
   fingerprint: VirtualR503;
   wiegand: VirtualWiegandReader;
   rdm6300: VirtualRdm6300;
+  osdp: VirtualOsdpPd;
 }
 
 /** Time between a key going down and up, and up and the next down (a brisk person). */
@@ -83,6 +99,8 @@ export interface SimParts {
   gpio: SimGpioChip;
   i2c: SimI2cBus;
   serial: SimSerialOpener;
+  /** OSDP lines by port: readers of several doors may share one RS-485 bus. */
+  osdpLines?: Map<string, VirtualOsdpLine>;
 }
 
 /** Wires one virtual door and its readers onto the shared virtual GPIO chip, I2C bus and serial ports. */
@@ -149,6 +167,18 @@ function createReader(p: SimParts, r: SimReaderWiring): VirtualReader {
       const wire = new SerialTxDevice();
       p.serial.addDevice(r.path, wire);
       return { id: r.id, kind: "rdm6300", device: new VirtualRdm6300({ wire, clock }) };
+    }
+    case "osdp": {
+      const lines = p.osdpLines ?? new Map<string, VirtualOsdpLine>();
+      let line = lines.get(r.path);
+      if (!line) {
+        line = new VirtualOsdpLine([]);
+        lines.set(r.path, line);
+        p.serial.addDevice(r.path, line);
+      }
+      const device = new VirtualOsdpPd({ clock, address: r.address, key: r.key });
+      line.pds.push(device);
+      return { id: r.id, kind: "osdp", device, format: r.format };
     }
   }
 }

@@ -13,6 +13,7 @@ import { SimSerialOpener } from "./sim-serial.js";
 import type { VirtualDoor } from "./virtual-door.js";
 import { VirtualR503 } from "./virtual-r503.js";
 import { VirtualRdm6300 } from "./virtual-rdm6300.js";
+import { VirtualTca8418 } from "./virtual-tca8418.js";
 import { VirtualWiegandReader } from "./virtual-wiegand-reader.js";
 
 export { KEY_STEP_MS, type SimDoor, type SimDoorWiring, type VirtualKeypad } from "./sim-doors.js";
@@ -129,7 +130,7 @@ export function createSimulator({
   const gpio = new SimGpioChip(clock);
   const i2c = new SimI2cBus(clock);
   const serial = new SimSerialOpener(clock);
-  const parts = { clock, gpio, i2c, serial };
+  const parts = { clock, gpio, i2c, serial, osdpLines: new Map() };
   const doors = (wiring.doors ?? [singleDoor(wiring)]).map((w) => createSimDoor(parts, w));
   const first = doors[0] as SimDoor;
   const firstOf = <K extends "fingerprint" | "wiegand" | "rdm6300">(kind: K) => {
@@ -157,7 +158,8 @@ export function createSimulator({
     i2c,
     doors,
     doorOf,
-    keypad: (firstKeypad?.device as VirtualKeypad | undefined) ?? first.keypad(),
+    // A door with OSDP readers only has no keypad: a stand-in wired to nothing, like the others.
+    keypad: (firstKeypad?.device as VirtualKeypad | undefined) ?? new VirtualTca8418({ clock }),
     door: first.door,
     serial,
     fingerprint,

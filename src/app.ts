@@ -12,6 +12,8 @@ import { DoorUnit } from "./door/door-unit.js";
 import { EventBus } from "./events/event-bus.js";
 import type { Logger } from "./logger.js";
 import { MqttBridge } from "./mqtt/mqtt-bridge.js";
+import { OsdpBuses } from "./osdp/osdp-buses.js";
+import { OsdpKeyStore } from "./osdp/osdp-key-store.js";
 import { createRetention, type PolicyServices, policyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
@@ -190,10 +192,20 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
 
     // 3. The doors, in config order: each its state machine, policy, inputs, supervision, readers.
     // A unit that fails half-way is stopped like the others: what it opened is closed again.
+    const osdp = new OsdpBuses({
+      transports,
+      clock,
+      logger: logger.child({ module: "osdp" }),
+      keys: new OsdpKeyStore(settings.data_dir),
+    });
     for (const unit of units) {
       stopSteps.push(() => unit.stop());
-      await unit.start({ db, users, hasher, storage, rules: site.rules });
+      await unit.start({ db, users, hasher, storage, rules: site.rules, osdp });
     }
+    // Every door has attached its OSDP readers: open the ports and poll. Stopped first of all
+    // (steps run in reverse), so no read reaches a door that is going away.
+    stopSteps.push(() => osdp.stop());
+    await osdp.start();
     retention.start(settings.policy.retention_check_s * 1000);
     stopSteps.push(() => retention.stop());
     const policy = policyServices(first.policy, retention, settings.policy.retention_check_s * 1000);

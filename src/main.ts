@@ -6,6 +6,7 @@ import { type App, createApp } from "./app.js";
 import { type BackendChoice, chooseBackends } from "./config/hardware-schema.js";
 import type { Settings } from "./config/schema.js";
 import { createLogger, type Logger } from "./logger.js";
+import { OsdpKeyStore } from "./osdp/osdp-key-store.js";
 import { simWiringFromSettings } from "./sim-wiring.js";
 
 export interface RunningController {
@@ -41,7 +42,8 @@ export async function startController(settings: Settings, opts: StartOptions): P
   if (opts.simulate) settings = { ...settings, hardware: { ...settings.hardware, backend: "simulated" } };
   if (backends.gpio === "simulated" || backends.i2c === "simulated" || backends.serial === "simulated") {
     const { createSimulator } = await import("../simulator/simulator.js");
-    sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
+    const keys = new OsdpKeyStore(settings.data_dir);
+    sim = createSimulator({ clock, wiring: simWiringFromSettings(settings, keys) });
   }
   const transports = await createTransports(
     { ...backends, i2cBusNumber: settings.keypad.i2c_bus },

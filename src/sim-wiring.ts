@@ -2,12 +2,13 @@ import type { SimDoorWiring, SimWiring } from "../simulator/simulator.js";
 import type { DoorSettings, ReaderSettings } from "./config/door-schema.js";
 import { doorsOf } from "./config/doors.js";
 import type { Settings } from "./config/schema.js";
+import type { OsdpKeySource } from "./osdp/osdp-buses.js";
 
 const w = (l: { line: number; active_low: boolean }) => ({ line: l.line, activeLow: l.active_low });
 const nullable = (l: { line: number; active_low: boolean } | null) => (l ? w(l) : null);
 
 /** Wires the virtual parts to the same lines, addresses and ports the config gives the controller. */
-export function simWiringFromSettings(s: Settings): SimWiring {
+export function simWiringFromSettings(s: Settings, osdpKeys?: OsdpKeySource): SimWiring {
   const single: SimWiring = {
     relay: w(s.gpio.relay),
     doorContact: w(s.gpio.door_contact),
@@ -25,10 +26,10 @@ export function simWiringFromSettings(s: Settings): SimWiring {
   };
   // A single-door file keeps today's bench: every kind of reader is wired, fitted or not.
   if (s.doors === null) return single;
-  return { ...single, doors: doorsOf(s).map(simDoor) };
+  return { ...single, doors: doorsOf(s).map((d) => simDoor(d, osdpKeys)) };
 }
 
-function simDoor(d: DoorSettings): SimDoorWiring {
+function simDoor(d: DoorSettings, osdpKeys?: OsdpKeySource): SimDoorWiring {
   return {
     id: d.id,
     relay: w(d.gpio.relay),
@@ -37,11 +38,11 @@ function simDoor(d: DoorSettings): SimDoorWiring {
     ledGreen: nullable(d.gpio.led_green),
     ledRed: nullable(d.gpio.led_red),
     buzzer: nullable(d.gpio.buzzer),
-    readers: d.readers.map(simReader),
+    readers: d.readers.map((r) => simReader(r, osdpKeys)),
   };
 }
 
-function simReader(r: ReaderSettings): SimDoorWiring["readers"][number] {
+function simReader(r: ReaderSettings, osdpKeys?: OsdpKeySource): SimDoorWiring["readers"][number] {
   switch (r.kind) {
     case "keypad":
       return {
@@ -57,5 +58,26 @@ function simReader(r: ReaderSettings): SimDoorWiring["readers"][number] {
       return r.reader === "rdm6300"
         ? { id: r.id, kind: "rdm6300", path: r.rdm6300.port }
         : { id: r.id, kind: "wiegand", d0Line: r.wiegand.d0_line, d1Line: r.wiegand.d1_line };
+    case "osdp":
+      // The virtual reader holds the key the controller stored for it (as the real one would after
+      // `doorward osdp install`); with none it is in factory state and accepts only install mode.
+      return {
+        id: r.id,
+        kind: "osdp",
+        path: r.port,
+        address: r.address,
+        secure: r.secure,
+        format: r.format,
+        key: storedKey(osdpKeys, r.id),
+      };
+  }
+}
+
+/** The stored key for a virtual reader; an unreadable key file leaves it in factory state. */
+function storedKey(keys: OsdpKeySource | undefined, id: string): Buffer | null {
+  try {
+    return keys?.get(id)?.reveal() ?? null;
+  } catch {
+    return null;
   }
 }

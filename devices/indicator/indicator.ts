@@ -35,6 +35,7 @@ export interface IndicatorLines {
 export class Indicator {
   private cancelStep: (() => void) | null = null;
   private generation = 0;
+  private readonly listeners = new Set<(pattern: IndicatorPattern) => void>();
 
   constructor(
     private readonly lines: IndicatorLines,
@@ -42,7 +43,20 @@ export class Indicator {
     private readonly onError: (err: Error) => void = () => {},
   ) {}
 
+  /** Other feedback outputs of the door (an OSDP reader's own LED and buzzer) follow every pattern. */
+  onShow(listener: (pattern: IndicatorPattern) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   show(pattern: IndicatorPattern): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(pattern);
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }
     this.cancelStep?.();
     const generation = ++this.generation;
     const steps = PATTERNS[pattern];

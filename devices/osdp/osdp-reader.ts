@@ -378,6 +378,13 @@ export class OsdpReader {
     this.fail(`offline: no reply to ${hex2(sent.code)} after ${sent.attempts} attempts`, atMs);
   }
 
+  /** The port is back (reopened on a new bus after it was lost): reconnect from the start. */
+  resume(atMs: number): void {
+    if (this.stateValue !== "offline") return;
+    this.inFlight = null;
+    this.dueAt = atMs;
+  }
+
   /** The serial port went away. */
   onLinkLost(detail: string, atMs: number): void {
     this.fail(`offline: ${detail}`, atMs);

@@ -1,6 +1,7 @@
 import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
 import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
+import { canonicalBadgeNumber } from "../badge/badge-number.js";
 import type { RuleVerdict } from "../site/door-rules.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
@@ -99,7 +100,9 @@ export class AccessService {
   }
 
   badgeRead(number: string, reader: string | null = null): void {
-    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", number)), reader);
+    // One key per card whichever reader read it (decimal from Wiegand, facility:card from OSDP).
+    const key = canonicalBadgeNumber(number) ?? number;
+    this.enqueue(() => this.presented("badge", this.deps.hasher.hash("badge", key)), reader);
   }
 
   /** A frame that failed parity or checksum: logged as a denied attempt, never a grant, no lockout count. */

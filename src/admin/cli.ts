@@ -18,6 +18,7 @@ import {
   passbackCommand,
 } from "./commands/level-commands.js";
 import { LOG_USAGE, logCommand } from "./commands/log-commands.js";
+import { OSDP_USAGE, osdpCommand } from "./commands/osdp-command.js";
 import { DURESS_USAGE, duressCommand, PIN_USAGE, pinCommand } from "./commands/pin-command.js";
 import { DOOR_USAGE, doorCommand, USER_SET_USAGE, userPolicyCommand } from "./commands/policy-commands.js";
 import {
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   fleet: { run: fleetCommand, usage: FLEET_USAGE },
   fingerprint: { run: fingerprintCommand, usage: FINGERPRINT_USAGE },
   badge: { run: badgeCommand, usage: BADGE_USAGE },
+  osdp: { run: osdpCommand, usage: OSDP_USAGE },
   admin: { run: adminCommand, usage: ADMIN_USAGE },
   doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
   hub: { run: hubCommand, usage: HUB_USAGE },

@@ -1,5 +1,6 @@
 import type { Clock } from "../../devices/types.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { canonicalBadgeNumber } from "../badge/badge-number.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { Db } from "../store/open-database.js";
 import { type SensorRequest, SensorRequestStore } from "../store/sensor-request-store.js";
@@ -34,11 +35,14 @@ export interface FingerprintConsistency {
   awaitingDeletion: number[];
 }
 
-/** Normalises a badge number as readers report it: decimal digits, no leading zeros. */
+/** Normalises a badge number as an admin types it (see canonicalBadgeNumber for the forms). */
 export function normaliseBadgeNumber(number: string): string {
-  if (!/^\d{1,12}$/.test(number))
-    throw new StoreError("a badge number is 1 to 12 decimal digits, as the reader reports it");
-  return String(BigInt(number));
+  const canonical = canonicalBadgeNumber(number);
+  if (canonical === null)
+    throw new StoreError(
+      "a badge number is 1 to 12 decimal digits as a Wiegand/RDM6300 reader reports it, FACILITY:CARD (123:45678), or raw:BITS:HEX",
+    );
+  return canonical;
 }
 
 /**

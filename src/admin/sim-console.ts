@@ -1,9 +1,11 @@
 import { createInterface } from "node:readline";
+import { type Bit, encodeCard } from "../../devices/badge/card-formats.js";
 import type { Clock } from "../../devices/types.js";
 import type { ReaderDevices, SimDoor, VirtualReader } from "../../simulator/sim-doors.js";
 import type { Simulator } from "../../simulator/simulator.js";
 import { type App, unitOf } from "../app.js";
 import type { AuditRecord } from "../audit/audit-log.js";
+import { CARD_FORMAT_OF } from "../osdp/osdp-buses.js";
 import { printable, safeJson } from "../store/person-name.js";
 
 export const CONSOLE_HELP = `commands:
@@ -21,6 +23,10 @@ export const CONSOLE_HELP = `commands:
   badge NUMBER     present a badge to the configured reader (Wiegand: W26, or W34 above 16777215;
                    RDM6300: the number as the EM4100 tag)
   badge garbled    a Wiegand frame with bad parity (a misread)
+  card F:C         present a card to an OSDP reader, encoded in its configured format
+                   (card 123:45678 @outer-in); card garbled: a read with bad parity
+  osdp tamper      open (or, again, close) an OSDP reader's case; osdp silent: it stops answering
+                   (again: it answers again); osdp led: its LED and buzzer state
   wait MS          let MS milliseconds pass
   status           lock, door, lockout state and device health (ok/degraded/failed)
   help             this list
@@ -120,6 +126,10 @@ export class SimConsole {
         return this.finger(arg, target);
       case "badge":
         return this.badge(arg, target);
+      case "card":
+        return this.card(arg, target);
+      case "osdp":
+        return this.osdp(arg, target);
       case "status":
         if (name === null) for (const unit of this.app.services.units) this.out(this.status(unit.id));
         else this.out(this.status(target.door.id));
@@ -210,6 +220,44 @@ export class SimConsole {
         this.clock.setTimeout(() => rdm.remove(), 600);
       } else void wiegand?.present(n, n > 0xffffff ? "W34" : "W26");
     } else return this.error("badge: a decimal badge number (up to 4294967295) or garbled");
+    await this.settle(300);
+    return true;
+  }
+
+  private async card(arg: string, target: { door: SimDoor; reader: string | undefined }): Promise<true> {
+    const id = this.readerOf(target, "osdp");
+    const found = target.door.readers.find((r) => r.id === id);
+    if (found?.kind !== "osdp") return this.error(`card: door ${target.door.id} has no OSDP reader`);
+    const format = CARD_FORMAT_OF[found.format];
+    if (arg === "garbled") {
+      const bits = format === "raw" ? [1, 0, 1] : encodeCard(format, 1, 1);
+      if (format !== "raw") bits[1] = bits[1] === 1 ? 0 : 1; // one flipped bit: parity fails
+      found.device.presentCard(bits as Bit[]);
+    } else {
+      const match = /^(\d{1,10}):(\d{1,10})$/.exec(arg);
+      if (!match || format === "raw") return this.error("card: FACILITY:CARD (e.g. 123:45678) or garbled");
+      try {
+        found.device.presentCard(encodeCard(format, Number(match[1]), Number(match[2])));
+      } catch (err) {
+        return this.error(`card: ${(err as Error).message}`);
+      }
+    }
+    await this.settle(300);
+    return true;
+  }
+
+  private async osdp(arg: string, target: { door: SimDoor; reader: string | undefined }): Promise<true> {
+    const pd = this.device(target, "osdp");
+    if (pd === null) return this.error(`osdp: door ${target.door.id} has no OSDP reader`);
+    if (arg === "tamper") pd.tamper = !pd.tamper;
+    else if (arg === "silent") pd.silent = !pd.silent;
+    else if (arg === "led") {
+      const led = pd.led ? safeJson(pd.led) : "none";
+      this.out(
+        `osdp: led=${led} buzzer=${pd.buzzer ? safeJson(pd.buzzer) : "none"} secure=${pd.secureChannelActive}`,
+      );
+      return true;
+    } else return this.error("osdp: tamper, silent or led");
     await this.settle(300);
     return true;
   }

@@ -117,6 +117,24 @@ const readerCommon = {
 const fingerprintFields = fingerprintSchema.unwrap().omit({ enabled: true }).shape;
 const badgeFields = badgeSchema.unwrap().shape;
 
+/** OSDP baud rates readers offer (SIA OSDP 2.2 §5.7); one bus runs at one of them. */
+export const OSDP_BAUDS = [9600, 19200, 38400, 57600, 115200] as const;
+
+/** An OSDP reader on an RS-485 bus; several on one port share the bus at distinct addresses. */
+const osdpFields = {
+  port: z.string().min(1),
+  /** 0..126; 127 is the broadcast address and never polled. */
+  address: z.number().int().min(0).max(126),
+  baud: z
+    .number()
+    .int()
+    .refine((b) => (OSDP_BAUDS as readonly number[]).includes(b), `one of ${OSDP_BAUDS.join(", ")}`)
+    .default(115200),
+  /** Secure Channel is required unless false (then doctor warns). */
+  secure: z.boolean().default(true),
+  format: z.enum(["h10301", "h10306", "h10304", "corp1000", "raw"]).default("h10301"),
+};
+
 export const readerSchema = z.discriminatedUnion("kind", [
   z.object({ ...readerCommon, kind: z.literal("keypad"), ...keypadShape }).strict(),
   z.object({ ...readerCommon, kind: z.literal("fingerprint"), ...fingerprintFields }).strict(),
@@ -128,12 +146,14 @@ export const readerSchema = z.discriminatedUnion("kind", [
       reader: z.enum(["wiegand", "rdm6300"]).default("wiegand"),
     })
     .strict(),
+  z.object({ ...readerCommon, kind: z.literal("osdp"), ...osdpFields }).strict(),
 ]);
 
 export type ReaderSettings = z.infer<typeof readerSchema>;
 export type KeypadReaderSettings = Extract<ReaderSettings, { kind: "keypad" }>;
 export type FingerprintReaderSettings = Extract<ReaderSettings, { kind: "fingerprint" }>;
 export type BadgeReaderSettings = Extract<ReaderSettings, { kind: "badge" }>;
+export type OsdpReaderSettings = Extract<ReaderSettings, { kind: "osdp" }>;
 export type ReaderDirection = ReaderSettings["direction"];
 
 /** One entry of `doors:`. anti_passback and forgive_at are read by the site rules (src/site/). */

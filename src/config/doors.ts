@@ -165,6 +165,9 @@ export function checkDoors(s: Settings, ctx: Ctx): void {
       slugs.claim(slugOf(id), path, `'${id}'`);
     }
   };
+  /** OSDP port → its baud and the config path that set it; addresses are claimed per port. */
+  const osdpBuses = new Map<string, { baud: number; path: string }>();
+  const osdpAddresses = new Claims(ctx, "OSDP address");
   let keypadBus: number | null = null;
   let fingerprints = 0;
   doors.forEach((door, d) => {
@@ -210,6 +213,21 @@ export function checkDoors(s: Settings, ctx: Ctx): void {
             lines.claim(String(r.wiegand.d1_line), rat("wiegand", "d1_line"), String(r.wiegand.d1_line));
           }
           break;
+        case "osdp": {
+          // Several OSDP readers share one port (multi-drop): the port is claimed once, by the bus.
+          const bus = osdpBuses.get(r.port);
+          if (!bus) {
+            osdpBuses.set(r.port, { baud: r.baud, path: rat("port").join(".") });
+            ports.claim(r.port, rat("port"), r.port);
+          } else if (bus.baud !== r.baud)
+            ctx.addIssue({
+              code: "custom",
+              path: rat("baud"),
+              message: `${r.port} runs at ${bus.baud} baud (set by ${bus.path}); one bus has one speed`,
+            });
+          osdpAddresses.claim(`${r.port}#${r.address}`, rat("address"), `${r.address} on ${r.port}`);
+          break;
+        }
       }
     });
   });

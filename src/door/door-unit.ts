@@ -9,6 +9,7 @@ import type { Settings } from "../config/schema.js";
 import { type CredentialReaders, type ReaderEmit, startCredentialReaders } from "../credential-readers.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { Logger } from "../logger.js";
+import type { OsdpBuses } from "../osdp/osdp-buses.js";
 import { createDoorPolicy, type DoorPolicy } from "../policy/policy-services.js";
 import type { CredentialHasher } from "../secrets/credential-hasher.js";
 import type { DoorRules } from "../site/door-rules.js";
@@ -46,6 +47,8 @@ export interface SharedServices {
   storage: StorageGuard;
   /** The rules that span doors (access levels, interlocks, anti-passback): one service for all units. */
   rules?: DoorRules;
+  /** Every OSDP bus of the controller (several doors' readers may share one port). */
+  osdp: OsdpBuses;
 }
 
 const STOPPED = "door unit not started";
@@ -261,7 +264,60 @@ export class DoorUnit {
     });
     this.credentials = credentials;
     this.stopSteps.push(() => credentials.stop());
+    this.attachOsdpReaders(shared.osdp, indicator, recordSafely);
     this.parts = { door, access, policy, indicator, credentials };
+  }
+
+  /**
+   * This door's OSDP readers onto the shared buses (polled once every door has attached): cards
+   * and keys take the same path as every other reader's, tamper and power are audit rows, and the
+   * door's feedback is mirrored on each reader's own LED and buzzer.
+   */
+  private attachOsdpReaders(
+    osdp: OsdpBuses,
+    indicator: Indicator,
+    recordSafely: (entry: AuditEntry) => void,
+  ): void {
+    const mine = this.deps.door.readers.filter((r) => r.kind === "osdp");
+    if (mine.length === 0) return;
+    for (const settings of mine) {
+      const emit = this.emitFor(settings);
+      const device = this.readerDevice(settings);
+      const via = this.deps.listed ? { reader: settings.id } : {};
+      osdp.attach({
+        settings,
+        device,
+        sink: {
+          badgeRead: (e) => emit("badgeRead", e),
+          badgeBadRead: (e) => emit("badgeBadRead", e),
+          keyPressed: (e) => emit("keyPressed", e),
+          deviceFault: (e) => emit("deviceFault", e),
+          deviceRecovered: (e) => emit("deviceRecovered", e),
+        },
+        extra: {
+          tamper: ({ active }) =>
+            recordSafely({
+              kind: "system",
+              reason: active ? "tamper" : "tamper_cleared",
+              detail: { device, ...via },
+            }),
+          power: ({ failed }) =>
+            recordSafely({
+              kind: "system",
+              reason: failed ? "power_failure" : "power_restored",
+              detail: { device, ...via },
+            }),
+          identity: ({ identity }) => this.log.info({ device, identity }, "OSDP reader identified"),
+        },
+      });
+    }
+    this.stopSteps.push(
+      indicator.onShow((pattern) => {
+        if (pattern !== "granted" && pattern !== "denied" && pattern !== "locked_out" && pattern !== "fault")
+          return;
+        for (const r of mine) osdp.reader(r.id)?.feedback(pattern);
+      }),
+    );
   }
 
   /** Reverse order; every step runs even if one before it fails, so the lock is always driven. */
@@ -301,6 +357,7 @@ export class DoorUnit {
   /** The health name of a reader: today's driver names on a single-door file, door/reader otherwise. */
   private readerDevice(r: ReaderSettings): string {
     if (this.deps.listed) return this.deviceName(r.id);
+    if (r.kind === "osdp") return `osdp:${r.id}`;
     return r.kind === "badge" ? "badge_reader" : r.kind;
   }
 

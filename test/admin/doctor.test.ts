@@ -215,3 +215,40 @@ describe("doorward doctor", () => {
     expect(out).toContain("hardware.gpio");
   });
 });
+
+describe("doorward doctor: OSDP readers", () => {
+  it("a keyed reader passes, a reader without a key fails with the install command, secure: false warns", async () => {
+    const { OsdpKeyStore } = await import("../../src/osdp/osdp-key-store.js");
+    const { SecretKey } = await import("../../devices/osdp/secure-channel.js");
+    const dir = tempDir();
+    const key = Buffer.alloc(16, 7);
+    new OsdpKeyStore(dir).set("a", new SecretKey(key));
+    const osdp = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
+      id,
+      kind: "osdp",
+      port: "/dev/ttyUSB0",
+      address,
+      ...extra,
+    });
+    const settings = parseSettings({
+      hardware: { backend: "pi" },
+      data_dir: dir,
+      doors: [
+        {
+          id: "outer",
+          gpio: { relay: { line: 4 }, door_contact: { line: 5 }, rex: { line: 6 } },
+          readers: [osdp("a", 0), osdp("b", 1), osdp("c", 2, { secure: false })],
+        },
+      ],
+    });
+    const rows = (await runDoctor(settings, healthyPi())).filter((r) => r.name.startsWith("osdp"));
+    expect(rows.map((r) => [r.name, r.status])).toEqual([
+      ["osdp a", "pass"],
+      ["osdp b", "fail"],
+      ["osdp c", "warn"],
+    ]);
+    expect(rows[1]?.fix).toContain("doorward osdp install b");
+    expect(rows[2]?.detail).toContain("Secure Channel is off");
+    expect(JSON.stringify(rows)).not.toContain(key.toString("hex"));
+  });
+});

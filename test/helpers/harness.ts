@@ -7,6 +7,7 @@ import { type App, createApp } from "../../src/app.js";
 import { parseSettings } from "../../src/config/load-settings.js";
 import type { Settings } from "../../src/config/schema.js";
 import { createLogger, type Logger } from "../../src/logger.js";
+import { OsdpKeyStore } from "../../src/osdp/osdp-key-store.js";
 import { simWiringFromSettings } from "../../src/sim-wiring.js";
 
 export interface Harness {
@@ -35,7 +36,11 @@ export async function startHarness(
 ): Promise<Harness> {
   const clock = new FakeClock();
   const settings = parseSettings({ data_dir: tempDir(), log_level: "silent", ...overrides });
-  const sim = createSimulator({ clock, wiring: simWiringFromSettings(settings) });
+  // Virtual OSDP readers hold the keys the controller stored for them (as after `osdp install`).
+  const sim = createSimulator({
+    clock,
+    wiring: simWiringFromSettings(settings, new OsdpKeyStore(settings.data_dir)),
+  });
   opts.beforeStart?.(sim);
   const app = createApp({
     settings,

@@ -1,10 +1,13 @@
 import { parseArgs } from "node:util";
+import { canonicalBadgeNumber } from "../../badge/badge-number.js";
 import { printable } from "../../store/person-name.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { credentialAdmin } from "./fingerprint-command.js";
 
-export const BADGE_USAGE = `doorward badge add USER NUMBER   (the decimal number the reader reports; stored only as a keyed hash)
+export const BADGE_USAGE = `doorward badge add USER NUMBER   (stored only as a keyed hash; NUMBER is the decimal a Wiegand or
+                                 RDM6300 reader reports, FACILITY:CARD as printed on the card
+                                 (123:45678, the same badge on Wiegand 26/34 and OSDP), or raw:BITS:HEX)
 doorward badge remove USER`;
 
 export async function badgeCommand(args: string[], io: CliIo): Promise<number> {
@@ -22,9 +25,9 @@ export async function badgeCommand(args: string[], io: CliIo): Promise<number> {
       `badge ${sub}: expected ${sub === "add" ? "USER NUMBER" : "exactly one USER"}`,
       BADGE_USAGE,
     );
-  if (sub === "add" && !/^\d{1,12}$/.test(positionals[1] as string))
+  if (sub === "add" && canonicalBadgeNumber(positionals[1] as string) === null)
     throw new UsageError(
-      "badge add: NUMBER is 1 to 12 decimal digits, as the reader reports it",
+      "badge add: NUMBER is 1 to 12 decimal digits as the reader reports it, FACILITY:CARD or raw:BITS:HEX",
       BADGE_USAGE,
     );
   const ctx = openAdminContext(values.config, io.env);

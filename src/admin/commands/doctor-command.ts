@@ -18,6 +18,7 @@ import {
   requiredGroups,
   safely,
 } from "../../doctor/checks.js";
+import { checkOsdpReaders } from "../../doctor/osdp-checks.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 
 export const DOCTOR_USAGE =
@@ -42,6 +43,7 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     ...(await group("fingerprint", "see hardware/WIRING.md", () =>
       checkFingerprint(b, fingerprint, probes, databasePath(settings)),
     )),
+    ...checkOsdpReaders(settings),
     ...(await group("groups", "run `id`", () =>
       checkGroups(requiredGroups(b, fingerprint !== null), probes),
     )),

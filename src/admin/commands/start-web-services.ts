@@ -115,4 +115,10 @@ async function addCredentialDevices(running: RunningController, panel: Panel): P
       } else void sim.wiegand.present(n, n > 0xffffff ? "W34" : "W26").catch(() => undefined);
     }, demo),
   );
+  const { osdpPanelDevice } = await import("../../../simulator/panel/osdp-panel-device.js");
+  const { CARD_FORMAT_OF } = await import("../../osdp/osdp-buses.js");
+  for (const door of sim.doors)
+    for (const r of door.readers)
+      if (r.kind === "osdp")
+        panel.addDevice(osdpPanelDevice({ id: r.id, pd: r.device, format: CARD_FORMAT_OF[r.format], clock }));
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalBadgeNumber } from "../../badge/badge-number.js";
 import { fingerprintEnabled } from "../../config/fingerprint-schema.js";
 import { ENROLL_PROMPT_TEXT } from "../credential-admin.js";
 import { withConflictAllowance } from "./conflict-allowance.js";
@@ -49,7 +50,14 @@ function consistencyJson(deps: WebDeps, result: Record<string, unknown> | null) 
  */
 export function addCredentialRoutes(router: Router, deps: WebDeps, storeCall: StoreCall): void {
   const badgeBody = z
-    .object({ number: z.string().regex(/^\d{1,12}$/, "a badge number is 1 to 12 decimal digits") })
+    .object({
+      number: z
+        .string()
+        .refine(
+          (n) => canonicalBadgeNumber(n) !== null,
+          "a badge number is 1 to 12 decimal digits, FACILITY:CARD (123:45678) or raw:BITS:HEX",
+        ),
+    })
     .strict();
   const enrolBody = z
     .object({ slot: z.number().int("a slot is a whole number").min(0).max(9999).nullable().optional() })
@@ -59,7 +67,7 @@ export function addCredentialRoutes(router: Router, deps: WebDeps, storeCall: St
     const { number } = validate(badgeBody, body);
     const credentials = credentialAdminFor(deps, session?.admin ?? "?");
     const target = storeCall("user", () => deps.users.require(params.user as string));
-    const lookup = deps.hasher.hash("badge", String(BigInt(number)));
+    const lookup = deps.hasher.hash("badge", canonicalBadgeNumber(number) as string);
     // Badge numbers come from the card, so there is no random option; conflicts count like PINs.
     return withConflictAllowance(deps, session, "badge", () => {
       const holder = deps.users.findByCredential("badge", lookup);
