@@ -40,7 +40,7 @@ describe("OSDP readers on the simulator console, after doorward osdp install", (
     });
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
-    expect(out).toMatch(/access granted granted via badge u-\S+ \{"reader":"outer-in"\}/);
+    expect(out).toMatch(/access granted granted via badge u-\S+ \{"direction":"in","reader":"outer-in"\}/);
     // The reader's own LED shows the grant (green = 2) with Secure Channel up.
     expect(out).toMatch(/osdp: led=\{[^\n]*"onColor":2[^\n]*secure=true/);
     expect(out).toMatch(/access \S+ denied via badge \{"reader":"outer-out"\}/);
