@@ -9,16 +9,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { systemClock } from "../devices/system-clock.js";
-import type { GpioChip } from "../devices/types.js";
-import { createSimulator } from "../simulator/simulator.js";
-import { createApp } from "../src/app.js";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { createLogger } from "../src/logger.js";
-import { simWiringFromSettings } from "../src/sim-wiring.js";
 import { openDatabaseReadOnly } from "../src/store/open-database.js";
 import { benchOptions } from "./bench-options.js";
+import { startRelayTimedApp } from "./relay-timed-app.js";
 import { megabytes, seededSite } from "./seed-cache.js";
 import { isMain, percentile, round } from "./stats.js";
 
@@ -30,30 +25,7 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
   const startup = measureStartup(dataDir);
 
   const settings = parseSettings({ data_dir: dataDir, log_level: "silent" });
-  const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
-  let relayAt = 0;
-  const gpio: GpioChip = {
-    async open(offset, dir, opts) {
-      const line = await sim.transports.gpio.open(offset, dir, opts);
-      if (offset !== settings.gpio.relay.line) return line;
-      return {
-        read: () => line.read(),
-        watch: (cb) => line.watch(cb),
-        close: () => line.close(),
-        write(level) {
-          if (level === 1) relayAt = performance.now();
-          return line.write(level);
-        },
-      };
-    },
-  };
-  const app = createApp({
-    settings,
-    transports: { ...sim.transports, gpio },
-    clock: systemClock,
-    logger: createLogger("silent"),
-  });
-  await app.start();
+  const { app, relayAt, resetRelay } = await startRelayTimedApp(settings);
   const { bus, services } = app;
   // As the door unit stamps a keypad's events: this door, its keypad.
   const at = { door: app.settings.door_id, reader: "keypad" };
@@ -82,12 +54,12 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     const pin = String(10_000_000 + Math.floor(Math.random() * USERS));
     for (const key of pin) bus.emit("keyPressed", { key: key as "1", atMs: Date.now(), ...at });
     await services.access.idle(); // the digits are in; time the final key alone
-    relayAt = 0;
+    resetRelay();
     const t0 = performance.now();
     bus.emit("keyPressed", { key: "#", atMs: Date.now(), ...at });
     await services.access.idle();
-    if (relayAt === 0) throw new Error(`PIN ${pin} did not reach the relay`);
-    pathMs.push(relayAt - t0);
+    if (relayAt() === 0) throw new Error(`PIN ${pin} did not reach the relay`);
+    pathMs.push(relayAt() - t0);
     await services.door.lock();
 
     if (i % 10 === 0) {

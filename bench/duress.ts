@@ -8,13 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { systemClock } from "../devices/system-clock.js";
-import type { GpioChip } from "../devices/types.js";
-import { createSimulator } from "../simulator/simulator.js";
 import { PolicyAdminService } from "../src/admin/policy-admin-service.js";
-import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { createLogger } from "../src/logger.js";
-import { simWiringFromSettings } from "../src/sim-wiring.js";
+import { startRelayTimedApp } from "./relay-timed-app.js";
 import { isMain, percentile, round } from "./stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
@@ -22,30 +18,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 export async function benchDuress(): Promise<Record<string, number>> {
   const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-"));
   const settings = parseSettings({ data_dir: dataDir, log_level: "silent" });
-  const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
-  let relayAt = 0;
-  const gpio: GpioChip = {
-    async open(offset, dir, opts) {
-      const line = await sim.transports.gpio.open(offset, dir, opts);
-      if (offset !== settings.gpio.relay.line) return line;
-      return {
-        read: () => line.read(),
-        watch: (cb) => line.watch(cb),
-        close: () => line.close(),
-        write(level) {
-          if (level === 1) relayAt = performance.now();
-          return line.write(level);
-        },
-      };
-    },
-  };
-  const app = createApp({
-    settings,
-    transports: { ...sim.transports, gpio },
-    clock: systemClock,
-    logger: createLogger("silent"),
-  });
-  await app.start();
+  const { app, relayAt, resetRelay } = await startRelayTimedApp(settings);
   const { bus, services } = app;
   // As the door unit stamps a keypad's events: this door, its keypad.
   const at = { door: app.settings.door_id, reader: "keypad" };
@@ -69,13 +42,13 @@ export async function benchDuress(): Promise<Record<string, number>> {
   async function grant(pin: string): Promise<number> {
     for (const key of pin) bus.emit("keyPressed", { key: key as "1", atMs: Date.now(), ...at });
     await services.access.idle();
-    relayAt = 0;
+    resetRelay();
     const t0 = performance.now();
     bus.emit("keyPressed", { key: "#", atMs: Date.now(), ...at });
     await services.access.idle();
-    if (relayAt === 0) throw new Error(`PIN ${pin} did not reach the relay`);
+    if (relayAt() === 0) throw new Error(`PIN ${pin} did not reach the relay`);
     await services.door.lock();
-    return relayAt - t0;
+    return relayAt() - t0;
   }
 
   const bareMs: number[] = [];
