@@ -45,7 +45,11 @@ export async function queryEvents(store: HubStore, f: EventFilter): Promise<HubE
     params.push(v);
     where.push(sql.replace("?", `$${params.length}`));
   };
-  if (f.door) add("door = ?", f.door);
+  if (f.door) {
+    add("door = ?", f.door);
+    // Through the chains that door is on, so the (chain, seq, ts) key serves the lookup.
+    where.push(`chain IN (SELECT c.door FROM hub_doors c WHERE $${params.length} = ANY(c.doors))`);
+  }
   if (f.user) add("user_code = ?", f.user);
   if (f.reason) add("reason = ?", f.reason);
   if (f.sinceMs !== undefined) add("ts >= ?", new Date(f.sinceMs).toISOString());
@@ -70,11 +74,13 @@ export interface DoorSummary {
   online: boolean;
   head_seq: number | null;
   head_verified: boolean;
+  /** The doors whose rows are on this chain (a controller with several doors has one chain). */
+  doors: string[];
 }
 
 export async function listDoors(store: HubStore): Promise<DoorSummary[]> {
   const rows = await store.query<Omit<DoorSummary, "last_seen"> & { last_seen: Date | null }>(
-    `SELECT door, status, last_seen, last_seq, chain_state, state_seq, lag_ms, online, head_seq, head_verified
+    `SELECT door, status, last_seen, last_seq, chain_state, state_seq, lag_ms, online, head_seq, head_verified, doors
      FROM hub_doors ORDER BY door`,
   );
   return rows.map((r) => ({ ...r, last_seen: r.last_seen?.toISOString() ?? null }));
@@ -123,6 +129,7 @@ async function verifyDoor(
     const rows = await store.query<{
       seq: number;
       ts: Date;
+      door: string;
       kind: string;
       credential: string | null;
       outcome: string | null;
@@ -132,8 +139,8 @@ async function verifyDoor(
       prev_hash: string;
       hash: string;
     }>(
-      `SELECT seq, ts, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM hub_events
-       WHERE door = $1 AND seq > $2 ORDER BY seq, ts LIMIT $3`,
+      `SELECT seq, ts, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM hub_events
+       WHERE chain = $1 AND seq > $2 ORDER BY seq, ts LIMIT $3`,
       [door, prevSeq, VERIFY_CHUNK],
     );
     for (const r of rows) {
@@ -141,7 +148,7 @@ async function verifyDoor(
       if (r.seq !== prevSeq + 1) return bad(prevSeq + 1, `missing (next held is ${r.seq})`);
       if (r.prev_hash !== prevHash) return bad(r.seq, "does not link to the previous row");
       const e: HubEvent = {
-        door,
+        door: r.door,
         seq: r.seq,
         tsMs: r.ts.getTime(),
         kind: r.kind,

@@ -5,7 +5,7 @@ import { resendTopic } from "../mqtt/resend-responder.js";
 import type { HubAlert, ResendRequest } from "./alerts.js";
 import { parseEventPayload } from "./event-payload.js";
 import { checkHead } from "./head-check.js";
-import { type IncomingEvent, ingestBatch, storeAlerts } from "./ingest.js";
+import { type IncomingEvent, IngestCache, ingestBatch, storeAlerts } from "./ingest.js";
 import { hubClientOptions, hubSubscriptions } from "./mqtt-options.js";
 import type { HubStore } from "./store/hub-store.js";
 
@@ -56,6 +56,7 @@ export class HubService {
   private readonly lastResend = new Map<string, number>();
   private readonly listeners = new Set<(r: BatchReport) => void>();
   private readonly heldAcks = new Map<number, () => void>();
+  private readonly cache = new IngestCache();
 
   constructor(private readonly deps: HubServiceDeps) {}
 
@@ -166,6 +167,7 @@ export class HubService {
       try {
         report = await this.storeBatch(batch);
       } catch (err) {
+        this.cache.clear(); // a partition may have been dropped (retention) or the database replaced
         // Database down: keep the batch (unacknowledged) and try again; the broker holds the rest.
         this.deps.log.warn(
           { err: (err as Error).message, events: batch.length },
@@ -206,7 +208,7 @@ export class HubService {
     }
     const now = this.deps.now();
     return this.deps.store.transaction(async (tx) => {
-      const r = await ingestBatch(tx, events, now);
+      const r = await ingestBatch(tx, events, now, this.cache);
       const report: BatchReport = { ...r, alerts: [...r.alerts, ...malformed] };
       await storeAlerts(tx, malformed);
       for (const h of heads) {
