@@ -81,7 +81,10 @@ export async function ingestBatch(
   for (const b of batch) {
     const chain = chainOf(b.prefix);
     let c = byChain.get(chain);
-    if (!c) byChain.set(chain, (c = { prefix: b.prefix, events: [] }));
+    if (!c) {
+      c = { prefix: b.prefix, events: [] };
+      byChain.set(chain, c);
+    }
     c.events.push(b.event);
   }
   const chains = await lockChains(tx, byChain, result);

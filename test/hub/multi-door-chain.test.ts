@@ -23,7 +23,9 @@ function rewriteTail(file: string, fromSeq: number): void {
     .hash;
   const update = db.prepare("UPDATE audit_events SET reason = ?, prev_hash = ?, hash = ? WHERE seq = ?");
   for (const r of rows) {
-    const hash = rowHash({ ...r, reason: "nothing_happened", prev_hash: prev } as Parameters<typeof rowHash>[0]);
+    const hash = rowHash({ ...r, reason: "nothing_happened", prev_hash: prev } as Parameters<
+      typeof rowHash
+    >[0]);
     update.run("nothing_happened", prev, hash, r.seq);
     prev = hash;
   }
@@ -79,12 +81,22 @@ describe.each(hubStoreFactories())("a two-door controller's one chain at the hub
     const first = await controller();
     const audit = first.app.services.audit;
     for (let i = 0; i < 12; i++)
-      audit.append({ door: i % 2 ? "cage" : "outer", kind: "system", reason: "test_event" }, first.clock.now());
+      audit.append(
+        { door: i % 2 ? "cage" : "outer", kind: "system", reason: "test_event" },
+        first.clock.now(),
+      );
     const last = audit.last()?.seq ?? 0;
     await first.app.services.mqtt?.waitForPublished(last);
-    expect(await waitFor(() => storedCount(store), (n) => n >= last)).toBe(last);
+    expect(
+      await waitFor(
+        () => storedCount(store),
+        (n) => n >= last,
+      ),
+    ).toBe(last);
 
-    const alerts = await store.query<{ kind: string }>("SELECT kind FROM hub_alerts WHERE kind <> 'new_door'");
+    const alerts = await store.query<{ kind: string }>(
+      "SELECT kind FROM hub_alerts WHERE kind <> 'new_door'",
+    );
     expect(alerts).toEqual([]);
     // One chain, the controller's (named by its topic, i.e. its first door), in state ok.
     const doors = await listDoors(store);
@@ -102,12 +114,17 @@ describe.each(hubStoreFactories())("a two-door controller's one chain at the hub
     rewriteTail(databasePath(first.settings), firstRewritten);
     // The controller runs on: its next rows link to the rewritten tail, and it answers the re-send.
     const second = await controller();
-    second.app.services.audit.append({ door: "cage", kind: "system", reason: "test_event" }, second.clock.now());
+    second.app.services.audit.append(
+      { door: "cage", kind: "system", reason: "test_event" },
+      second.clock.now(),
+    );
     const state = await waitFor(
       async () =>
-        (await store.query<{ chain_state: string; state_seq: number | null }>(
-          "SELECT chain_state, state_seq FROM hub_doors WHERE door = 'outer'",
-        ))[0],
+        (
+          await store.query<{ chain_state: string; state_seq: number | null }>(
+            "SELECT chain_state, state_seq FROM hub_doors WHERE door = 'outer'",
+          )
+        )[0],
       (s) => s?.state_seq === firstRewritten,
     );
     expect(state).toEqual({ chain_state: "fork", state_seq: firstRewritten });
