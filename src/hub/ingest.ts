@@ -108,8 +108,9 @@ export async function ingestBatch(
     const [inserted] = await tx.query<{ n: number }>(
       `WITH ins AS (
          INSERT INTO hub_events (chain, door, seq, ts, kind, credential, outcome, reason, user_code, detail, prev_hash, hash)
-         SELECT c, d, s, t, k, cr, o, r, u, de, p, h FROM json_to_recordset($1::json)
-           AS x(c text, d text, s bigint, t timestamptz, k text, cr text, o text, r text, u text, de text, p text, h text)
+         SELECT c, d, s, 'epoch'::timestamptz + t * interval '1 millisecond', k, cr, o, r, u, de, p, h
+         FROM json_to_recordset($1::json)
+           AS x(c text, d text, s bigint, t bigint, k text, cr text, o text, r text, u text, de text, p text, h text)
          ON CONFLICT DO NOTHING RETURNING 1)
        SELECT count(*)::bigint AS n FROM ins`,
       [JSON.stringify(toInsert.map(insertRow))],
@@ -127,7 +128,7 @@ function insertRow(e: HubEvent & { chain: string }) {
     c: e.chain,
     d: e.door,
     s: e.seq,
-    t: new Date(e.tsMs).toISOString(),
+    t: e.tsMs,
     k: e.kind,
     cr: e.credential,
     o: e.outcome,
@@ -229,6 +230,7 @@ function checkChain(
   const lastTsMs = chain.last_ts?.getTime() ?? Number.NEGATIVE_INFINITY;
   const doors = new Set(chain.doors);
   let askedFrom: number | null = null;
+  let newestTsMs: number | null = null;
   for (const e of events) {
     doors.add(e.door);
     const same = held.get(e.seq);
@@ -280,9 +282,12 @@ function checkChain(
     if (e.seq > chain.last_seq) {
       chain.last_seq = e.seq;
       chain.last_hash = e.hash;
-      chain.last_ts = new Date(e.tsMs);
-      chain.lag_ms = nowMs - e.tsMs;
+      newestTsMs = e.tsMs;
     }
+  }
+  if (newestTsMs !== null) {
+    chain.last_ts = new Date(newestTsMs);
+    chain.lag_ms = nowMs - newestTsMs;
   }
   chain.doors = [...doors].sort();
 }
