@@ -89,7 +89,8 @@ class Committed {
     this.count += r.stored;
     this.lastAt = now;
     for (const ts of r.eventTsMs) this.lags.push(now - ts);
-    this.waiters = this.waiters.filter((w) => (this.count >= w.n ? (w.resolve(), false) : true));
+    for (const w of this.waiters) if (this.count >= w.n) w.resolve();
+    this.waiters = this.waiters.filter((w) => this.count < w.n);
   };
   reset(): void {
     this.count = 0;

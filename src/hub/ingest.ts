@@ -88,9 +88,17 @@ export async function ingestBatch(
     c.events.push(b.event);
   }
   const chains = await lockChains(tx, byChain, result);
-  const months = new Set<string>();
-  for (const b of batch) months.add(monthOf(b.event.tsMs));
-  const newMonths = [...months].filter((m) => !cache.months.has(m)).sort();
+  // Every month from the batch's oldest event to its newest (two date formats per batch, not one per event).
+  let oldest = Number.POSITIVE_INFINITY;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const b of batch) {
+    if (b.event.tsMs < oldest) oldest = b.event.tsMs;
+    if (b.event.tsMs > newest) newest = b.event.tsMs;
+  }
+  let months = monthsBetween(monthOf(oldest), monthOf(newest));
+  // A door with a wrong clock (1970) must not make decades of empty partitions: then the exact months.
+  if (months.length > 3) months = [...new Set(batch.map((b) => monthOf(b.event.tsMs)))].sort();
+  const newMonths = months.filter((m) => !cache.months.has(m));
   if (newMonths.length > 0) {
     await ensureMonthPartitions(tx, newMonths);
     for (const m of newMonths) cache.months.add(m);
@@ -121,6 +129,17 @@ export async function ingestBatch(
   await saveChains(tx, chains, nowMs);
   await storeAlerts(tx, result.alerts);
   return result;
+}
+
+function monthsBetween(from: string, to: string): string[] {
+  const months: string[] = [];
+  let [y, m] = from.split("-").map(Number) as [number, number];
+  for (let month = from; month <= to; month = `${y}-${String(m).padStart(2, "0")}`) {
+    months.push(month);
+    m = m === 12 ? 1 : m + 1;
+    if (m === 1) y++;
+  }
+  return months;
 }
 
 function insertRow(e: HubEvent & { chain: string }) {
