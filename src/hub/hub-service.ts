@@ -3,7 +3,7 @@ import type { HubSettings } from "../config/hub-schema.js";
 import type { Logger } from "../logger.js";
 import { resendTopic } from "../mqtt/resend-responder.js";
 import type { HubAlert, ResendRequest } from "./alerts.js";
-import { parseEventPayload } from "./event-payload.js";
+import { type ParsedEvent, parseEventPayload } from "./event-payload.js";
 import { checkHead } from "./head-check.js";
 import { type IncomingEvent, IngestCache, ingestBatch, storeAlerts } from "./ingest.js";
 import { hubClientOptions, hubSubscriptions } from "./mqtt-options.js";
@@ -15,6 +15,8 @@ interface Item {
   /** The QoS 1 packet id whose PUBACK is held until the batch holding this message commits. */
   ackId: number | null;
   generation: number;
+  /** An event, parsed and its hash checked on arrival: done while the previous batch commits. */
+  parsed?: ParsedEvent;
 }
 
 export interface BatchReport {
@@ -93,6 +95,7 @@ export class HubService {
         this.heldAcks.set(packet.messageId, () => false); // marks the PUBACK that follows as one to hold
         item.ackId = packet.messageId;
       }
+      if (topic.endsWith("/event")) item.parsed = parseEventPayload(payload);
       this.pending.push(item);
       if (this.pending.length >= s.batch_max) this.scheduleFlush(0);
       else this.scheduleFlush(s.batch_ms);
@@ -212,7 +215,7 @@ export class HubService {
     for (const item of batch) {
       const [doorPrefix, leaf] = splitTopic(item.topic);
       if (leaf === "event") {
-        const parsed = parseEventPayload(item.payload);
+        const parsed = item.parsed ?? parseEventPayload(item.payload);
         if (parsed.ok) events.push({ event: parsed.event, prefix: doorPrefix });
         else
           malformed.push({
