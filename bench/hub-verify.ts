@@ -4,11 +4,11 @@
 // seeded cluster is kept under HUB_BENCH_CACHE_DIR (default /var/tmp/doorward-bench, readable by
 // the unprivileged user PostgreSQL runs as) and reused by the next run.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GENESIS_HASH, rowHash } from "../src/audit/audit-log.js";
 import { verifyChains } from "../src/hub/hub-queries.js";
-import { ensureMonthPartitions, monthOf, migrate } from "../src/hub/store/migrations.js";
+import { ensureMonthPartitions, migrate, monthOf } from "../src/hub/store/migrations.js";
 import { openPgStore } from "../src/hub/store/pg-store.js";
 import { loadAverage } from "./proc-cpu.js";
 import { round } from "./stats.js";
@@ -33,9 +33,10 @@ async function seed(url: string): Promise<number> {
   try {
     await migrate(store);
     // The SQL hash must be the door's: checked on one row before seeding millions.
-    const [probe] = await store.query<{ h: string }>(`SELECT ${HASH_SQL("$1", "7", "123", "'door-1'")} AS h`, [
-      GENESIS_HASH,
-    ]);
+    const [probe] = await store.query<{ h: string }>(
+      `SELECT ${HASH_SQL("$1", "7", "123", "'door-1'")} AS h`,
+      [GENESIS_HASH],
+    );
     const expected = rowHash({
       seq: 7,
       ts_ms: 123,
@@ -81,16 +82,20 @@ function asNobody(cmd: string): string {
 }
 
 export async function benchHubVerify(): Promise<Record<string, number | string>> {
-  const cache = join(process.env.HUB_BENCH_CACHE_DIR ?? "/var/tmp/doorward-bench", `hub-verify-${ROWS}-v${SEED_VERSION}`);
+  const cache = join(
+    process.env.HUB_BENCH_CACHE_DIR ?? "/var/tmp/doorward-bench",
+    `hub-verify-${ROWS}-v${SEED_VERSION}`,
+  );
   const fresh = !existsSync(join(cache, "seeded"));
-  if (fresh && existsSync(cache) && readdirSync(cache).length > 0)
-    sh(`rm -rf ${cache}`); // a seed that did not finish
+  if (fresh && existsSync(cache) && readdirSync(cache).length > 0) sh(`rm -rf ${cache}`); // a seed that did not finish
   mkdirSync(cache, { recursive: true });
   let url: string;
   try {
     if (fresh) url = sh(`bash .ci/postgres start ${cache}`);
     else {
-      const port = sh(`node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'`);
+      const port = sh(
+        `node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'`,
+      );
       asNobody(
         `${pgBin()}/pg_ctl -D ${cache}/data -l ${cache}/server.log -w -t 60 -o "-c listen_addresses=127.0.0.1 -p ${port} -k ${cache}" start`,
       );
@@ -125,6 +130,5 @@ export async function benchHubVerify(): Promise<Record<string, number | string>>
   } finally {
     sh(`bash .ci/postgres stop ${cache}`);
   }
-  void readFileSync;
   return out;
 }
