@@ -108,6 +108,8 @@ describe.each(hubStoreFactories())("a two-door controller's one chain at the hub
     expect(cage.every((r) => r.door === "cage")).toBe(true);
     expect((await queryEvents(store, { door: "outer" })).every((r) => r.door === "outer")).toBe(true);
     expect(await verifyChains(store)).toEqual([{ door: "outer", ok: true, checked: last }]);
+    // `hub verify --door cage` walks the chain the cage is on.
+    expect(await verifyChains(store, "cage")).toEqual([{ door: "outer", ok: true, checked: last }]);
     await first.app.stop();
 
     const firstRewritten = last - 4;
