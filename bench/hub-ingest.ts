@@ -54,7 +54,8 @@ async function fleet(url: string, prefix: string, perDoor: number, rate: number)
         out += b.toString();
       });
       return new Promise<FleetRun>((resolve, reject) =>
-        child.once("exit", (code) =>
+        // "close", not "exit": the child's last line may still be in the pipe when it exits.
+        child.once("close", (code) =>
           code === 0 ? resolve(JSON.parse(out) as FleetRun) : reject(new Error(`fleet exited ${code}`)),
         ),
       );
