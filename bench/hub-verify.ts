@@ -4,13 +4,13 @@
 // seeded cluster is kept under HUB_BENCH_CACHE_DIR (default /var/tmp/doorward-bench, readable by
 // the unprivileged user PostgreSQL runs as) and reused by the next run.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GENESIS_HASH, rowHash } from "../src/audit/audit-log.js";
 import { verifyChains } from "../src/hub/hub-queries.js";
 import { ensureMonthPartitions, migrate, monthOf } from "../src/hub/store/migrations.js";
 import { openPgStore } from "../src/hub/store/pg-store.js";
-import { loadAverage } from "./proc-cpu.js";
+import { loadAverage, treeCpuSeconds } from "./proc-cpu.js";
 import { round } from "./stats.js";
 
 const ROWS = Number(process.env.HUB_VERIFY_ROWS ?? 10_000_000);
@@ -114,9 +114,18 @@ export async function benchHubVerify(): Promise<Record<string, number | string>>
     out.load_average_at_start = loadAverage();
     const store = openPgStore(url, { max: 4 });
     try {
+      const postmaster = Number(readFileSync(join(cache, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+      const cpu0 = { hub: process.cpuUsage(), db: treeCpuSeconds(postmaster) };
       const t0 = performance.now();
       const verdicts = await verifyChains(store);
       const s = (performance.now() - t0) / 1000;
+      const hubCpu = process.cpuUsage(cpu0.hub);
+      out.verify_cpu_s = round((hubCpu.user + hubCpu.system) / 1e6, 1);
+      out.postgres_cpu_s = round(treeCpuSeconds(postmaster) - cpu0.db, 1);
+      out.rows_per_verify_cpu_s = round(
+        verdicts.reduce((a, v) => a + v.checked, 0) / Number(out.verify_cpu_s),
+        0,
+      );
       const checked = verdicts.reduce((a, v) => a + v.checked, 0);
       out.verified_rows = checked;
       out.all_ok = verdicts.every((v) => v.ok) ? "yes" : "NO";

@@ -27,6 +27,7 @@ interface StoredRow {
 /** Rows per FETCH: big enough that the round trip is nothing, small enough that memory stays flat. */
 const FETCH_ROWS = 20_000;
 
+const SCRATCH = Buffer.alloc(16);
 const PRESENT = 1;
 const LINK_HALF = 2; // one side of the link into this seq (prev_hash here, or the hash of seq − 1) seen
 const LINK_DONE = 4;
@@ -43,7 +44,7 @@ const RANK = { duplicate: 0, missing: 1, link: 2, altered: 3 } as const;
  */
 class ChainWalk {
   private state: Uint8Array;
-  private slots: Uint32Array;
+  private slots: Buffer;
   private bad: { seq: number; rank: number; problem: string } | null = null;
 
   constructor(
@@ -54,7 +55,7 @@ class ChainWalk {
   ) {
     const span = Math.max(lastSeq - checkpointSeq, 0) + 2;
     this.state = new Uint8Array(span);
-    this.slots = new Uint32Array(span * 4);
+    this.slots = Buffer.alloc(span * 16);
     this.half(1, checkpointHash); // the link into the first seq after the checkpoint
   }
 
@@ -104,15 +105,15 @@ class ChainWalk {
   /** One side of the link into index i: kept until the other side arrives, then compared. */
   private half(i: number, hex: string): void {
     if (i >= this.state.length || (this.state[i] ?? 0) & LINK_DONE) return;
-    const o = i * 4;
-    const words = [0, 1, 2, 3].map((k) => Number.parseInt(hex.slice(k * 8, k * 8 + 8), 16) >>> 0);
+    const o = i * 16;
     if ((this.state[i] ?? 0) & LINK_HALF) {
       this.state[i] = (this.state[i] ?? 0) | LINK_DONE;
-      if (words.some((w, k) => this.slots[o + k] !== w))
+      SCRATCH.fill(0).write(hex, 0, 16, "hex"); // the first 32 hex digits, no substring made
+      if (this.slots.compare(SCRATCH, 0, 16, o, o + 16) !== 0)
         this.found(i + this.checkpointSeq, "link", "does not link to the previous row");
     } else {
       this.state[i] = (this.state[i] ?? 0) | LINK_HALF;
-      for (let k = 0; k < 4; k++) this.slots[o + k] = words[k] as number;
+      this.slots.write(hex, o, 16, "hex");
     }
   }
 
@@ -128,8 +129,8 @@ class ChainWalk {
     const size = Math.max(n + 1, this.state.length * 2);
     const state = new Uint8Array(size);
     state.set(this.state);
-    const slots = new Uint32Array(size * 4);
-    slots.set(this.slots);
+    const slots = Buffer.alloc(size * 16);
+    this.slots.copy(slots);
     this.state = state;
     this.slots = slots;
   }
