@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretKey } from "../../devices/osdp/secure-channel.js";
 import { OsdpKeyStore } from "../../src/osdp/osdp-key-store.js";
-import { doorEntry } from "../helpers/doors.js";
+import { doorEntry, osdpReader } from "../helpers/doors.js";
+import { type Browser, hasChromium, launchChromium, logInToAdminPage } from "./chromium.js";
 import {
   addAdmin,
   type ControllerProcess,
@@ -13,24 +14,12 @@ import {
   writeConfig,
 } from "./controller-process.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-type Browser = import("playwright-core").Browser;
-
-const osdp = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
-  id,
-  kind: "osdp",
-  port: "/dev/doorward-rs485",
-  address,
-  ...extra,
-});
-
 /**
  * Issue 13: the admin page shows each reader with the identity the OSDP reader reported and its
  * Secure Channel state, and warns visibly about a `secure: false` reader and one with no key.
  * A real `doorward start --simulate` process with virtual OSDP readers, in Chromium.
  */
-describe.skipIf(!existsSync(CHROMIUM))("OSDP readers on the admin page", { timeout: 60_000 }, () => {
+describe.skipIf(!hasChromium)("OSDP readers on the admin page", { timeout: 60_000 }, () => {
   let controller: ControllerProcess;
   let browser: Browser;
 
@@ -42,9 +31,9 @@ describe.skipIf(!existsSync(CHROMIUM))("OSDP readers on the admin page", { timeo
     new OsdpKeyStore(data).set("outer-in", new SecretKey(randomBytes(16)));
     const doors = [
       doorEntry("outer", 4, [
-        osdp("outer-in", 0),
-        osdp("outer-out", 1, { direction: "out", secure: false }),
-        osdp("outer-spare", 2),
+        osdpReader("outer-in", 0),
+        osdpReader("outer-out", 1, { direction: "out", secure: false }),
+        osdpReader("outer-spare", 2),
       ]),
     ];
     const config = writeConfig(
@@ -53,12 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))("OSDP readers on the admin page", { timeo
     );
     controller = await startControllerProcess(config);
     addAdmin(config, "ada", "correct horse battery");
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu"],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -67,12 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))("OSDP readers on the admin page", { timeo
   });
 
   it("shows the reader's identity and Secure Channel, and warns about secure: false and a missing key", async () => {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    const page = await context.newPage();
-    await page.goto(controller.adminUrl);
-    await page.getByLabel("Admin name").fill("ada");
-    await page.getByLabel("Password").fill("correct horse battery");
-    await page.getByRole("button", { name: "Log in" }).click();
+    const page = await logInToAdminPage(browser, controller.adminUrl, "ada", "correct horse battery");
 
     const row = (id: string) => page.locator(`#reader-rows tr[data-reader="${id}"]`);
     const cell = (id: string, h: string) => row(id).locator(`td[data-h="${h}"]`);
@@ -96,6 +75,6 @@ describe.skipIf(!existsSync(CHROMIUM))("OSDP readers on the admin page", { timeo
       expect.stringMatching(/^Reader outer-spare \(door outer\): No Secure Channel key stored/),
     ]);
     expect(await items.first().isVisible()).toBe(true);
-    await context.close();
+    await page.context().close();
   });
 });

@@ -5,13 +5,12 @@ import { encodeCard } from "../../devices/badge/card-formats.js";
 import { SecretKey } from "../../devices/osdp/secure-channel.js";
 import type { VirtualOsdpPd } from "../../simulator/virtual-osdp-pd.js";
 import { runDoctor } from "../../src/admin/commands/doctor-command.js";
-import { normaliseBadgeNumber } from "../../src/admin/credential-admin.js";
 import { databasePath } from "../../src/app.js";
 import { type DoctorProbes, formatReport } from "../../src/doctor/checks.js";
 import { realDoctorProbes } from "../../src/doctor/real-probes.js";
 import { OsdpKeyStore, osdpKeyPath } from "../../src/osdp/osdp-key-store.js";
 import { OSDP_STATUS_NAMESPACE, OsdpReaderStatusStore } from "../../src/osdp/reader-status.js";
-import { doorEntry } from "../helpers/doors.js";
+import { doorEntry, osdpReader } from "../helpers/doors.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import { walCommits } from "../helpers/wal-commits.js";
 
@@ -24,15 +23,6 @@ let h: Harness | undefined;
 afterEach(async () => {
   await h?.app.stop();
   h = undefined;
-});
-
-const PORT = "/dev/doorward-rs485";
-const osdpReader = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
-  id,
-  kind: "osdp",
-  port: PORT,
-  address,
-  ...extra,
 });
 
 async function start(readers: Record<string, unknown>[], keyed: string[]): Promise<Harness> {
@@ -178,9 +168,6 @@ describe("OSDP reader identity and state in the database, and in doctor", () => 
 
   it("no key, no session key and no card number in the status rows", async () => {
     await start([osdpReader("outer-in", 0), osdpReader("outer-out", 1)], ["outer-in", "outer-out"]);
-    const { users, hasher } = (h as Harness).app.services;
-    const user = users.add("alice", (h as Harness).clock.now());
-    users.setCredential(user.id, "badge", hasher.hash("badge", normaliseBadgeNumber("123:45678")), 0);
     pd("outer-in").presentCard(encodeCard("H10301", 123, 45678));
     await (h as Harness).clock.advance(200);
     pd("outer-in").silent = true;

@@ -4,9 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { encodeCard } from "../../../devices/badge/card-formats.js";
 import { SecretKey } from "../../../devices/osdp/secure-channel.js";
 import type { VirtualOsdpPd } from "../../../simulator/virtual-osdp-pd.js";
-import { normaliseBadgeNumber } from "../../../src/admin/credential-admin.js";
 import { OsdpKeyStore, osdpKeyPath } from "../../../src/osdp/osdp-key-store.js";
-import { doorEntry, keypadReader } from "../../helpers/doors.js";
+import { doorEntry, keypadReader, osdpReader } from "../../helpers/doors.js";
 import { tempDir } from "../../helpers/harness.js";
 import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
 
@@ -17,15 +16,6 @@ afterEach(async () => {
   w = undefined;
 });
 
-const PORT = "/dev/doorward-rs485";
-const osdp = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
-  id,
-  kind: "osdp",
-  port: PORT,
-  address,
-  ...extra,
-});
-
 /** Door "outer": a keyed secure reader (in), a plaintext one (out), a secure one with no key; a keypad on "inner". */
 async function start(): Promise<WebHarness> {
   const dir = tempDir();
@@ -34,9 +24,9 @@ async function start(): Promise<WebHarness> {
     data_dir: dir,
     doors: [
       doorEntry("outer", 4, [
-        osdp("outer-in", 0),
-        osdp("outer-out", 1, { direction: "out", secure: false }),
-        osdp("outer-spare", 2),
+        osdpReader("outer-in", 0),
+        osdpReader("outer-out", 1, { direction: "out", secure: false }),
+        osdpReader("outer-spare", 2),
       ]),
       doorEntry("inner", 7, [keypadReader("inner-keypad", 0x35)]),
     ],
@@ -121,14 +111,6 @@ describe("GET /api/readers", () => {
     const h = await start();
     const c = new ApiClient(h.base);
     await c.login();
-    const { users, hasher } = h.app.services;
-    const user = users.add("alice", h.clock.now());
-    users.setCredential(
-      user.id,
-      "badge",
-      hasher.hash("badge", normaliseBadgeNumber("123:45678")),
-      h.clock.now(),
-    );
     const pd = h.sim.doors[0]?.readers.find((r) => r.id === "outer-in")?.device as unknown as VirtualOsdpPd;
     pd.presentCard(encodeCard("H10301", 123, 45678));
     await h.clock.advance(200);
