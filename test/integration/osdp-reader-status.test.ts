@@ -129,7 +129,7 @@ describe("OSDP reader identity and state in the database, and in doctor", () => 
     expect(report).toMatch(/last seen never/);
   });
 
-  it("a reader that refuses Secure Channel is recorded identified but failed, never online", async () => {
+  it("a reader that refuses Secure Channel is recorded identified but failed, never online; its retries write nothing", async () => {
     const dir = tempDir();
     new OsdpKeyStore(dir).set("outer-in", new SecretKey(randomBytes(16)));
     h = await startHarness(
@@ -146,6 +146,14 @@ describe("OSDP reader identity and state in the database, and in doctor", () => 
       secure_channel: false,
       identity: { vendor: "0a1b2c" },
     });
+    // The CP retries the handshake every 8 s (ID, CAP, CHLNG each time): same identity, same
+    // reason, so no status write (and no audit row) per retry.
+    const path = databasePath(h.settings);
+    const commits = walCommits(path);
+    const sent = pd("outer-in").received.length;
+    await h.clock.advance(60_000);
+    expect(pd("outer-in").received.length).toBeGreaterThan(sent + 3 * 6); // ≥ 6 more handshakes
+    expect(walCommits(path)).toBe(commits);
   });
 
   it("a plaintext reader (secure: false) is recorded online without Secure Channel", async () => {
