@@ -1,4 +1,5 @@
 import type { BackendChoice } from "../config/hardware-schema.js";
+import type { OsdpReaderStatus } from "../osdp/reader-status.js";
 import type { ServiceSensorAnswer } from "./service-sensor-check.js";
 
 export type CheckStatus = "pass" | "warn" | "fail";
@@ -37,6 +38,14 @@ export interface DoctorProbes {
   dataDirModes?(dir: string): Promise<Array<{ path: string; mode: number; expected: number }>>;
   /** timedatectl's NTPSynchronized, or null when it cannot be asked (no systemd, no timedatectl). */
   clockSynchronized(): Promise<boolean | null>;
+  /**
+   * What the service recorded of each OSDP reader (identity, link state), read-only; null when
+   * there is no database yet. Absent: the identity rows are left out.
+   */
+  osdpReaderStatus?(
+    databasePath: string,
+    readerIds: readonly string[],
+  ): Promise<Record<string, OsdpReaderStatus | null> | null>;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

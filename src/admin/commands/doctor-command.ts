@@ -18,7 +18,7 @@ import {
   requiredGroups,
   safely,
 } from "../../doctor/checks.js";
-import { checkOsdpReaders } from "../../doctor/osdp-checks.js";
+import { checkOsdpIdentities, checkOsdpReaders, osdpReadersOf } from "../../doctor/osdp-checks.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 
 export const DOCTOR_USAGE =
@@ -44,6 +44,7 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
       checkFingerprint(b, fingerprint, probes, databasePath(settings)),
     )),
     ...checkOsdpReaders(settings),
+    ...(await group("osdp readers", "check data_dir", () => osdpIdentityRows(settings, probes))),
     ...(await group("groups", "run `id`", () =>
       checkGroups(requiredGroups(b, fingerprint !== null), probes),
     )),
@@ -52,6 +53,18 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     )),
     ...(await group("clock", "check timedatectl", () => checkClock(probes))),
   ];
+}
+
+/** The readers' recorded identity and state, when the probes can read them. */
+async function osdpIdentityRows(settings: Settings, probes: DoctorProbes): Promise<CheckResult[]> {
+  const readers = osdpReadersOf(settings);
+  const read = probes.osdpReaderStatus;
+  if (readers.length === 0 || !read) return [];
+  const statuses = await read(
+    databasePath(settings),
+    readers.map((r) => r.id),
+  );
+  return checkOsdpIdentities(readers, statuses);
 }
 
 export async function doctorCommand(args: string[], io: CliIo, probes?: DoctorProbes): Promise<number> {
