@@ -7,7 +7,13 @@ import { parseEventPayload } from "../../src/hub/event-payload.js";
 import { ApiClient, startWebHarness, type WebHarness } from "../admin/http/web-harness.js";
 import { cli, writeConfig } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
-import { type Received, startTestBroker, subscriber, type TestBroker, uniqueId } from "../helpers/mqtt-broker.js";
+import {
+  type Received,
+  startTestBroker,
+  subscriber,
+  type TestBroker,
+  uniqueId,
+} from "../helpers/mqtt-broker.js";
 
 // Invariant 3 without the old exception (issue 10 item 9): rows store admin codes, not admin
 // account names, so P/event (published exactly as hashed) names no admin, while the device can
@@ -63,7 +69,8 @@ async function actionsByPageAndCli() {
   return { harness, config, events, page };
 }
 
-const rowsOf = (messages: Received[]) => messages.map((m) => JSON.parse(m.text) as { seq: number; reason: string });
+const rowsOf = (messages: Received[]) =>
+  messages.map((m) => JSON.parse(m.text) as { seq: number; reason: string });
 
 describe("admin identities in stored rows", () => {
   it("P/event names no admin for actions via the page and the CLI, and the hub's hash recompute verifies", async () => {
