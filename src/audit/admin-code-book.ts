@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Settings } from "../config/schema.js";
 import { loadCredentialKey } from "../secrets/credential-key.js";
 import type { Db } from "../store/open-database.js";
@@ -15,6 +16,7 @@ import type { AuditRecord } from "./audit-log.js";
  */
 export class AdminCodeBook {
   private hasTable: boolean | undefined;
+  private lookup: Statement<[string], string> | undefined;
 
   /** `codes` null: a reader that only names codes (`log tail --with-names`), so it needs no key. */
   constructor(
@@ -48,9 +50,11 @@ export class AdminCodeBook {
 
   accountOf(code: string): string | undefined {
     if (!this.tableExists()) return undefined;
-    return this.db
-      .prepare<[string], { account: string }>("SELECT account FROM admin_codes WHERE code = ?")
-      .get(code)?.account;
+    // Prepared once: the page names every row of a log view through here.
+    this.lookup ??= this.db
+      .prepare<[string], string>("SELECT account FROM admin_codes WHERE code = ?")
+      .pluck();
+    return this.lookup.get(code);
   }
 
   /** An identity for people on this device: a known code as its account, anything else as it is. */
