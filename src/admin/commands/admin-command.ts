@@ -99,9 +99,16 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
           note("admin_removed");
           ctx.adminCodes.forget(account);
         });
-        // As `user erase`: the WAL is written back and emptied, so no file holds the name.
-        checkpointAndTruncateWal(ctx.db);
         out(`admin ${name} removed; their open sessions have ended`);
+        // As `user erase`: the WAL is written back and emptied, so no file holds the name.
+        try {
+          checkpointAndTruncateWal(ctx.db);
+        } catch {
+          io.stderr.write(
+            "doorward admin: the write-ahead log could not be emptied now (a reader held it); the name may stay in doorward.db-wal until the service stops (SQLite then empties it)\n",
+          );
+          return 1;
+        }
         return 0;
       default:
         if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);
