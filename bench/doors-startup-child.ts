@@ -18,7 +18,7 @@ const settings = parseSettings({
   lockout: { max_failures: 100, base_s: 1, max_s: 1 },
   ...(doors > 1 ? { doors: benchDoorsConfig(doors) } : {}),
 });
-const app = await startSimController(settings);
+const { app } = await startSimController(settings);
 const readyMs = performance.now() - t0;
 const rssMb = process.memoryUsage().rss / 1024 / 1024;
 const { units } = app.services;

@@ -6,7 +6,7 @@ import { printFigures, startSimController } from "./sim-controller.js";
 
 const t0 = performance.now();
 const settings = parseSettings({ data_dir: process.argv[2], log_level: "silent" });
-const app = await startSimController(settings);
+const { app } = await startSimController(settings);
 const readyMs = performance.now() - t0;
 const totalMs = performance.now(); // since the process started, module loading included
 const rssMb = process.memoryUsage().rss / 1024 / 1024;
