@@ -6,10 +6,14 @@
  */
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { systemClock } from "../devices/system-clock.js";
+import { createSimulator } from "../simulator/simulator.js";
+import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
+import { createLogger } from "../src/logger.js";
+import { simWiringFromSettings } from "../src/sim-wiring.js";
 import { startBroker } from "./local-broker.js";
 import { seededSite } from "./seed-cache.js";
-import { startSimController } from "./sim-controller.js";
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +40,14 @@ const settings = parseSettings({
   simulator_panel: { enabled: false },
   mqtt: { enabled: !values["no-mqtt"], url: broker.url },
 });
-const { app } = await startSimController(settings);
+const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
+const app = createApp({
+  settings,
+  transports: sim.transports,
+  clock: systemClock,
+  logger: createLogger("silent"),
+});
+await app.start();
 const { bus, services } = app;
 const at = { door: settings.door_id, reader: "keypad" };
 if (values["cache-kb"]) services.db.pragma(`cache_size = -${Number(values["cache-kb"])}`);
