@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { databasePath } from "../../app.js";
+import { doorsOf } from "../../config/doors.js";
 import { fingerprintEnabled } from "../../config/fingerprint-schema.js";
 import { chooseBackends } from "../../config/hardware-schema.js";
 import { ConfigError } from "../../config/load-settings.js";
@@ -12,6 +13,7 @@ import {
   checkGpio,
   checkGroups,
   checkI2c,
+  type DoctorKeypad,
   type DoctorProbes,
   exitCodeFor,
   formatReport,
@@ -31,6 +33,14 @@ function fingerprintOf(settings: Settings): { port: string; baud: number } | nul
     : null;
 }
 
+/** Every keypad of every door; with a `doors:` list each is named `door/reader`. */
+function keypadsOf(settings: Settings): DoctorKeypad[] {
+  if (!settings.doors) return [settings.keypad];
+  return doorsOf(settings).flatMap((d) =>
+    d.readers.flatMap((r) => (r.kind === "keypad" ? [{ ...r, label: `${d.id}/${r.id}` }] : [])),
+  );
+}
+
 /** Every check for one configuration; each failure is a row, never an exception. */
 export async function runDoctor(settings: Settings, probes: DoctorProbes): Promise<CheckResult[]> {
   const b = chooseBackends(settings.hardware);
@@ -39,7 +49,7 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     f().catch(async (err) => [await safely(name, fix, () => Promise.reject(err))]);
   return [
     ...(await group("gpio", "see hardware/WIRING.md", () => checkGpio(b, probes))),
-    ...(await group("i2c", "see hardware/WIRING.md", () => checkI2c(b, settings.keypad, probes))),
+    ...(await group("i2c", "see hardware/WIRING.md", () => checkI2c(b, keypadsOf(settings), probes))),
     ...(await group("fingerprint", "see hardware/WIRING.md", () =>
       checkFingerprint(b, fingerprint, probes, databasePath(settings)),
     )),
