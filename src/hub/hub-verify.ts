@@ -1,6 +1,14 @@
 import { GENESIS_HASH } from "../audit/audit-log.js";
 import { eventHash } from "./event-payload.js";
 import type { HubStore, Sql } from "./store/hub-store.js";
+import { verifyOnWorkers, WORKERS_FROM_ROWS } from "./verify-workers.js";
+
+export interface ChainRow {
+  door: string;
+  checkpoint_seq: number;
+  checkpoint_hash: string | null;
+  last_seq: number;
+}
 
 export interface ChainVerdict {
   door: string;
@@ -9,7 +17,7 @@ export interface ChainVerdict {
   firstBad?: { seq: number; problem: string };
 }
 
-interface StoredRow {
+export interface StoredRow {
   chain: string;
   seq: number;
   ts_ms: number;
@@ -42,7 +50,7 @@ const RANK = { duplicate: 0, missing: 1, link: 2, altered: 3 } as const;
  * digits: forging a link past that is 2^128 work, and every row's full hash is checked anyway).
  * 16 bytes and a state byte per stored row.
  */
-class ChainWalk {
+export class ChainWalk {
   private state: Uint8Array;
   private slots: Buffer;
   private bad: { seq: number; rank: number; problem: string } | null = null;
@@ -136,6 +144,33 @@ class ChainWalk {
   }
 }
 
+export const walkOf = (c: ChainRow) =>
+  new ChainWalk(c.door, c.checkpoint_seq, c.checkpoint_hash ?? GENESIS_HASH, c.last_seq);
+
+/**
+ * Reads every row of the given chains (null: all) in the table's own order through one
+ * server-side cursor, the next chunk fetched while this one is hashed. date_part gives seconds
+ * as a double: exact to the millisecond the ts holds, and far cheaper than the numeric extract().
+ */
+export async function walkRows(tx: Sql, walks: Map<string, ChainWalk>, only: string[] | null): Promise<void> {
+  await tx.query(
+    `DECLARE hub_verify NO SCROLL CURSOR FOR
+     SELECT chain, seq, round(date_part('epoch', ts) * 1000)::bigint AS ts_ms, door, kind, credential,
+            outcome, reason, user_code, detail, prev_hash, hash
+     FROM hub_events ${only ? "WHERE chain = ANY($1::text[])" : ""}`,
+    only ? [only] : [],
+  );
+  const fetch = () => tx.query<StoredRow>(`FETCH ${FETCH_ROWS} FROM hub_verify`);
+  let next = fetch();
+  for (;;) {
+    const rows = await next;
+    if (rows.length === 0) break;
+    next = fetch();
+    for (const r of rows) walks.get(r.chain)?.row(r);
+  }
+  await tx.query("CLOSE hub_verify");
+}
+
 /**
  * Checks each chain end to end, from its retention checkpoint: seqs contiguous, each row's
  * prev_hash the previous row's hash, each hash recomputed from the row's fields (its door
@@ -148,42 +183,18 @@ class ChainWalk {
  * keeps 17 bytes per stored row.
  */
 export async function verifyChains(store: HubStore, door?: string): Promise<ChainVerdict[]> {
-  const chains = await store.query<{
-    door: string;
-    checkpoint_seq: number;
-    checkpoint_hash: string | null;
-    last_seq: number;
-  }>(
+  const chains = await store.query<ChainRow>(
     `SELECT door, checkpoint_seq, checkpoint_hash, last_seq FROM hub_doors
      ${door ? "WHERE door = $1 OR $1 = ANY(doors)" : ""} ORDER BY door`,
     door ? [door] : [],
   );
   if (chains.length === 0) return [];
-  const walks = new Map(
-    chains.map((c) => [
-      c.door,
-      new ChainWalk(c.door, c.checkpoint_seq, c.checkpoint_hash ?? GENESIS_HASH, c.last_seq),
-    ]),
-  );
-  await store.transaction(async (tx: Sql) => {
-    // date_part gives seconds as a double: exact to the millisecond the ts holds, and far cheaper
-    // than the numeric extract().
-    await tx.query(
-      `DECLARE hub_verify NO SCROLL CURSOR FOR
-       SELECT chain, seq, round(date_part('epoch', ts) * 1000)::bigint AS ts_ms, door, kind, credential,
-              outcome, reason, user_code, detail, prev_hash, hash
-       FROM hub_events ${door ? "WHERE chain = ANY($1::text[])" : ""}`,
-      door ? [[...walks.keys()]] : [],
-    );
-    const fetch = () => tx.query<StoredRow>(`FETCH ${FETCH_ROWS} FROM hub_verify`);
-    let next = fetch();
-    for (;;) {
-      const rows = await next;
-      if (rows.length === 0) break;
-      next = fetch();
-      for (const r of rows) walks.get(r.chain)?.row(r);
-    }
-    await tx.query("CLOSE hub_verify");
-  });
+  const rows = chains.reduce((n, c) => n + Math.max(c.last_seq - c.checkpoint_seq, 0), 0);
+  if (store.connection && rows >= WORKERS_FROM_ROWS) {
+    const verdicts = await verifyOnWorkers(store.connection, chains).catch(() => null);
+    if (verdicts) return verdicts;
+  }
+  const walks = new Map(chains.map((c) => [c.door, walkOf(c)]));
+  await store.transaction((tx) => walkRows(tx, walks, door ? [...walks.keys()] : null));
   return [...walks.values()].map((w) => w.verdict());
 }

@@ -4,6 +4,7 @@ import { eventHash } from "../../src/hub/event-payload.js";
 import { verifyChains } from "../../src/hub/hub-queries.js";
 import { ingestBatch } from "../../src/hub/ingest.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
+import { verifyOnWorkers } from "../../src/hub/verify-workers.js";
 import { hubStoreFactories } from "./hub-stores.js";
 
 // PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
@@ -76,5 +77,12 @@ describe.each(hubStoreFactories())("hub verify on $name", (factory) => {
       },
     ]);
     expect(await verifyChains(store, "missing")).toHaveLength(1);
+    // PostgreSQL with millions of rows: the same walk on worker threads, each with its own connection.
+    if (store.connection) {
+      const chains = await store.query<Parameters<typeof verifyOnWorkers>[1][number]>(
+        "SELECT door, checkpoint_seq, checkpoint_hash, last_seq FROM hub_doors ORDER BY door",
+      );
+      expect(await verifyOnWorkers(store.connection, chains)).toEqual(await verifyChains(store));
+    }
   });
 });
