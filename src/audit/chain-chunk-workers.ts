@@ -132,6 +132,11 @@ export interface ChunkCheck {
   stop(): void;
 }
 
+/** One worker per core, at most four (the reads of one SQLite file stop scaling beyond). */
+export function defaultWorkerCount(): number {
+  return Math.min(availableParallelism(), 4);
+}
+
 export interface ChunkCheckOptions {
   chunkRows?: number;
   workers?: number;
@@ -149,7 +154,7 @@ export function startChunkCheck(
   if (rows < PARALLEL_FROM_ROWS || file === "" || file === ":memory:") return null;
   const chunkRows = opts.chunkRows ?? CHUNK_ROWS;
   const chunkCount = Math.ceil(rows / chunkRows);
-  const count = Math.max(1, Math.min(opts.workers ?? availableParallelism(), 4, chunkCount));
+  const count = Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), chunkCount));
   const shared = new SharedArrayBuffer(5 * 4);
   const ctl = new Int32Array(shared);
   const sqlitePath = require.resolve("better-sqlite3");
