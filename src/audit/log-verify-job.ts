@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Db } from "../store/open-database.js";
 import { type VerifyProgress, type VerifyResult, verifyChain } from "./chain-verify.js";
@@ -11,19 +13,26 @@ export interface VerifyJobStatus {
 }
 
 // Loads the job's module in the worker: through tsx when doorward runs from its sources (the
-// module is .ts), directly from the build. The same way bin/doorward.js starts the CLI.
+// module is .ts), directly from the build, as bin/doorward.js starts the CLI. tsx is found from
+// here: an eval'd worker would look for it from the working directory.
 const BOOT = `
 const { workerData } = require("node:worker_threads");
 (async () => {
-  if (workerData.moduleUrl.endsWith(".ts")) (await import("tsx/esm/api")).register();
+  if (workerData.tsxApi) (await import(workerData.tsxApi)).register();
   await import(workerData.moduleUrl);
 })();
 `;
 
-const WORKER_MODULE = new URL(
-  `./log-verify-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
-  import.meta.url,
-);
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const WORKER_MODULE = new URL(`./log-verify-worker${FROM_SOURCES ? ".ts" : ".js"}`, import.meta.url);
+/** tsx's ESM API (its CommonJS build cannot register the hooks), as the worker imports it. */
+function tsxApi(): string | null {
+  if (!FROM_SOURCES) return null;
+  if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx/esm/api");
+  // Under test runners without import.meta.resolve: the ESM file beside the CommonJS one.
+  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
+  return pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
+}
 
 /**
  * The admin page's "verify": the whole walk in a worker thread on its own read-only connection,
@@ -68,7 +77,10 @@ export class LogVerifyJob {
 
   private inWorker(file: string): Promise<VerifyResult> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(BOOT, { eval: true, workerData: { moduleUrl: WORKER_MODULE.href, file } });
+      const worker = new Worker(BOOT, {
+        eval: true,
+        workerData: { moduleUrl: WORKER_MODULE.href, tsxApi: tsxApi(), file },
+      });
       let settled = false;
       worker.on("message", (m: { progress?: VerifyProgress; result?: VerifyResult; error?: string }) => {
         if (m.progress) this.progress = m.progress;

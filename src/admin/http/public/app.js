@@ -232,6 +232,9 @@ async function verifyLog() {
   let r;
   try {
     r = await api("GET", "/api/log/verify");
+  } catch (err) {
+    showVerify(`not checked: ${err.message} `, "bad");
+    return;
   } finally {
     clearInterval(poll);
   }
