@@ -11,13 +11,12 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
  *
  * Where the time goes (10,000,000 rows, issue 15): reading a row's eleven columns into JavaScript
  * values and JSON.stringify of nine of them cost twice the SHA-256. So a worker has SQLite build
- * the JSON (`json_array`, C) and reads four values a row. json_array and JSON.stringify agree on
- * every value the table can hold that JSON.parse gives back unchanged (integers, text, NULL: see
- * test/audit/chain-sql-json.test.ts); rows holding anything else (a REAL, a BLOB, an integer
- * beyond 2^53) get no SQL JSON, and a row whose SQL JSON does not hash to its stored hash is
- * hashed again exactly as the one-thread walk does before it counts as edited. A match through
- * the SQL JSON therefore implies a match through JSON.stringify: no edit can pass one and not the
- * other.
+ * the JSON (`json_array`, in C) and reads four values a row. Same verdicts: SQLite's JSON text of
+ * a row parses back to the very values better-sqlite3 reads (SQL_ROW_JSON, pinned by
+ * test/audit/chain-sql-json.test.ts), so when it hashes to the stored hash (is the JSON.stringify
+ * text the row was hashed from) the row as read has that JSON.stringify text too, and the
+ * one-thread walk accepts it as well. A row whose SQL JSON does not match is hashed again the
+ * one-thread way before it counts as edited.
  */
 
 /** Below this many rows the threads' start-up (tens of ms each) costs more than it saves. */
@@ -40,14 +39,13 @@ export interface ChunkSummary {
 }
 
 /**
- * The JSON of a row's nine hashed fields, built by SQLite: NULL unless every field is an integer
- * JavaScript holds exactly, text or NULL (the values on which json_array and JSON.stringify agree).
+ * The JSON of a row's nine hashed fields, built by SQLite. Its text parses back to the values
+ * better-sqlite3 reads for integers (beyond 2^53 both round alike), text (invalid UTF-8 too) and
+ * NULL; a REAL gets none (JSON.stringify writes floats its own way); a BLOB makes json_array fail,
+ * and the worker then checks that batch of rows the one-thread way.
  */
-export const SQL_ROW_JSON = `CASE WHEN typeof(ts_ms) = 'integer' AND ts_ms BETWEEN -9007199254740991 AND 9007199254740991
-    AND typeof(door) = 'text' AND typeof(kind) = 'text' AND typeof(reason) = 'text'
-    AND typeof(credential) IN ('text', 'null') AND typeof(outcome) IN ('text', 'null')
-    AND typeof(user_code) IN ('text', 'null') AND typeof(detail) IN ('text', 'null')
-  THEN json_array(seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail) END`;
+export const SQL_ROW_JSON =
+  "CASE WHEN typeof(ts_ms) <> 'real' THEN json_array(seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail) END";
 
 const require = createRequire(import.meta.url);
 
@@ -67,15 +65,17 @@ const { hash } = require("node:crypto");
 const { sqlitePath, file, firstSeq, chunkRows, chunkCount, shared, port, withPurgeRows } = workerData;
 const ctl = new Int32Array(shared);
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
-const BATCH = 4096;
+const BATCH = 2048;
 let db;
 try {
   const Database = require(sqlitePath);
   db = new Database(file, { readonly: true, fileMustExist: true });
   db.pragma("cache_size = -1000"); // one pass in seq order: a big page cache would only cost memory
-  const batch = db.prepare(\`SELECT seq, prev_hash, hash,
-${SQL_ROW_JSON}, reason = 'retention_purge'
-    FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT \${BATCH}\`).raw();
+  const range = "FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT " + BATCH;
+  const purge = withPurgeRows ? "reason = 'retention_purge'" : "0";
+  const batch = db.prepare("SELECT seq, prev_hash, hash, ${SQL_ROW_JSON}, " + purge + " " + range).raw();
+  // The same rows without SQL JSON: for a batch holding a BLOB, where json_array fails.
+  const plain = db.prepare("SELECT seq, prev_hash, hash, NULL, " + purge + " " + range).raw();
   const whole = db.prepare("SELECT seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM audit_events WHERE seq = ?").raw();
   for (;;) {
     const index = Atomics.add(ctl, ${NEXT}, 1);
@@ -88,14 +88,19 @@ ${SQL_ROW_JSON}, reason = 'retention_purge'
     let after = index === 0 ? MIN : lo - 1;
     read: for (;;) {
       if (Atomics.load(ctl, ${STOP})) break;
-      const got = batch.all(after, hi);
-      for (const [seq, prev, stored, json, purge] of got) {
+      let got;
+      try {
+        got = batch.all(after, hi);
+      } catch {
+        got = plain.all(after, hi);
+      }
+      for (const [seq, prev, stored, json, isPurge] of got) {
         if (seq !== expected || (rows > 0 && prev !== lastHash)) { clean = false; break read; }
         if (json === null || hash("sha256", prev + "\\n" + json, "hex") !== stored) {
           const row = whole.get(seq);
           if (hash("sha256", row[9] + "\\n" + JSON.stringify(row.slice(0, 9)), "hex") !== row[10]) { clean = false; break read; }
         }
-        if (purge && withPurgeRows) purgeRows.push(whole.get(seq));
+        if (isPurge) purgeRows.push(whole.get(seq));
         if (rows === 0) firstPrevHash = prev;
         lastSeq = seq; lastHash = stored; expected = seq + 1; rows++;
       }

@@ -250,6 +250,16 @@ describe("log verify's chunks: edits inside a chunk and on its boundaries (issue
         checked: ROWS,
       },
     );
+    // An integer beyond 2^53, hashed as JavaScript reads it (rounded): SQLite writes it exactly.
+    const big = { ...last, ts_ms: 9_007_199_254_740_992 } as Parameters<typeof rowHash>[0];
+    check(
+      [ROWS],
+      `UPDATE audit_events SET ts_ms = 9007199254740993, hash = '${rowHash(big)}' WHERE seq = ${ROWS}`,
+      {
+        ok: true,
+        checked: ROWS,
+      },
+    );
     // The same text as a BLOB: JavaScript reads a Buffer, whose JSON is not the hashed text.
     check([START], `UPDATE audit_events SET door = CAST(door AS BLOB) WHERE seq = ${START}`, edited(START));
     check([START], `UPDATE audit_events SET ts_ms = ts_ms + 0.5 WHERE seq = ${START}`, edited(START));
