@@ -1,6 +1,6 @@
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Db } from "../store/open-database.js";
 import { type VerifyProgress, type VerifyResult, verifyChain } from "./chain-verify.js";
 
@@ -12,32 +12,23 @@ export interface VerifyJobStatus {
   result: VerifyResult | null;
 }
 
-// Loads the job's module in the worker: through tsx when doorward runs from its sources (the
-// module is .ts), directly from the build, as bin/doorward.js starts the CLI. tsx is found from
-// here: an eval'd worker would look for it from the working directory.
-const BOOT = `
-const { workerData } = require("node:worker_threads");
-(async () => {
-  if (workerData.tsxApi) (await import(workerData.tsxApi)).register();
-  await import(workerData.moduleUrl);
-})();
-`;
-
+// The check's module: from the build, or from the sources through tsx's loader (the usual
+// `node --import tsx`), found from here rather than from the child's working directory.
 const FROM_SOURCES = import.meta.url.endsWith(".ts");
-const WORKER_MODULE = new URL(`./log-verify-worker${FROM_SOURCES ? ".ts" : ".js"}`, import.meta.url);
-/** tsx's ESM API (its CommonJS build cannot register the hooks), as the worker imports it. */
-function tsxApi(): string | null {
-  if (!FROM_SOURCES) return null;
-  if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx/esm/api");
-  // Under test runners without import.meta.resolve: the ESM file beside the CommonJS one.
-  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
-  return pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
-}
+const CHILD_MODULE = fileURLToPath(
+  new URL(`./log-verify-child${FROM_SOURCES ? ".ts" : ".js"}`, import.meta.url),
+);
+const childArgs = (file: string): string[] => [
+  ...(FROM_SOURCES ? ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href] : []),
+  CHILD_MODULE,
+  JSON.stringify({ file }),
+];
 
 /**
- * The admin page's "verify": the whole walk in a worker thread on its own read-only connection,
+ * The admin page's "verify": the whole walk in a child process on its own read-only connection,
  * so the service's event loop keeps deciding attempts and answering requests while a
- * 10,000,000-row log is checked (issue 15). One check at a time: a request while one runs joins
+ * 10,000,000-row log is checked (issue 15), and the memory the walk and its worker threads use
+ * (about 50 MB at the peak on 10,000,000 rows) is never the service's. One check at a time: a request while one runs joins
  * it and gets the same answer.
  */
 export class LogVerifyJob {
@@ -63,7 +54,7 @@ export class LogVerifyJob {
     const result =
       file === "" || file === ":memory:" || this.db.memory
         ? Promise.resolve().then(() => verifyChain(this.db))
-        : this.inWorker(file);
+        : this.inChild(file);
     this.running = result
       .then((r) => {
         this.last = r;
@@ -75,14 +66,13 @@ export class LogVerifyJob {
     return this.running;
   }
 
-  private inWorker(file: string): Promise<VerifyResult> {
+  private inChild(file: string): Promise<VerifyResult> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(BOOT, {
-        eval: true,
-        workerData: { moduleUrl: WORKER_MODULE.href, tsxApi: tsxApi(), file },
+      const child = spawn(process.execPath, childArgs(file), {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       let settled = false;
-      worker.on("message", (m: { progress?: VerifyProgress; result?: VerifyResult; error?: string }) => {
+      child.on("message", (m: { progress?: VerifyProgress; result?: VerifyResult; error?: string }) => {
         if (m.progress) this.progress = m.progress;
         if (m.result) {
           settled = true;
@@ -94,12 +84,12 @@ export class LogVerifyJob {
           reject(new Error(m.error));
         }
       });
-      worker.on("error", (err) => {
+      child.on("error", (err) => {
         settled = true;
         reject(err);
       });
-      worker.on("exit", (code) => {
-        if (!settled) reject(new Error(`the log check stopped (exit code ${code})`));
+      child.on("exit", (code, signal) => {
+        if (!settled) reject(new Error(`the log check stopped (${signal ?? `exit code ${code}`})`));
       });
     });
   }

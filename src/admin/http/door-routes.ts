@@ -150,7 +150,7 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
     });
   }
 
-  // The walk runs in a worker thread: attempts are still decided and requests answered while a
+  // The walk runs in a child process: attempts are still decided and requests answered while a
   // large log is checked (issue 15). A request while one runs joins it; the page polls the status.
   const verifyJob = new LogVerifyJob(deps.db);
   router.add("GET", "/api/log/verify", async () => ({ json: await verifyJob.run() }));

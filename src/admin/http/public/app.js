@@ -218,7 +218,7 @@ function showVerify(text, className) {
   $("log-verify").textContent = text;
   for (const id of ["st-verify", "log-verify"]) $(id).className = className;
 }
-// The check runs in the service's worker thread; the status says how far it is.
+// The check runs in a child process of the service; the status says how far it is.
 async function verifyLog() {
   showVerify("verifying… ", "");
   const poll = setInterval(async () => {
