@@ -208,8 +208,7 @@ export class AccessService {
         detail,
       });
       release.passed();
-      this.feedback("granted");
-      await this.openDoor();
+      await this.openDoorThenShow();
     });
     this.queue = task.catch((err) => {
       if (err instanceof RemoteUnlockRefused) return; // logged above; not a fault of the controller
@@ -452,8 +451,7 @@ export class AccessService {
   /** After the row has committed: a grant opens the door; a denial here is a policy one, not counted. */
   private async act(decision: Decision, now: number): Promise<void> {
     if (decision.outcome === "granted") {
-      this.feedback("granted");
-      await this.openDoor();
+      await this.openDoorThenShow();
       this.deps.onGranted?.(now);
       return;
     }
@@ -482,8 +480,15 @@ export class AccessService {
     return { reader, direction: this.deps.readerDirection?.(reader) ?? null };
   }
 
-  private async openDoor(): Promise<void> {
-    await this.deps.door.unlock();
+  /**
+   * The relay is commanded first, in the same call as the commit that came before it (its write is
+   * issued synchronously inside unlock()); the indicator, buzzer and reader LEDs follow. A relay
+   * that fails rejects here, and the queue shows the fault.
+   */
+  private async openDoorThenShow(): Promise<void> {
+    const opening = this.deps.door.unlock();
+    this.feedback("granted");
+    await opening;
   }
 
   private feedback(pattern: IndicatorPattern): void {
