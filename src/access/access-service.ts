@@ -241,7 +241,7 @@ export class AccessService {
     const lockedOut = this.lockouts.isLockedOut({ kind: "pin" }, clock.now());
     let pin = this.pins.get(reader);
     if (!pin) {
-      pin = new PinKeypad(this.deps.pinPolicy, this.deps.clock);
+      pin = new PinKeypad(this.deps.pinPolicy, this.deps.clock, (digits) => this.preparePin(digits));
       this.pins.set(reader, pin);
     }
     const outcome = pin.press(key, atMs);
@@ -267,9 +267,24 @@ export class AccessService {
         indicator.show("denied");
         return;
       case "submitted":
-        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin));
+        await this.presented("pin", outcome.lookup ?? this.deps.hasher.hash("pin", outcome.pin));
         return;
     }
+  }
+
+  /**
+   * Between keys, for an entry that could be submitted: its keyed hash, and one read of its holder
+   * whose answer is thrown away. That read only brings the index pages into SQLite's cache so the
+   * lookup after '#' (which decides) is quick; a failure here shows up again, and is handled, there.
+   */
+  private preparePin(digits: string): string {
+    const lookup = this.deps.hasher.hash("pin", digits);
+    try {
+      this.findHolder("pin", lookup);
+    } catch {
+      // Deliberately ignored: see above.
+    }
+    return lookup;
   }
 
   /**

@@ -52,7 +52,12 @@ async function start() {
       };
     },
   };
-  app = createApp({ settings, transports: { ...sim.transports, gpio }, clock, logger: createLogger("silent") });
+  app = createApp({
+    settings,
+    transports: { ...sim.transports, gpio },
+    clock,
+    logger: createLogger("silent"),
+  });
   await app.start();
   await clock.advance(0);
   const { users, hasher } = app.services;
