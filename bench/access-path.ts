@@ -132,6 +132,12 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     bare_indexed_insert_p50_ms: p(bareIndexedMs, 50),
     path_over_bare_p50_ms: round(percentile(pathMs, 50) - bareP50),
     path_to_bare_ratio_p50: round(percentile(pathMs, 50) / bareP50, 2),
+    // Each run's path minus the bare insert just before it: steadier than a difference of medians
+    // when the machine's load drifts during the run.
+    path_over_bare_paired_p50_ms: p(
+      pathMs.map((ms, i) => ms - (bareMs[i] as number)),
+      50,
+    ),
     path_to_bare_p99_over_ms: round(percentile(pathMs, 99) - bareP99),
     controller_to_bare_ratio_p50: round(percentile(controllerMs, 50) / bareP50, 2),
     load_average_1min: round(loadavg()[0] as number, 2),
