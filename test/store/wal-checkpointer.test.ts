@@ -18,7 +18,11 @@ afterEach(async () => {
 });
 
 const bulk = (n: number): AuditEntry[] =>
-  Array.from({ length: n }, (_, i) => ({ kind: "system", reason: "filler", detail: { i, pad: "x".repeat(200) } }));
+  Array.from({ length: n }, (_, i) => ({
+    kind: "system",
+    reason: "filler",
+    detail: { i, pad: "x".repeat(200) },
+  }));
 
 describe("WAL checkpoints between attempts, not inside a commit", () => {
   it("a commit that takes the WAL past 1,000 pages leaves the database file alone; the timer then folds it in", async () => {
