@@ -19,10 +19,9 @@ import { existsSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { AuditLog } from "../src/audit/audit-log.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { openDatabaseReadOnly } from "../src/store/open-database.js";
 import { benchOptions } from "./bench-options.js";
+import { verifyFigures } from "./log-verify.js";
 import { startRelayTimedApp } from "./relay-timed-app.js";
 import { megabytes, seededSite } from "./seed-cache.js";
 import { isMain, percentile, round } from "./stats.js";
@@ -159,24 +158,6 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     load_average_1min: round(loadavg()[0] as number, 2),
     ...startup,
     ...(benchOptions.verify ? verifyFigures(site.cachedDb, AUDIT_ROWS) : {}),
-  };
-}
-
-/** `log verify` on the seeded log (the cached file, opened read-only in place: it changes nothing). */
-function verifyFigures(dbPath: string, rows: number): Record<string, number> {
-  const db = openDatabaseReadOnly(dbPath);
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const result = new AuditLog(db, "records-room").verify();
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  db.close();
-  if (!result.ok || result.checked < rows)
-    throw new Error(`seeded log does not verify: ${JSON.stringify(result)}`);
-  return {
-    log_verify_s: round(seconds, 1),
-    log_verify_rows_per_s: Math.round(result.checked / seconds),
-    log_verify_cpu_s: round((cpu.user + cpu.system) / 1e6, 1),
   };
 }
 

@@ -8,6 +8,7 @@ import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
+import { benchLogVerify } from "./log-verify.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
@@ -17,6 +18,10 @@ import { benchSiteRules } from "./site-rules.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
+  [
+    "log verify on the seeded log: rows/s, CPU, and a row's cost on one thread (SQLite read, JSON, SHA-256)",
+    benchLogVerify,
+  ],
   ["duress grant vs normal grant vs bare insert (one transaction, one fsync)", benchDuress],
   ["fingerprint identify: controller overhead vs wire time", benchFingerprint],
   ["fingerprint: Search answer's last byte to the relay, through the whole app", benchFingerprintToRelay],
