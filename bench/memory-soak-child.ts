@@ -8,12 +8,12 @@
  * live feed, then writes "go\n"; the child prints a sample at 0, then every minute, then `{"done":
  * true}`. With --snapshot-dir it writes a heap snapshot at each minute in --snapshot-at.
  */
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { constants, PerformanceObserver } from "node:perf_hooks";
+import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { getHeapSnapshot } from "node:v8";
-import { createWriteStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import { startWebServices } from "../src/admin/commands/start-web-services.js";
 import { parseSettings } from "../src/config/load-settings.js";
 import { startController } from "../src/main.js";
@@ -65,8 +65,21 @@ function procStatus(): Record<string, number> {
   return out;
 }
 
+// Full (mark-compact) and young-generation collections since the last sample: the CPU side of
+// holding the heap small.
+const gcs = { major: 0, minor: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcs.minor++;
+  }
+}).observe({ entryTypes: ["gc"] });
+
 const startedMs = Date.now();
 let attempts = 0;
+let lastAttempts = 0;
+let lastCpu = process.cpuUsage();
 let lastKeyMs = 0;
 const keyToIdle: number[] = [];
 async function sample(minute: number): Promise<void> {
@@ -74,6 +87,12 @@ async function sample(minute: number): Promise<void> {
   const proc = procStatus();
   const ms = [...keyToIdle].sort((a, b) => a - b);
   keyToIdle.length = 0;
+  const collections = { ...gcs };
+  const cpu = process.cpuUsage(lastCpu);
+  lastCpu = process.cpuUsage();
+  const done = attempts - lastAttempts;
+  lastAttempts = attempts;
+  gcs.major = gcs.minor = 0;
   print({
     minute,
     rss_mb: proc.VmRSS ?? mb(m.rss),
@@ -85,6 +104,11 @@ async function sample(minute: number): Promise<void> {
     external_mb: mb(m.external),
     array_buffers_mb: mb(m.arrayBuffers),
     attempts,
+    socket_backlog_kb: socketBacklogKb(),
+    // CPU (user + system) per attempt since the last sample: what interpreter-only or a busier GC cost.
+    cpu_ms_per_attempt: done > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / done) * 1000) / 1000 : 0,
+    major_gcs: collections.major,
+    minor_gcs: collections.minor,
     // The last key to the decision committed, for the latency cost of memory flags (not the relay).
     commit_p50_ms: Math.round((ms[Math.floor(ms.length / 2)] ?? 0) * 1000) / 1000,
   });
@@ -93,6 +117,14 @@ async function sample(minute: number): Promise<void> {
     const file = join(values["snapshot-dir"], `soak-${minute}min.heapsnapshot`);
     await pipeline(getHeapSnapshot(), createWriteStream(file));
   }
+}
+
+/** Bytes written but not yet taken by the peer, over every open socket (the live feed, MQTT). */
+function socketBacklogKb(): number {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  let bytes = 0;
+  for (const h of handles) bytes += (h as { writableLength?: number }).writableLength ?? 0;
+  return Math.round(bytes / 1024);
 }
 
 const at = { door: settings.door_id, reader: "keypad" };

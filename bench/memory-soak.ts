@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { AdminAccountStore } from "../src/admin/http/admin-account-store.js";
 import { hashPassword } from "../src/admin/http/password-hasher.js";
+import { loadOrCreateCertificate } from "../src/admin/http/tls-certificate.js";
 import { openDatabase } from "../src/store/open-database.js";
 import { benchOptions } from "./bench-options.js";
 import { startBroker } from "./local-broker.js";
@@ -43,19 +44,28 @@ export async function benchMemorySoak(o: MemorySoakOptions): Promise<Record<stri
   const db = openDatabase(join(site.dataDir, "doorward.db"));
   new AdminAccountStore(db).add(ADMIN.name, await hashPassword(ADMIN.password), Date.now());
   db.close();
+  // The admin page's certificate exists on every start but the very first: generating it would
+  // load a certificate library the service never needs again.
+  await loadOrCreateCertificate({ certFile: null, keyFile: null, dataDir: site.dataDir });
   const broker = await startBroker();
   const unit = unitNodeFlags();
   const child = spawn(
     process.execPath,
     [
       ...unit.execArgv,
+      // For trying flags before they go into the unit: SOAK_NODE_FLAGS="--max-old-space-size=64".
+      ...(process.env.SOAK_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
       CHILD,
       ...["--data-dir", site.dataDir, "--broker", broker.url],
       ...["--minutes", String(o.minutes), "--rate", String(o.rate), "--people", String(o.people)],
       ...(o.snapshotDir ? ["--snapshot-dir", o.snapshotDir] : []),
       ...(process.env.SOAK_SNAPSHOT_AT ? ["--snapshot-at", process.env.SOAK_SNAPSHOT_AT] : []),
     ],
-    { env: { ...process.env, NODE_ENV: "production", ...unit.env }, stdio: ["pipe", "pipe", "inherit"] },
+    {
+      // SOAK_ENV="MALLOC_ARENA_MAX=1 ..." tries environment before it goes into the unit.
+      env: { ...process.env, NODE_ENV: "production", ...unit.env, ...parseEnv(process.env.SOAK_ENV) },
+      stdio: ["pipe", "pipe", "inherit"],
+    },
   );
   const curve: Array<Record<string, number>> = [];
   const loads: number[] = [];
@@ -100,6 +110,15 @@ export async function benchMemorySoak(o: MemorySoakOptions): Promise<Record<stri
     commit_p50_ms: Math.max(...steady.map((c) => c.commit_p50_ms as number)),
     load_avg_1min: loads.map((l) => l.toFixed(1)).join(" / "),
   };
+}
+
+function parseEnv(text = ""): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(" ")
+      .filter(Boolean)
+      .map((kv) => kv.split("=", 2) as [string, string]),
+  );
 }
 
 /** Logs in as the soak's admin and holds the page's live feed (SSE) open, counting its events. */

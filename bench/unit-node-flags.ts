@@ -16,7 +16,8 @@ export interface UnitNodeFlags {
 /** The unit in this checkout, found from bench/ (tsx) or dist/bench/ (the build). */
 export const UNIT_FILE = ((): string => {
   for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir))
-    if (existsSync(join(dir, "hardware", "doorward.service"))) return join(dir, "hardware", "doorward.service");
+    if (existsSync(join(dir, "hardware", "doorward.service")))
+      return join(dir, "hardware", "doorward.service");
   throw new Error("hardware/doorward.service not found above bench/");
 })();
 
