@@ -71,21 +71,35 @@ export async function benchMemorySoak(o: MemorySoakOptions): Promise<Record<stri
   const loads: number[] = [];
   let feed: IncomingMessage | null = null;
   let feedEvents = 0;
+  let feedCuts = 0;
+  let done = false;
+  /** As the page's EventSource: a feed that ends is opened again. */
+  const watch = async (adminUrl: string): Promise<void> => {
+    feed = await openLiveFeed(adminUrl, () => feedEvents++);
+    feed.once("close", () => {
+      if (done) return;
+      feedCuts++;
+      void watch(adminUrl).catch(() => {});
+    });
+  };
   try {
     for await (const line of createInterface({ input: child.stdout })) {
       const msg = JSON.parse(line) as Record<string, number | string | boolean>;
       if (typeof msg.admin_url === "string") {
-        feed = await openLiveFeed(msg.admin_url, () => feedEvents++);
+        await watch(msg.admin_url);
         child.stdin.write("go\n");
-      } else if (msg.done) break;
-      else {
+      } else if (msg.done) {
+        done = true;
+        break;
+      } else {
         curve.push(msg as Record<string, number>);
         loads.push(loadavg()[0] as number);
         console.log(`  minute ${msg.minute}: ${msg.rss_mb} MB resident (peak ${msg.peak_rss_mb} MB)`);
       }
     }
   } finally {
-    feed?.destroy();
+    done = true;
+    (feed as IncomingMessage | null)?.destroy();
     child.kill();
     await broker.stop();
     rmSync(site.dataDir, { recursive: true, force: true });
@@ -101,6 +115,7 @@ export async function benchMemorySoak(o: MemorySoakOptions): Promise<Record<stri
     rate_per_s: o.rate,
     attempts: curve.at(-1)?.attempts ?? 0,
     live_feed_events: feedEvents,
+    live_feed_reconnects: feedCuts,
     rss_start_mb: at(0),
     rss_1min_mb: at(1),
     rss_5min_mb: at(5),

@@ -25,8 +25,9 @@ export function unitNodeFlags(unitText = readFileSync(UNIT_FILE, "utf8")): UnitN
   const env: Record<string, string> = {};
   let execArgv: string[] = [];
   for (const line of unitText.split("\n")) {
-    const envLine = /^Environment=([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (envLine) env[envLine[1] as string] = (envLine[2] as string).replace(/^"(.*)"$/, "$1");
+    // Environment=NAME=value or Environment="NAME=value with spaces"
+    const envLine = /^Environment=("?)([A-Za-z_]+)=(.*)\1$/.exec(line.trim());
+    if (envLine) env[envLine[2] as string] = envLine[3] as string;
     const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*doorward\.js/.exec(line.trim());
     if (exec) execArgv = (exec[1] as string).trim().split(/\s+/).filter(Boolean);
   }
