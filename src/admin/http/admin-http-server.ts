@@ -8,6 +8,7 @@ import { addDoorRoutes } from "./door-routes.js";
 import { addLogRoutes, EventStreams } from "./log-routes.js";
 import { addOccupancyRoutes } from "./occupancy-routes.js";
 import { addPeopleRoutes } from "./people-routes.js";
+import { addReaderRoutes } from "./reader-routes.js";
 import { HttpError, type RequestContext, Router } from "./router.js";
 import { sameSecret } from "./session-store.js";
 import { addSetupRoutes } from "./setup-routes.js";
@@ -89,6 +90,7 @@ export class AdminHttpServer {
     addLogRoutes(this.router, deps, this.streams);
     addSetupRoutes(this.router, deps);
     addOccupancyRoutes(this.router, deps);
+    addReaderRoutes(this.router, deps);
   }
 
   /** Listens; resolves with the URL and the certificate's SHA-256 fingerprint. */

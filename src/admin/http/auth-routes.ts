@@ -17,8 +17,8 @@ export function sessionCookie(value: string, maxAgeS?: number): string {
 }
 
 /** Who a login row names: the admin, or only "web" when no such admin exists (the typed name is not logged). */
-const loginActor = (name: string, known: boolean) =>
-  known ? { by: webActor(name) } : { by: "web", unknown_account: true };
+const loginActor = (deps: WebDeps, name: string, known: boolean) =>
+  known ? { by: webActor(deps, name) } : { by: "web", unknown_account: true };
 
 /**
  * Login, logout and the current session. Every attempt past the per-address rate limit runs
@@ -44,7 +44,7 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
       const account = accounts.find(name);
       const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
       const now = clock.now();
-      const actor = loginActor(name, account !== undefined);
+      const actor = loginActor(deps, name, account !== undefined);
       const address = clientAddress;
       const until = throttle.throttledUntil(name, network, now);
       if (until !== null) {
@@ -83,7 +83,10 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
       throttle.recordSuccess(name, network);
       accounts.recordSuccess(account.id, now);
       const session = sessions.create(account.name);
-      audit.append({ kind: "system", reason: "admin_login", detail: { by: webActor(account.name) } }, now);
+      audit.append(
+        { kind: "system", reason: "admin_login", detail: { by: webActor(deps, account.name) } },
+        now,
+      );
       return {
         json: { name: account.name, csrf_token: session.csrfToken },
         headers: { "set-cookie": sessionCookie(session.token) },
@@ -96,7 +99,7 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
     if (session) {
       sessions.end(session.id);
       audit.append(
-        { kind: "system", reason: "admin_logout", detail: { by: webActor(session.admin) } },
+        { kind: "system", reason: "admin_logout", detail: { by: webActor(deps, session.admin) } },
         clock.now(),
       );
     }
