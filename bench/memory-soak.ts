@@ -73,13 +73,17 @@ export async function benchMemorySoak(o: MemorySoakOptions): Promise<Record<stri
   let feedEvents = 0;
   let feedCuts = 0;
   let done = false;
-  /** As the page's EventSource: a feed that ends is opened again. */
+  let cookie = "";
+  /** As the page: log in once; a feed that ends is opened again with the same session (EventSource). */
   const watch = async (adminUrl: string): Promise<void> => {
-    feed = await openLiveFeed(adminUrl, () => feedEvents++);
+    cookie ||= await logIn(adminUrl);
+    feed = await openLiveFeed(adminUrl, cookie, () => feedEvents++);
+    const startedMs = Date.now();
     feed.once("close", () => {
       if (done) return;
       feedCuts++;
-      void watch(adminUrl).catch(() => {});
+      console.log(`  live feed closed after ${Math.round((Date.now() - startedMs) / 1000)} s; reopening`);
+      void watch(adminUrl).catch((err) => console.log(`  live feed not reopened: ${err}`));
     });
   };
   try {
@@ -92,6 +96,8 @@ export async function benchMemorySoak(o: MemorySoakOptions): Promise<Record<stri
         done = true;
         break;
       } else {
+        // The child stops its admin server after the last sample: no reopening from here on.
+        if (msg.minute === o.minutes) done = true;
         curve.push(msg as Record<string, number>);
         loads.push(loadavg()[0] as number);
         console.log(`  minute ${msg.minute}: ${msg.rss_mb} MB resident (peak ${msg.peak_rss_mb} MB)`);
@@ -136,16 +142,23 @@ function parseEnv(text = ""): Record<string, string> {
   );
 }
 
-/** Logs in as the soak's admin and holds the page's live feed (SSE) open, counting its events. */
-async function openLiveFeed(adminUrl: string, onEvent: () => void): Promise<IncomingMessage> {
+async function logIn(adminUrl: string): Promise<string> {
   const login = await call(`${adminUrl}api/login`, "POST", JSON.stringify(ADMIN));
   const cookie = login.headers["set-cookie"]?.[0]?.split(";")[0];
   login.resume();
   if (login.statusCode !== 200 || !cookie) throw new Error(`soak admin login failed: ${login.statusCode}`);
+  return cookie;
+}
+
+/** The page's live feed (SSE) on the admin's session, counting its audit events. */
+async function openLiveFeed(adminUrl: string, cookie: string, onEvent: () => void): Promise<IncomingMessage> {
   const feed = await call(`${adminUrl}api/events`, "GET", undefined, cookie);
   if (feed.statusCode !== 200) throw new Error(`live feed refused: ${feed.statusCode}`);
   feed.on("data", (chunk: Buffer) => {
-    for (const line of String(chunk).split("\n")) if (line.startsWith("event: audit")) onEvent();
+    for (const line of String(chunk).split("\n")) {
+      if (line.startsWith("event: audit")) onEvent();
+      if (line.startsWith('data: {"reason"')) console.log(`  live feed: session ended ${line}`);
+    }
   });
   feed.on("error", () => {});
   return feed;
