@@ -40,6 +40,15 @@ const settings = parseSettings({
   simulator_panel: { enabled: false },
   mqtt: { enabled: true, url: values.broker },
 });
+if (process.env.SOAK_TRACE_FEED) {
+  // Why a live feed ends (a backlog cut, a socket error): printed on stderr with its backlog.
+  const { ServerResponse } = await import("node:http");
+  const destroy = ServerResponse.prototype.destroy;
+  ServerResponse.prototype.destroy = function (this: InstanceType<typeof ServerResponse>, err?: Error) {
+    process.stderr.write(`response destroyed, backlog ${this.writableLength} B: ${new Error().stack}\n`);
+    return destroy.call(this, err);
+  };
+}
 const running = await startController(settings, { simulate: true });
 let adminUrl = "";
 const web = await startWebServices(running, (line) => {
