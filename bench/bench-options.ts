@@ -16,6 +16,8 @@ export interface BenchOptions {
   minutes: number;
   rate: number;
   snapshotDir: string | undefined;
+  /** `--no-verify`: leave out `log verify` on the seeded log (minutes at 10,000,000 rows). */
+  verify: boolean;
 }
 
 export function parseBenchOptions(argv: string[] = process.argv.slice(2)): BenchOptions {
@@ -30,6 +32,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
       minutes: { type: "string" },
       rate: { type: "string" },
       "snapshot-dir": { type: "string" },
+      "no-verify": { type: "boolean" },
     },
   });
   const count = (name: string, raw: string | undefined, fallback: string | undefined, def: number) => {
@@ -49,6 +52,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
     minutes: count("minutes", values.minutes, undefined, 10),
     rate: count("rate", values.rate, undefined, 50),
     snapshotDir: values["snapshot-dir"],
+    verify: values["no-verify"] !== true,
   };
 }
 
