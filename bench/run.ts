@@ -9,6 +9,7 @@ import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
 import { benchLogVerify } from "./log-verify.js";
+import { benchMemory } from "./memory-soak.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
@@ -56,6 +57,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
   ["osdp: card (last byte of the reader's reply) to the relay, through the whole app", benchOsdpToRelay],
+  [
+    "memory: resident memory of the build under --rate attempts/s for --minutes, admin page and MQTT on",
+    benchMemory,
+  ],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */
@@ -68,9 +73,16 @@ function flatten(value: object, prefix = ""): Record<string, number | string> {
   return out;
 }
 
+/** Long runs that only run when named (`npm run bench -- memory`). */
+const OPT_IN = ["memory"];
+
 const { only } = benchOptions;
 for (const [name, run] of benches) {
   if (only && !name.includes(only)) continue;
+  if (!only && OPT_IN.some((prefix) => name.startsWith(`${prefix}:`))) {
+    console.log(`\n== ${name}\n(not run by default: npm run bench -- ${name.split(":")[0]})`);
+    continue;
+  }
   console.log(`\n== ${name}`);
   console.table(await run());
 }
