@@ -12,6 +12,12 @@ export interface BenchOptions {
   runs: number;
   /** Where seeded databases are kept between runs (keyed by sizes and schema version). */
   cacheDir: string | undefined;
+  /** The memory soak: how long, at how many attempts a second, and where heap snapshots go. */
+  minutes: number;
+  rate: number;
+  snapshotDir: string | undefined;
+  /** `--no-verify`: leave out `log verify` on the seeded log (minutes at 10,000,000 rows). */
+  verify: boolean;
 }
 
 export function parseBenchOptions(argv: string[] = process.argv.slice(2)): BenchOptions {
@@ -23,6 +29,10 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
       rows: { type: "string" },
       runs: { type: "string" },
       "cache-dir": { type: "string" },
+      minutes: { type: "string" },
+      rate: { type: "string" },
+      "snapshot-dir": { type: "string" },
+      "no-verify": { type: "boolean" },
     },
   });
   const count = (name: string, raw: string | undefined, fallback: string | undefined, def: number) => {
@@ -39,6 +49,10 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
     rows: count("rows", values.rows, process.env.BENCH_AUDIT_ROWS, 1_000_000),
     runs: count("runs", values.runs, process.env.BENCH_RUNS, 300),
     cacheDir: values["cache-dir"],
+    minutes: count("minutes", values.minutes, undefined, 10),
+    rate: count("rate", values.rate, undefined, 50),
+    snapshotDir: values["snapshot-dir"],
+    verify: values["no-verify"] !== true,
   };
 }
 

@@ -9,6 +9,8 @@ import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
 import { benchHubVerify } from "./hub-verify.js";
+import { benchLogVerify } from "./log-verify.js";
+import { benchMemory } from "./memory-soak.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
@@ -18,6 +20,10 @@ import { benchSiteRules } from "./site-rules.js";
 
 const benches: Array<[string, () => Promise<Record<string, number | string>>]> = [
   ["access path (PIN to relay) on a site-sized database", benchAccessPath],
+  [
+    "log verify on the seeded log: rows/s, CPU, and a row's cost on one thread (SQLite read, JSON, SHA-256)",
+    benchLogVerify,
+  ],
   ["duress grant vs normal grant vs bare insert (one transaction, one fsync)", benchDuress],
   ["fingerprint identify: controller overhead vs wire time", benchFingerprint],
   ["fingerprint: Search answer's last byte to the relay, through the whole app", benchFingerprintToRelay],
@@ -53,6 +59,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   ],
   ["osdp: poll cycle (1/4/8 readers, Secure Channel), wire time at 9600/115200, card to CP event", benchOsdp],
   ["osdp: card (last byte of the reader's reply) to the relay, through the whole app", benchOsdpToRelay],
+  [
+    "memory: resident memory of the build under --rate attempts/s for --minutes, admin page and MQTT on",
+    benchMemory,
+  ],
 ];
 
 /** console.table wants one level: nested figures become dotted keys. */
@@ -65,9 +75,16 @@ function flatten(value: object, prefix = ""): Record<string, number | string> {
   return out;
 }
 
+/** Long runs that only run when named (`npm run bench -- memory`). */
+const OPT_IN = ["memory"];
+
 const { only } = benchOptions;
 for (const [name, run] of benches) {
   if (only && !name.includes(only)) continue;
+  if (!only && OPT_IN.some((prefix) => name.startsWith(`${prefix}:`))) {
+    console.log(`\n== ${name}\n(not run by default: npm run bench -- ${name.split(":")[0]})`);
+    continue;
+  }
   console.log(`\n== ${name}`);
   console.table(await run());
 }

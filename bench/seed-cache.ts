@@ -40,8 +40,12 @@ export function defaultCacheDir(): string {
   );
 }
 
-/** A temp data dir holding a copy of the seeded site (seeded into the cache first if missing). */
-export function seededSite(people: number, rows: number, cacheDir = defaultCacheDir()): SeededSite {
+/** The cached seeded site's directory (seeded first if missing): its files are only ever read. */
+export function cachedSite(
+  people: number,
+  rows: number,
+  cacheDir = defaultCacheDir(),
+): { cached: string; seedS: number; hit: boolean } {
   const schema = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   const cached = join(cacheDir, `people-${people}-rows-${rows}-schema-${schema}-seed-${SEED_FORMAT}`);
   let seedS = 0;
@@ -55,6 +59,12 @@ export function seededSite(people: number, rows: number, cacheDir = defaultCache
     rmSync(cached, { recursive: true, force: true });
     renameSync(building, cached); // only a finished seed ever appears under its key
   }
+  return { cached, seedS, hit };
+}
+
+/** A temp data dir holding a copy of the seeded site (seeded into the cache first if missing). */
+export function seededSite(people: number, rows: number, cacheDir = defaultCacheDir()): SeededSite {
+  const { cached, seedS, hit } = cachedSite(people, rows, cacheDir);
   const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-"));
   for (const file of FILES) copyFileSync(join(cached, file), join(dataDir, file), constants.COPYFILE_FICLONE);
   const dbBytes = statSync(join(dataDir, "doorward.db")).size;

@@ -43,6 +43,9 @@ interface Faults {
   latencyMs: number;
 }
 
+/** Transactions the simulated bus remembers at most: ~0.4 MB of heap, plenty for a test's asserts. */
+export const I2C_LOG_CAP = 2_000;
+
 /**
  * A simulated I2C bus. Virtual chips attach at 7-bit addresses; a transaction to an empty
  * address, or to one told to NACK, rejects like the kernel does (ENXIO). Transient bus
@@ -52,11 +55,11 @@ export class SimI2cBus implements I2cBus {
   private targets = new Map<number, I2cTarget>();
   private faults = new Map<number, Faults>();
   /**
-   * Recent transactions that reached a chip, oldest first. Tests may clear it. Bounded, because
-   * `npm start` polls the keypad 50 times a second for as long as it runs.
+   * Recent transactions that reached a chip, oldest first (between I2C_LOG_CAP / 2 and the cap
+   * once full). Tests may clear it. Bounded, because `npm start` polls the keypad 50 times a
+   * second for as long as it runs.
    */
   transactions: I2cTransaction[] = [];
-  private static readonly MAX_LOGGED = 10_000;
 
   constructor(private readonly clock: Clock) {}
 
@@ -101,8 +104,7 @@ export class SimI2cBus implements I2cBus {
 
   private logTransaction(t: I2cTransaction): void {
     this.transactions.push(t);
-    if (this.transactions.length > SimI2cBus.MAX_LOGGED)
-      this.transactions.splice(0, SimI2cBus.MAX_LOGGED / 2);
+    if (this.transactions.length > I2C_LOG_CAP) this.transactions.splice(0, I2C_LOG_CAP / 2);
   }
 
   /** Writes seen at addr, as [reg, ...data] arrays: convenient for exact-byte assertions. */

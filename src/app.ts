@@ -26,6 +26,7 @@ import { moveSingleDoorState } from "./store/door-state.js";
 import { acquireInstanceLock } from "./store/instance-lock.js";
 import { type Db, openDatabase } from "./store/open-database.js";
 import { UserStore } from "./store/user-store.js";
+import { WalCheckpointer } from "./store/wal-checkpointer.js";
 import { DeviceHealth } from "./supervision/device-health.js";
 import { StorageGuard } from "./supervision/storage-guard.js";
 
@@ -140,6 +141,10 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
     stopSteps.push(() => {
       db.close();
     });
+    // Checkpoints between attempts, never inside an attempt's commit (see wal-checkpointer.ts).
+    const checkpointer = new WalCheckpointer(db, clock, (err) => log.warn({ err }, "WAL checkpoint failed"));
+    checkpointer.start();
+    stopSteps.push(() => checkpointer.stop());
     // A database of the single-door version keeps its mode and lockouts, now the first door's.
     const moved = moveSingleDoorState(db, first.id, settings.doors !== null);
     if (moved > 0) log.info({ moved, door: first.id }, "single-door state moved under the door's namespace");

@@ -208,8 +208,7 @@ export class AccessService {
         detail,
       });
       release.passed();
-      this.feedback("granted");
-      await this.openDoor();
+      await this.openDoorThenShow();
     });
     this.queue = task.catch((err) => {
       if (err instanceof RemoteUnlockRefused) return; // logged above; not a fault of the controller
@@ -242,7 +241,7 @@ export class AccessService {
     const lockedOut = this.lockouts.isLockedOut({ kind: "pin" }, clock.now());
     let pin = this.pins.get(reader);
     if (!pin) {
-      pin = new PinKeypad(this.deps.pinPolicy, this.deps.clock);
+      pin = new PinKeypad(this.deps.pinPolicy, this.deps.clock, (digits) => this.preparePin(digits));
       this.pins.set(reader, pin);
     }
     const outcome = pin.press(key, atMs);
@@ -268,9 +267,24 @@ export class AccessService {
         indicator.show("denied");
         return;
       case "submitted":
-        await this.presented("pin", this.deps.hasher.hash("pin", outcome.pin));
+        await this.presented("pin", outcome.lookup ?? this.deps.hasher.hash("pin", outcome.pin));
         return;
     }
+  }
+
+  /**
+   * Between keys, for an entry that could be submitted: its keyed hash, and one read of its holder
+   * whose answer is thrown away. That read only brings the index pages into SQLite's cache so the
+   * lookup after '#' (which decides) is quick; a failure here shows up again, and is handled, there.
+   */
+  private preparePin(digits: string): string {
+    const lookup = this.deps.hasher.hash("pin", digits);
+    try {
+      this.findHolder("pin", lookup);
+    } catch {
+      // Deliberately ignored: see above.
+    }
+    return lookup;
   }
 
   /**
@@ -452,8 +466,7 @@ export class AccessService {
   /** After the row has committed: a grant opens the door; a denial here is a policy one, not counted. */
   private async act(decision: Decision, now: number): Promise<void> {
     if (decision.outcome === "granted") {
-      this.feedback("granted");
-      await this.openDoor();
+      await this.openDoorThenShow();
       this.deps.onGranted?.(now);
       return;
     }
@@ -482,8 +495,15 @@ export class AccessService {
     return { reader, direction: this.deps.readerDirection?.(reader) ?? null };
   }
 
-  private async openDoor(): Promise<void> {
-    await this.deps.door.unlock();
+  /**
+   * The relay is commanded first, in the same call as the commit that came before it (its write is
+   * issued synchronously inside unlock()); the indicator, buzzer and reader LEDs follow. A relay
+   * that fails rejects here, and the queue shows the fault.
+   */
+  private async openDoorThenShow(): Promise<void> {
+    const opening = this.deps.door.unlock();
+    this.feedback("granted");
+    await opening;
   }
 
   private feedback(pattern: IndicatorPattern): void {

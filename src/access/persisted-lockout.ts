@@ -83,7 +83,11 @@ export class PersistedLockout {
   /** A success, not yet applied (see PendingLockoutChange): writes nothing when no failure was counted. */
   success(): PendingLockoutChange {
     const state = recordSuccess();
-    const changed = JSON.stringify(state) !== JSON.stringify(this.state);
+    const s = this.state;
+    const changed =
+      s.consecutiveFailures !== state.consecutiveFailures ||
+      s.lockouts !== state.lockouts ||
+      s.lockedUntilMs !== state.lockedUntilMs;
     return {
       started: null,
       persist: () => {

@@ -85,6 +85,8 @@ export type Listener = (record: AuditRecord) => void;
 export class AuditLog {
   private readonly lastRow;
   private readonly insert;
+  /** appendAll's transaction, built once: it runs before every relay move (issue 15). */
+  private readonly appendTx;
   private listeners = new Set<Listener>();
   /** Records appended inside atomically(): heard by listeners only once the whole change commits. */
   private pending: AuditRecord[] | null = null;
@@ -96,9 +98,51 @@ export class AuditLog {
     this.lastRow = db.prepare<[], { seq: number; hash: string }>(
       "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
     );
-    this.insert = db.prepare(
+    // Positional parameters: binding an object's named fields costs more than the row's SHA-256.
+    this.insert = db.prepare<[number, number, string, AuditKind, ...Array<string | null>]>(
       `INSERT INTO audit_events (seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash)
-       VALUES (@seq, @ts_ms, @door, @kind, @credential, @outcome, @reason, @user_code, @detail, @prev_hash, @hash)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.appendTx = db.transaction(
+      (entries: readonly AuditEntry[], tsMs: number, alongside: (() => void) | undefined) => {
+        const head = this.lastRow.get();
+        let seq = head?.seq ?? 0;
+        let prevHash = head?.hash ?? GENESIS_HASH;
+        const written: AuditRecord[] = [];
+        for (const entry of entries) {
+          seq++;
+          const row = {
+            seq,
+            ts_ms: tsMs,
+            door: entry.door ?? this.door,
+            kind: entry.kind,
+            credential: entry.credential ?? null,
+            outcome: entry.outcome ?? null,
+            reason: entry.reason,
+            user_code: entry.userCode ?? null,
+            detail: entry.detail ? JSON.stringify(entry.detail) : null,
+            prev_hash: prevHash,
+          };
+          const hash = rowHash(row);
+          this.insert.run(
+            seq,
+            tsMs,
+            row.door,
+            row.kind,
+            row.credential,
+            row.outcome,
+            row.reason,
+            row.user_code,
+            row.detail,
+            prevHash,
+            hash,
+          );
+          written.push(toRecord({ ...row, hash }));
+          prevHash = hash;
+        }
+        alongside?.();
+        return written;
+      },
     );
   }
 
@@ -140,34 +184,8 @@ export class AuditLog {
    */
   appendAll(entries: readonly AuditEntry[], tsMs: number, alongside?: () => void): AuditRecord[] {
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
-    // the next row must not interleave with it.
-    const rows = this.db
-      .transaction(() => {
-        let last = this.lastRow.get();
-        const written: AuditRow[] = [];
-        for (const entry of entries) {
-          const base = {
-            seq: (last?.seq ?? 0) + 1,
-            ts_ms: tsMs,
-            door: entry.door ?? this.door,
-            kind: entry.kind,
-            credential: entry.credential ?? null,
-            outcome: entry.outcome ?? null,
-            reason: entry.reason,
-            user_code: entry.userCode ?? null,
-            detail: entry.detail ? JSON.stringify(entry.detail) : null,
-            prev_hash: last?.hash ?? GENESIS_HASH,
-          };
-          const full: AuditRow = { ...base, hash: rowHash(base) };
-          this.insert.run(full);
-          written.push(full);
-          last = full;
-        }
-        alongside?.();
-        return written;
-      })
-      .immediate();
-    const records = rows.map(toRecord);
+    // the next row must not interleave with it. Inside atomically() this joins its transaction.
+    const records = this.appendTx.immediate(entries, tsMs, alongside);
     if (this.pending) this.pending.push(...records);
     else for (const record of records) this.notify(record);
     return records;

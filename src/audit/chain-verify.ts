@@ -1,6 +1,6 @@
 import { hash as sha256 } from "node:crypto";
 import type { Db } from "../store/open-database.js";
-import { startHashCheck } from "./chain-hash-workers.js";
+import { type ChunkCheck, startChunkCheck } from "./chain-chunk-workers.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -54,6 +54,23 @@ const DETAIL = 8;
 const PREV_HASH = 9;
 const HASH = 10;
 
+/** Where a walk stands: the next seq and prev_hash it expects, the rows it has passed. */
+interface WalkState {
+  expectedSeq: number;
+  prevHash: string;
+  checked: number;
+  /** The chained retention_purge row that created the checkpoint, once seen. */
+  purgeRow: RawRow | undefined;
+}
+
+export interface VerifyOptions {
+  /** false: the one-thread walk only (the reference the worker threads' answer must equal). */
+  parallel?: boolean;
+  /** Seqs per worker chunk (tests use small chunks to put edits on their boundaries). */
+  chunkRows?: number;
+  workers?: number;
+}
+
 /**
  * Walks the whole chain and names the first row that was edited, deleted or moved. After a
  * retention purge the walk starts from the newest checkpoint (seq and hash of the last purged
@@ -65,85 +82,130 @@ const HASH = 10;
 export function verifyChain(
   db: Db,
   onProgress?: (progress: VerifyProgress) => void,
-  opts: { parallel?: boolean } = {},
+  opts: VerifyOptions = {},
+): VerifyResult {
+  // On a running service's database (the admin page, or the CLI next to it) the worker threads
+  // read through their own connections: a retention purge committed during the walk moves the
+  // checkpoint under it. The walk then runs again, so a purge is never reported as deleted rows.
+  const newestCheckpoint = db.prepare<[], { id: number | null }>(
+    "SELECT max(id) AS id FROM audit_checkpoints",
+  );
+  for (let attempt = 1; ; attempt++) {
+    const before = newestCheckpoint.get()?.id ?? null;
+    const result = verifyOnce(db, onProgress, opts);
+    if (result.ok || attempt === 3 || (newestCheckpoint.get()?.id ?? null) === before) return result;
+  }
+}
+
+function verifyOnce(
+  db: Db,
+  onProgress: ((progress: VerifyProgress) => void) | undefined,
+  opts: VerifyOptions,
 ): VerifyResult {
   const checkpoint = db
     .prepare<[], Checkpoint>(
       "SELECT through_seq, through_hash, purged_rows FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
     )
     .get();
-  const prevHash = checkpoint?.through_hash ?? GENESIS_HASH;
-  const expectedSeq = checkpoint ? checkpoint.through_seq + 1 : 1;
+  const state: WalkState = {
+    prevHash: checkpoint?.through_hash ?? GENESIS_HASH,
+    expectedSeq: checkpoint ? checkpoint.through_seq + 1 : 1,
+    checked: 0,
+    purgeRow: undefined,
+  };
   const newest = db.prepare<[], { seq: number | null }>("SELECT max(seq) AS seq FROM audit_events").get();
-  const total = Math.max(0, (newest?.seq ?? 0) - expectedSeq + 1);
-  // On a large log the hashes are checked by worker threads while this walk checks order and links.
-  const hashCheck =
-    opts.parallel === false ? null : startHashCheck(db.name, expectedSeq, expectedSeq + total - 1);
-  const walk = hashCheck
-    ? walkStructure(db, checkpoint, prevHash, expectedSeq, total, onProgress, hashCheck.progress)
-    : null;
-  if (hashCheck && walk) {
-    const edited = hashCheck.wait(() => onProgress?.({ checked: hashCheck.progress(), total }));
-    if (edited !== undefined) {
-      // The first failure in row order; at the same row, order and link are checked first. A
-      // walk that failed on no row (checked them all) failed on its checkpoint, checked last.
-      const failedOnRow = !walk.ok && walk.checked < total;
-      if (edited !== null && (!failedOnRow || edited < (walk.firstBad?.seq ?? 0))) {
-        const before = edited - (checkpoint ? checkpoint.through_seq + 1 : 1);
-        return { ok: false, checked: before, firstBad: { seq: edited, problem: EDITED } };
-      }
-      return walk;
+  const total = Math.max(0, (newest?.seq ?? 0) - state.expectedSeq + 1);
+  const chunks =
+    opts.parallel === false
+      ? null
+      : startChunkCheck(db.name, state.expectedSeq, state.expectedSeq + total - 1, {
+          chunkRows: opts.chunkRows,
+          workers: opts.workers,
+          withPurgeRows: checkpoint !== undefined,
+        });
+  if (chunks) {
+    try {
+      const failed = stitchChunks(db, chunks, state, checkpoint, total, onProgress);
+      if (failed !== undefined) return failed ?? finish(state, checkpoint);
+    } finally {
+      chunks.stop();
     }
+    // The workers could not finish: the whole walk on this thread, from the start.
+    Object.assign(state, {
+      prevHash: checkpoint?.through_hash ?? GENESIS_HASH,
+      expectedSeq: checkpoint ? checkpoint.through_seq + 1 : 1,
+      checked: 0,
+      purgeRow: undefined,
+    });
   }
-  return walkAll(db, checkpoint, prevHash, expectedSeq, total, onProgress, true);
+  const rows = db
+    .prepare(`SELECT ${COLUMNS} FROM audit_events ORDER BY seq`)
+    .raw()
+    .iterate() as IterableIterator<RawRow>;
+  return walkRows(rows, state, checkpoint, total, onProgress) ?? finish(state, checkpoint);
+}
+
+const COLUMNS = "seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash";
+
+/**
+ * Takes the workers' chunks in seq order. A clean chunk that starts where the walk stands (its
+ * first seq is the one expected, its first prev_hash the hash of the last row before it) is the
+ * one-thread walk's answer for its rows, so the walk jumps over it. Any other chunk is walked
+ * again here, with the one-thread walk, from where the walk stands: so the first failure, its
+ * seq, its wording and the rows counted before it are the one-thread walk's. Returns a failure,
+ * null (all chunks passed) or undefined (the workers failed).
+ */
+function stitchChunks(
+  db: Db,
+  chunks: ChunkCheck,
+  state: WalkState,
+  checkpoint: Checkpoint | undefined,
+  total: number,
+  onProgress: ((progress: VerifyProgress) => void) | undefined,
+): VerifyResult | null | undefined {
+  const rewalk = db
+    .prepare(`SELECT ${COLUMNS} FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq`)
+    .raw();
+  const report = (checked: number) => onProgress?.({ checked: Math.min(checked, total), total });
+  for (let index = 0; index < chunks.chunkCount; index++) {
+    const chunk = chunks.take(index, report);
+    if (!chunk) return undefined;
+    const { lo, hi, assumedFirstSeq } = chunks.bounds(index);
+    const joins =
+      chunk.rows === 0 || (state.expectedSeq === assumedFirstSeq && chunk.firstPrevHash === state.prevHash);
+    if (chunk.clean && joins) {
+      if (chunk.rows === 0) continue;
+      state.expectedSeq = (chunk.lastSeq as number) + 1;
+      state.prevHash = chunk.lastHash as string;
+      state.checked += chunk.rows;
+      for (const row of chunk.purgeRows as RawRow[]) notePurgeRow(row, state, checkpoint);
+      continue;
+    }
+    const rows = rewalk.iterate(lo, hi) as IterableIterator<RawRow>;
+    const failed = walkRows(rows, state, checkpoint, total, undefined);
+    if (failed) return failed;
+  }
+  return null;
+}
+
+function notePurgeRow(row: RawRow, state: WalkState, checkpoint: Checkpoint | undefined): void {
+  if (checkpoint && !state.purgeRow && row[REASON] === "retention_purge" && createdBy(row, checkpoint))
+    state.purgeRow = row;
 }
 
 const EDITED = "content does not match its hash (edited)";
 
-/** The walk without the hashes (the workers check them): order, links, the checkpoint. */
-function walkStructure(
-  db: Db,
+/** The one-thread walk over rows in seq order from `state`: a failure, or null with `state` moved on. */
+function walkRows(
+  rows: Iterable<RawRow>,
+  state: WalkState,
   checkpoint: Checkpoint | undefined,
-  prevHash: string,
-  expectedSeq: number,
   total: number,
   onProgress: ((progress: VerifyProgress) => void) | undefined,
-  hashed: () => number,
-): VerifyResult {
-  return walkAll(
-    db,
-    checkpoint,
-    prevHash,
-    expectedSeq,
-    total,
-    onProgress && ((p) => onProgress({ ...p, checked: Math.min(p.checked, hashed()) })),
-    false,
-  );
-}
-
-function walkAll(
-  db: Db,
-  checkpoint: Checkpoint | undefined,
-  startHash: string,
-  startSeq: number,
-  total: number,
-  onProgress: ((progress: VerifyProgress) => void) | undefined,
-  checkHashes: boolean,
-): VerifyResult {
-  let prevHash = startHash;
-  let expectedSeq = startSeq;
-  let checked = 0;
-  let purgeRow: RawRow | undefined;
-  // Without the hashes only seq, links and what a retention_purge row says are read.
-  const columns = checkHashes
-    ? "seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash"
-    : "seq, ts_ms, NULL, NULL, NULL, NULL, reason, NULL, CASE WHEN reason = 'retention_purge' THEN detail END, prev_hash, hash";
-  const rows = db
-    .prepare(`SELECT ${columns} FROM audit_events ORDER BY seq`)
-    .raw()
-    .iterate() as IterableIterator<RawRow>;
+): VerifyResult | null {
   for (const row of rows) {
     const seq = row[SEQ];
+    const { expectedSeq, checked } = state;
     const fail = (problem: string): VerifyResult => ({ ok: false, checked, firstBad: { seq, problem } });
     if (seq !== expectedSeq) {
       const what =
@@ -152,17 +214,24 @@ function walkAll(
           : "";
       return fail(`row ${expectedSeq}${seq - expectedSeq > 1 ? `..${seq - 1}` : ""} is missing${what}`);
     }
-    if (row[PREV_HASH] !== prevHash) return fail("does not link to the row before it (deleted or reordered)");
+    if (row[PREV_HASH] !== state.prevHash)
+      return fail("does not link to the row before it (deleted or reordered)");
     // The same JSON as rowHash's: the nine fields before prev_hash, in column order.
-    if (checkHashes && linkHash(prevHash, JSON.stringify(row.slice(SEQ, PREV_HASH))) !== row[HASH])
+    if (linkHash(state.prevHash, JSON.stringify(row.slice(SEQ, PREV_HASH))) !== row[HASH])
       return fail(EDITED);
-    if (checkpoint && !purgeRow && row[REASON] === "retention_purge" && createdBy(row, checkpoint))
-      purgeRow = row;
-    prevHash = row[HASH];
-    expectedSeq = seq + 1;
-    checked++;
-    if (onProgress && checked % PROGRESS_EVERY_ROWS === 0) onProgress({ checked, total });
+    notePurgeRow(row, state, checkpoint);
+    state.prevHash = row[HASH];
+    state.expectedSeq = seq + 1;
+    state.checked = checked + 1;
+    if (onProgress && state.checked % PROGRESS_EVERY_ROWS === 0)
+      onProgress({ checked: state.checked, total });
   }
+  return null;
+}
+
+/** After the last row: an empty log fails, and a checkpoint needs its chained purge row. */
+function finish(state: WalkState, checkpoint: Checkpoint | undefined): VerifyResult {
+  const { checked, expectedSeq, purgeRow } = state;
   if (checked === 0) {
     return {
       ok: false,

@@ -6,7 +6,9 @@ import type { MqttSettings } from "../config/mqtt-schema.js";
  * mqtt.js options from the `mqtt` settings: MQTT 3.1.1 unless `extra` asks otherwise (the door's
  * bridge asks for 5, for retain-as-published; the admin tools only publish),
  * clean session (the outbox, not the broker, is what keeps events), TLS material read from
- * files, and the password from its own file so it never sits in the config.
+ * files, and the password from its own file so it never sits in the config. `writeCache: false`:
+ * otherwise mqtt.js pre-builds a Buffer for each of the 65,536 message ids at the first packet,
+ * ~6.5 MB of heap (a third of the service's live heap) to save allocating two bytes per publish.
  */
 export function mqttClientOptions(
   m: MqttSettings,
@@ -21,6 +23,7 @@ export function mqttClientOptions(
     keepalive: 30,
     reconnectPeriod: 2000,
     connectTimeout: 10_000,
+    writeCache: false,
     ...extra,
   };
   if (will) opts.will = { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true };

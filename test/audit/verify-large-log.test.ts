@@ -2,9 +2,18 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AuditLog, GENESIS_HASH, rowHash } from "../../src/audit/audit-log.js";
-import { PARALLEL_FROM_ROWS, startHashCheck } from "../../src/audit/chain-hash-workers.js";
-import { PROGRESS_EVERY_ROWS, type VerifyProgress, verifyChain } from "../../src/audit/chain-verify.js";
-import { openDatabase, openDatabaseReadOnly } from "../../src/store/open-database.js";
+import { CHUNK_ROWS, PARALLEL_FROM_ROWS, startChunkCheck } from "../../src/audit/chain-chunk-workers.js";
+import {
+  PROGRESS_EVERY_ROWS,
+  type VerifyOptions,
+  type VerifyProgress,
+  verifyChain,
+} from "../../src/audit/chain-verify.js";
+import {
+  checkpointAndTruncateWal,
+  openDatabase,
+  openDatabaseReadOnly,
+} from "../../src/store/open-database.js";
 import { tempDir } from "../helpers/harness.js";
 
 // A log of a few hundred thousand rows, stopped and checkpointed like a site's, then edited as
@@ -46,10 +55,12 @@ beforeAll(() => {
 }, 120_000);
 
 /** The log as `doorward log verify` reads it when the service is stopped. */
-function verify(onProgress?: (p: VerifyProgress) => void) {
+function verify(onProgress?: (p: VerifyProgress) => void, opts?: VerifyOptions) {
   const db = openDatabaseReadOnly(dbPath);
   try {
-    const parallel = new AuditLog(db, "records-room").verify(onProgress);
+    const parallel = opts
+      ? verifyChain(db, onProgress, opts)
+      : new AuditLog(db, "records-room").verify(onProgress);
     // The worker threads' answer is the one walk of the calling thread alone would give.
     expect(verifyChain(db, undefined, { parallel: false })).toEqual(parallel);
     return parallel;
@@ -96,8 +107,17 @@ describe("log verify on a large-ish log (issue 15 item 4)", () => {
     expect(ROWS).toBeGreaterThan(PARALLEL_FROM_ROWS); // the worker threads' path is the one tested
     const db = openDatabaseReadOnly(dbPath);
     expect(db.memory).toBe(false);
-    // The worker threads open the same file (null: they ran and found no edit; undefined: they failed).
-    expect(startHashCheck(db.name, 1, ROWS)?.wait(() => {})).toBeNull();
+    // The worker threads open the same file and find every chunk clean (undefined: they failed).
+    const chunks = startChunkCheck(db.name, 1, ROWS, { withPurgeRows: false });
+    expect(chunks?.chunkCount).toBe(Math.ceil(ROWS / CHUNK_ROWS));
+    const summaries = [0, 1, 2, 3].map((i) => chunks?.take(i, () => {}));
+    chunks?.stop();
+    expect(summaries.map((s) => [s?.clean, s?.rows])).toEqual([
+      [true, CHUNK_ROWS],
+      [true, CHUNK_ROWS],
+      [true, CHUNK_ROWS],
+      [true, ROWS - 3 * CHUNK_ROWS],
+    ]);
     const seen: VerifyProgress[] = [];
     expect(verifyChain(db, (p) => seen.push(p), { parallel: false })).toEqual({ ok: true, checked: ROWS });
     expect(seen).toEqual([1, 2, 3].map((n) => ({ checked: n * PROGRESS_EVERY_ROWS, total: ROWS })));
@@ -141,6 +161,171 @@ describe("log verify on a large-ish log (issue 15 item 4)", () => {
       `UPDATE audit_events SET ts_ms = ts_ms + 1 WHERE seq = ${DEEP}; DELETE FROM audit_events WHERE seq = ${last}`,
       () =>
         expect(verify()).toEqual({ ok: false, checked: DEEP - 1, firstBad: { seq: DEEP, problem: EDITED } }),
+    );
+  });
+});
+
+// Small chunks so edits land inside a worker's chunk and on the seams between chunks: every
+// verdict must be the one-thread walk's (verify() compares the two), seq, wording and count.
+const SMALL = { chunkRows: 10_000, workers: 2 };
+const START = 5 * SMALL.chunkRows + 1; // the first seq of chunk 5
+const END = START - 1; // the last seq of chunk 4
+
+describe("log verify's chunks: edits inside a chunk and on its boundaries (issue 15)", () => {
+  const check = (seqs: number[], statements: string, expected: unknown) =>
+    tampered(seqs, statements, () => expect(verify(undefined, SMALL)).toEqual(expected));
+  const edited = (seq: number) => ({ ok: false, checked: seq - 1, firstBad: { seq, problem: EDITED } });
+
+  it("an edited row in the middle of a chunk", () => {
+    check(
+      [START + 4321],
+      `UPDATE audit_events SET reason = 'tampered' WHERE seq = ${START + 4321}`,
+      edited(START + 4321),
+    );
+  });
+
+  it("an edited first row and an edited last row of a chunk", () => {
+    check([START], `UPDATE audit_events SET door = 'other' WHERE seq = ${START}`, edited(START));
+    check([END], `UPDATE audit_events SET ts_ms = ts_ms - 1 WHERE seq = ${END}`, edited(END));
+  });
+
+  it("a row relinked (its prev_hash changed, its hash recomputed) in a chunk or first in one", () => {
+    for (const seq of [START + 777, START]) relinked(seq);
+  });
+
+  function relinked(seq: number): void {
+    const db = new Database(dbPath, { readonly: true });
+    const row = db.prepare("SELECT * FROM audit_events WHERE seq = ?").get(seq) as Record<string, unknown>;
+    db.close();
+    const forged = { ...row, prev_hash: "f".repeat(64) } as Parameters<typeof rowHash>[0];
+    check(
+      [seq],
+      `UPDATE audit_events SET prev_hash = '${"f".repeat(64)}', hash = '${rowHash(forged)}' WHERE seq = ${seq}`,
+      {
+        ok: false,
+        checked: seq - 1,
+        firstBad: { seq, problem: "does not link to the row before it (deleted or reordered)" },
+      },
+    );
+  }
+
+  it("the first or the last row of a chunk deleted, or the whole chunk", () => {
+    check([START], `DELETE FROM audit_events WHERE seq = ${START}`, {
+      ok: false,
+      checked: START - 1,
+      firstBad: { seq: START + 1, problem: `row ${START} is missing` },
+    });
+    check([END], `DELETE FROM audit_events WHERE seq = ${END}`, {
+      ok: false,
+      checked: END - 1,
+      firstBad: { seq: START, problem: `row ${END} is missing` },
+    });
+    const whole = Array.from({ length: SMALL.chunkRows }, (_, i) => START + i);
+    check(whole, `DELETE FROM audit_events WHERE seq BETWEEN ${START} AND ${START + SMALL.chunkRows - 1}`, {
+      ok: false,
+      checked: START - 1,
+      firstBad: {
+        seq: START + SMALL.chunkRows,
+        problem: `row ${START}..${START + SMALL.chunkRows - 1} is missing`,
+      },
+    });
+  });
+
+  it("the newest rows deleted (only a signed head can tell): the rest verifies", () => {
+    const tail = [ROWS - 2, ROWS - 1, ROWS];
+    check(tail, `DELETE FROM audit_events WHERE seq > ${ROWS - 3}`, { ok: true, checked: ROWS - 3 });
+  });
+
+  it("rows SQLite cannot write as JSON.stringify does are hashed the one-thread way", () => {
+    const db = new Database(dbPath, { readonly: true });
+    const last = db.prepare("SELECT * FROM audit_events WHERE seq = ?").get(ROWS) as Record<string, unknown>;
+    db.close();
+    // A REAL timestamp hashed as JavaScript reads it: intact for the one-thread walk, so for the workers.
+    const real = { ...last, ts_ms: 1_700_000_000_000.5 } as Parameters<typeof rowHash>[0];
+    check(
+      [ROWS],
+      `UPDATE audit_events SET ts_ms = 1700000000000.5, hash = '${rowHash(real)}' WHERE seq = ${ROWS}`,
+      {
+        ok: true,
+        checked: ROWS,
+      },
+    );
+    // An integer beyond 2^53, hashed as JavaScript reads it (rounded): SQLite writes it exactly.
+    const big = { ...last, ts_ms: 9_007_199_254_740_992 } as Parameters<typeof rowHash>[0];
+    check(
+      [ROWS],
+      `UPDATE audit_events SET ts_ms = 9007199254740993, hash = '${rowHash(big)}' WHERE seq = ${ROWS}`,
+      {
+        ok: true,
+        checked: ROWS,
+      },
+    );
+    // The same text as a BLOB: JavaScript reads a Buffer, whose JSON is not the hashed text.
+    check([START], `UPDATE audit_events SET door = CAST(door AS BLOB) WHERE seq = ${START}`, edited(START));
+    check([START], `UPDATE audit_events SET ts_ms = ts_ms + 0.5 WHERE seq = ${START}`, edited(START));
+  });
+});
+
+describe("log verify's chunks after a retention purge (issue 15)", () => {
+  const PURGED = 25_000; // the chunks then start at seq 25,001: their seams move with the checkpoint
+
+  /** Purges rows 1..PURGED as AuditRetention does (the chained purge row only with `chained`), runs `check`, puts the log back. */
+  function purged(chained: boolean, check: () => void): void {
+    const read = new Database(dbPath, { readonly: true });
+    const saved = read.prepare("SELECT * FROM audit_events WHERE seq <= ?").all(PURGED) as object[];
+    const through = saved[saved.length - 1] as { seq: number; hash: string; ts_ms: number };
+    read.close();
+    const db = openDatabase(dbPath);
+    db.prepare("DELETE FROM audit_events WHERE seq <= ?").run(PURGED);
+    db.prepare(
+      "INSERT INTO audit_checkpoints (through_seq, through_hash, purged_rows, created_ms) VALUES (?, ?, ?, 0)",
+    ).run(through.seq, through.hash, PURGED);
+    if (chained) {
+      const detail = {
+        purged_rows: PURGED,
+        through_seq: through.seq,
+        through_hash: through.hash,
+        through_ts_ms: through.ts_ms,
+        retention_days: 30,
+      };
+      new AuditLog(db, "records-room").append(
+        { kind: "system", reason: "retention_purge", detail },
+        1_700_000_000_000 + ROWS * 1000 + 31 * 86_400_000,
+      );
+    }
+    checkpointAndTruncateWal(db);
+    db.close();
+    try {
+      check();
+    } finally {
+      const restore = new Database(dbPath);
+      restore.exec(`DELETE FROM audit_checkpoints; DELETE FROM audit_events WHERE seq > ${ROWS}`);
+      const put = restore.prepare(
+        `INSERT INTO audit_events (seq, ts_ms, door, kind, credential, outcome, reason, user_code, detail, prev_hash, hash)
+         VALUES (@seq, @ts_ms, @door, @kind, @credential, @outcome, @reason, @user_code, @detail, @prev_hash, @hash)`,
+      );
+      restore.transaction(() => {
+        for (const row of saved) put.run(row);
+      })();
+      restore.pragma("wal_checkpoint(TRUNCATE)");
+      restore.close();
+    }
+  }
+
+  it("a real purge verifies from its checkpoint, the purge row found by a worker", () => {
+    purged(true, () => expect(verify(undefined, SMALL)).toEqual({ ok: true, checked: ROWS - PURGED + 1 }));
+  });
+
+  it("a checkpoint with no chained purge row is refused, as by the one-thread walk", () => {
+    purged(false, () =>
+      expect(verify(undefined, SMALL)).toEqual({
+        ok: false,
+        checked: ROWS - PURGED,
+        firstBad: {
+          seq: ROWS + 1,
+          problem: `checkpoint through row ${PURGED} has no matching retention_purge row in the log (forged checkpoint: rows 1..${PURGED} deleted)`,
+        },
+      }),
     );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../simulator/fake-clock.js";
-import { type I2cTarget, SimI2cBus } from "../../simulator/sim-i2c.js";
+import { I2C_LOG_CAP, type I2cTarget, SimI2cBus } from "../../simulator/sim-i2c.js";
 
 class EchoChip implements I2cTarget {
   regs = new Map<number, number>();
@@ -24,6 +24,17 @@ describe("SimI2cBus", () => {
     expect([...(await bus.readRegister(0x34, 0x1d, 2))]).toEqual([0x0f, 0x07]);
     expect(bus.writesTo(0x34)).toEqual([[0x1d, 0x0f, 0x07]]);
     expect(bus.transactions.map((t) => t.op)).toEqual(["write", "read"]);
+  });
+
+  it("keeps a bounded log: after I2C_LOG_CAP + 1000 transactions the newest are there, never more than the cap", async () => {
+    const bus = new SimI2cBus(new FakeClock());
+    bus.attach(0x34, new EchoChip());
+    for (let i = 0; i < I2C_LOG_CAP + 1000; i++)
+      await bus.writeRegister(0x34, i & 0xff, Buffer.from([i >> 8]));
+    expect(bus.transactions.length).toBeLessThanOrEqual(I2C_LOG_CAP);
+    expect(bus.transactions.length).toBeGreaterThanOrEqual(I2C_LOG_CAP / 2);
+    const last = I2C_LOG_CAP + 999;
+    expect(bus.writesTo(0x34).at(-1)).toEqual([last & 0xff, last >> 8]);
   });
 
   it("rejects like a NACK (ENXIO, naming the address) when no chip answers", async () => {

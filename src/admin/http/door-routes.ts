@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LogVerifyJob } from "../../audit/log-verify-job.js";
 import { DoorCommandRefused } from "../../door/door-commands.js";
 import type { DoorUnit } from "../../door/door-unit.js";
 import { HttpError, type Router, validate } from "./router.js";
@@ -149,5 +150,9 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
     });
   }
 
-  router.add("GET", "/api/log/verify", () => ({ json: audit.verify() }));
+  // The walk runs in a child process: attempts are still decided and requests answered while a
+  // large log is checked (issue 15). A request while one runs joins it; the page polls the status.
+  const verifyJob = new LogVerifyJob(deps.db);
+  router.add("GET", "/api/log/verify", async () => ({ json: await verifyJob.run() }));
+  router.add("GET", "/api/log/verify/status", () => ({ json: verifyJob.status() }));
 }

@@ -13,6 +13,14 @@ const DAY_MS = 86_400_000;
 /** How often an open live feed re-reads its session: the feed ends within this long of the session. */
 const CHECK_MS = 1000;
 const KEEP_ALIVE_TICKS = 20;
+/**
+ * Bytes a live feed may have waiting for its reader before it is cut. A reader that stopped
+ * reading without closing (a suspended tab, a phone on a dead link) would otherwise make the
+ * service buffer every row, ~17 kB/s at 50 attempts/s, for as long as TCP keeps the connection.
+ * 1 MB is a minute of that, and more than any burst of rows: a healthy reader is never cut. The
+ * page's EventSource reconnects on its own (retry: 3000) and reloads the newest rows.
+ */
+export const LIVE_FEED_MAX_BACKLOG_BYTES = 1024 * 1024;
 const time = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 const filterSchema = z
@@ -123,7 +131,10 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
       "x-accel-buffering": "no",
     });
     const send = (event: string, data: unknown) => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (res.writableEnded || res.destroyed) return;
+      // Destroying frees what is queued; its "close" unsubscribes the feed (close() below).
+      if (res.writableLength > LIVE_FEED_MAX_BACKLOG_BYTES) res.destroy();
+      else res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     res.write("retry: 3000\n\n");
     // `status` carries lock, door, mode and device health; sent on any change to one of them.

@@ -213,14 +213,35 @@ $("lock").addEventListener("click", async () => {
   if (!(await confirmAction("Lock the door now?"))) return;
   await doorCommand("/api/door/lock", withDoor({ confirm: true }));
 });
+function showVerify(text, className) {
+  $("st-verify").firstChild.textContent = text;
+  $("log-verify").textContent = text;
+  for (const id of ["st-verify", "log-verify"]) $(id).className = className;
+}
+// The check runs in a child process of the service; the status says how far it is.
 async function verifyLog() {
-  const r = await api("GET", "/api/log/verify");
+  showVerify("verifying… ", "");
+  const poll = setInterval(async () => {
+    const s = await api("GET", "/api/log/verify/status").catch(() => null);
+    if (s?.running && s.total > 0)
+      showVerify(
+        `verifying… ${Math.min(100, Math.floor((100 * s.checked) / s.total))}% of ${s.total} rows `,
+        "",
+      );
+  }, 500);
+  let r;
+  try {
+    r = await api("GET", "/api/log/verify");
+  } catch (err) {
+    showVerify(`not checked: ${err.message} `, "bad");
+    return;
+  } finally {
+    clearInterval(poll);
+  }
   const text = r.ok
     ? `intact (${r.checked} rows) `
     : `TAMPERED at row ${r.firstBad.seq}: ${r.firstBad.problem} `;
-  $("st-verify").firstChild.textContent = text;
-  $("log-verify").textContent = text;
-  for (const id of ["st-verify", "log-verify"]) $(id).className = r.ok ? "ok" : "bad";
+  showVerify(text, r.ok ? "ok" : "bad");
 }
 $("verify").addEventListener("click", verifyLog);
 $("verify-log").addEventListener("click", verifyLog);
