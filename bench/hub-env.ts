@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Mosquitto 2 for the bench: large queues, no inflight cap towards the hub's MQTT 5 session. */
-export async function benchMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function benchMosquitto(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "hub-bench-mqtt-"));
   const conf = join(dir, "mosquitto.conf");
@@ -36,6 +36,7 @@ export async function benchMosquitto(): Promise<{ url: string; stop(): Promise<v
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
     stop: async () => {
       child.kill();
       await new Promise((r) => child.once("exit", r));
@@ -44,12 +45,18 @@ export async function benchMosquitto(): Promise<{ url: string; stop(): Promise<v
 }
 
 /** A private PostgreSQL through .ci/postgres, or the one named by HUB_BENCH_DATABASE_URL. */
-export function benchPostgres(): { url: string; stop(): void } | null {
-  if (process.env.HUB_BENCH_DATABASE_URL) return { url: process.env.HUB_BENCH_DATABASE_URL, stop: () => {} };
+export function benchPostgres(): { url: string; stop(): void; pid: () => number } | null {
+  if (process.env.HUB_BENCH_DATABASE_URL)
+    return { url: process.env.HUB_BENCH_DATABASE_URL, stop: () => {}, pid: () => 0 };
   const dir = mkdtempSync(join(tmpdir(), "hub-bench-pg-"));
   try {
     const url = execFileSync("bash", [".ci/postgres", "start", dir], { encoding: "utf8" }).trim();
-    return { url, stop: () => execFileSync("bash", [".ci/postgres", "stop", dir]) };
+    return {
+      url,
+      stop: () => execFileSync("bash", [".ci/postgres", "stop", dir]),
+      // The postmaster: its backends are its children (CPU per component in the bench).
+      pid: () => Number(readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]),
+    };
   } catch {
     return null;
   }

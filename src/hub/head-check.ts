@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import { verifyEnvelope } from "../mqtt/signed-envelope.js";
 import type { HubAlert, ResendRequest } from "./alerts.js";
+import { chainOf } from "./ingest.js";
 import type { Sql } from "./store/hub-store.js";
 
 /** The body of a door's signed head (HEAD-FORMAT.md). */
@@ -22,6 +23,7 @@ interface DoorKeyRow {
   checkpoint_seq: number;
   chain_state: string;
   state_seq: number | null;
+  doors: string[];
 }
 
 const keyCache = new Map<string, KeyObject>();
@@ -50,31 +52,35 @@ export async function checkHead(
   const alerts: HubAlert[] = [];
   const resends: ResendRequest[] = [];
   const [door] = await tx.query<DoorKeyRow>(
-    `SELECT door, prefix, public_key, head_seq, last_seq, checkpoint_seq, chain_state, state_seq
+    `SELECT door, prefix, public_key, head_seq, last_seq, checkpoint_seq, chain_state, state_seq, doors
      FROM hub_doors WHERE prefix = $1 ORDER BY door LIMIT 1 FOR UPDATE`,
     [prefix],
   );
-  const doorName = door?.door ?? prefix.split("/").at(-1) ?? prefix;
+  // A chain is named by its topic (`<hub prefix>/<id>/head`), as the ingest names it.
+  const doorName = door?.door ?? chainOf(prefix);
   if (!door?.public_key) {
     // Not enrolled: nothing to verify with. Remember it was seen, for `doorward hub doors`.
     const unverified = unverifiedBody(raw);
     if (!door && unverified) {
       await tx.query("INSERT INTO hub_doors (door, prefix) VALUES ($1, $2) ON CONFLICT (door) DO NOTHING", [
-        unverified.door,
+        doorName,
         prefix,
       ]);
-      alerts.push({ door: unverified.door, kind: "new_door", seq: null, detail: { status: "pending" } });
+      alerts.push({ door: doorName, kind: "new_door", seq: null, detail: { status: "pending" } });
     }
     if (unverified)
       await tx.query(
         "UPDATE hub_doors SET head_seq = $2, head_hash = $3, head_ts = $4, head_verified = false WHERE door = $1",
-        [door?.door ?? unverified.door, unverified.seq, unverified.hash, unverified.ts],
+        [doorName, unverified.seq, unverified.hash, unverified.ts],
       );
     return { alerts, resends };
   }
   const verified = verifyEnvelope(raw, publicKey(door.public_key));
   const body = verified.ok ? headBodySchema.safeParse(verified.body) : null;
-  if (!verified.ok || !body?.success || body.data.door !== door.door) {
+  // The head names the controller's door_id: the chain's id, or (a door with its own mqtt.prefix)
+  // one of the doors whose rows are on this chain.
+  const ownDoor = (d: string) => d === door.door || door.doors.includes(d);
+  if (!verified.ok || !body?.success || !ownDoor(body.data.door)) {
     alerts.push({
       door: doorName,
       kind: "bad_head_signature",
@@ -92,7 +98,7 @@ export async function checkHead(
   if (door.head_seq !== null && head.seq < door.head_seq)
     flag("rewind", head.seq, { previous_head_seq: door.head_seq, head_seq: head.seq });
   const [held] = await tx.query<{ hash: string }>(
-    "SELECT hash FROM hub_events WHERE door = $1 AND seq = $2",
+    "SELECT hash FROM hub_events WHERE chain = $1 AND seq = $2",
     [door.door, head.seq],
   );
   if (held && held.hash !== head.hash) {

@@ -1,5 +1,3 @@
-import { GENESIS_HASH } from "../audit/audit-log.js";
-import { eventHash, type HubEvent } from "./event-payload.js";
 import type { HubStore } from "./store/hub-store.js";
 
 export interface EventFilter {
@@ -45,7 +43,11 @@ export async function queryEvents(store: HubStore, f: EventFilter): Promise<HubE
     params.push(v);
     where.push(sql.replace("?", `$${params.length}`));
   };
-  if (f.door) add("door = ?", f.door);
+  if (f.door) {
+    add("door = ?", f.door);
+    // Through the chains that door is on, so the (chain, seq, ts) key serves the lookup.
+    where.push(`chain IN (SELECT c.door FROM hub_doors c WHERE $${params.length} = ANY(c.doors))`);
+  }
   if (f.user) add("user_code = ?", f.user);
   if (f.reason) add("reason = ?", f.reason);
   if (f.sinceMs !== undefined) add("ts >= ?", new Date(f.sinceMs).toISOString());
@@ -70,98 +72,19 @@ export interface DoorSummary {
   online: boolean;
   head_seq: number | null;
   head_verified: boolean;
+  /** The doors whose rows are on this chain (a controller with several doors has one chain). */
+  doors: string[];
 }
 
 export async function listDoors(store: HubStore): Promise<DoorSummary[]> {
   const rows = await store.query<Omit<DoorSummary, "last_seen"> & { last_seen: Date | null }>(
-    `SELECT door, status, last_seen, last_seq, chain_state, state_seq, lag_ms, online, head_seq, head_verified
+    `SELECT door, status, last_seen, last_seq, chain_state, state_seq, lag_ms, online, head_seq, head_verified, doors
      FROM hub_doors ORDER BY door`,
   );
   return rows.map((r) => ({ ...r, last_seen: r.last_seen?.toISOString() ?? null }));
 }
 
-export interface ChainVerdict {
-  door: string;
-  ok: boolean;
-  checked: number;
-  firstBad?: { seq: number; problem: string };
-}
-
-const VERIFY_CHUNK = 20_000;
-
-/**
- * Walks each door's stored chain end to end, from its retention checkpoint: seqs contiguous,
- * each row's prev_hash the previous row's hash, each hash recomputed from the row's fields.
- * Reads in keyset-paged chunks, so memory stays flat on millions of rows.
- */
-export async function verifyChains(store: HubStore, door?: string): Promise<ChainVerdict[]> {
-  const doors = await store.query<{ door: string; checkpoint_seq: number; checkpoint_hash: string | null }>(
-    `SELECT door, checkpoint_seq, checkpoint_hash FROM hub_doors ${door ? "WHERE door = $1" : ""} ORDER BY door`,
-    door ? [door] : [],
-  );
-  const verdicts: ChainVerdict[] = [];
-  for (const d of doors) verdicts.push(await verifyDoor(store, d.door, d.checkpoint_seq, d.checkpoint_hash));
-  return verdicts;
-}
-
-async function verifyDoor(
-  store: HubStore,
-  door: string,
-  checkpointSeq: number,
-  checkpointHash: string | null,
-): Promise<ChainVerdict> {
-  let prevSeq = checkpointSeq;
-  let prevHash = checkpointHash ?? GENESIS_HASH;
-  let checked = 0;
-  const bad = (seq: number, problem: string): ChainVerdict => ({
-    door,
-    ok: false,
-    checked,
-    firstBad: { seq, problem },
-  });
-  for (;;) {
-    const rows = await store.query<{
-      seq: number;
-      ts: Date;
-      kind: string;
-      credential: string | null;
-      outcome: string | null;
-      reason: string;
-      user_code: string | null;
-      detail: string | null;
-      prev_hash: string;
-      hash: string;
-    }>(
-      `SELECT seq, ts, kind, credential, outcome, reason, user_code, detail, prev_hash, hash FROM hub_events
-       WHERE door = $1 AND seq > $2 ORDER BY seq, ts LIMIT $3`,
-      [door, prevSeq, VERIFY_CHUNK],
-    );
-    for (const r of rows) {
-      if (r.seq === prevSeq) return bad(r.seq, "two different rows under one seq");
-      if (r.seq !== prevSeq + 1) return bad(prevSeq + 1, `missing (next held is ${r.seq})`);
-      if (r.prev_hash !== prevHash) return bad(r.seq, "does not link to the previous row");
-      const e: HubEvent = {
-        door,
-        seq: r.seq,
-        tsMs: r.ts.getTime(),
-        kind: r.kind,
-        credential: r.credential,
-        outcome: r.outcome,
-        reason: r.reason,
-        userCode: r.user_code,
-        detail: r.detail,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      };
-      if (eventHash(e) !== r.hash) return bad(r.seq, "altered (hash does not match its fields)");
-      prevSeq = r.seq;
-      prevHash = r.hash;
-      checked++;
-    }
-    if (rows.length < VERIFY_CHUNK) break;
-  }
-  return { door, ok: true, checked };
-}
+export { type ChainVerdict, verifyChains } from "./hub-verify.js";
 
 /** Enrols a door's device key (SPKI PEM): its signed heads are verified from now on. */
 export async function enrolDoor(

@@ -33,8 +33,8 @@ export async function purgeHub(
     if (months.length === 0) return { droppedMonths: [], checkpoints: [] };
     const names = months.map(partitionName);
     const lasts = await tx.query<{ door: string; seq: number; hash: string }>(
-      `SELECT DISTINCT ON (door) door, seq, hash FROM (${names.map((n) => `SELECT door, seq, hash FROM ${n}`).join(" UNION ALL ")}) t
-       ORDER BY door, seq DESC`,
+      `SELECT DISTINCT ON (chain) chain AS door, seq, hash FROM (${names.map((n) => `SELECT chain, seq, hash FROM ${n}`).join(" UNION ALL ")}) t
+       ORDER BY chain, seq DESC`,
     );
     const checkpoints: HubPurgeResult["checkpoints"] = [];
     for (const l of lasts) {

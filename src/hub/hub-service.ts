@@ -3,18 +3,20 @@ import type { HubSettings } from "../config/hub-schema.js";
 import type { Logger } from "../logger.js";
 import { resendTopic } from "../mqtt/resend-responder.js";
 import type { HubAlert, ResendRequest } from "./alerts.js";
-import { parseEventPayload } from "./event-payload.js";
+import { type ParsedEvent, parseEventPayload } from "./event-payload.js";
 import { checkHead } from "./head-check.js";
-import { type IncomingEvent, ingestBatch, storeAlerts } from "./ingest.js";
+import { type IncomingEvent, IngestCache, ingestBatch, storeAlerts } from "./ingest.js";
 import { hubClientOptions, hubSubscriptions } from "./mqtt-options.js";
 import type { HubStore } from "./store/hub-store.js";
 
 interface Item {
   topic: string;
   payload: Buffer;
-  /** Sends the held PUBACK, once the batch holding this message has committed. */
-  ack: (() => void) | null;
+  /** The QoS 1 packet id whose PUBACK is held until the batch holding this message commits. */
+  ackId: number | null;
   generation: number;
+  /** An event, parsed and its hash checked on arrival: done while the previous batch commits. */
+  parsed?: ParsedEvent;
 }
 
 export interface BatchReport {
@@ -22,6 +24,8 @@ export interface BatchReport {
   duplicates: number;
   alerts: HubAlert[];
   resends: ResendRequest[];
+  /** The door's time of each event the batch carried (lag from publish to commit, in the bench). */
+  eventTsMs: number[];
 }
 
 export interface HubServiceDeps {
@@ -55,7 +59,9 @@ export class HubService {
   private stopped = false;
   private readonly lastResend = new Map<string, number>();
   private readonly listeners = new Set<(r: BatchReport) => void>();
-  private readonly heldAcks = new Map<number, () => void>();
+  /** Packet id → whether its held PUBACK may still go out (false until mqtt.js has produced it). */
+  private readonly heldAcks = new Map<number, () => boolean>();
+  private readonly cache = new IngestCache();
 
   constructor(private readonly deps: HubServiceDeps) {}
 
@@ -84,12 +90,12 @@ export class HubService {
     });
     client.on("error", (err) => this.deps.log.warn({ err: err.message }, "hub broker connection error"));
     client.on("message", (topic, payload, packet) => {
-      const item: Item = { topic, payload, ack: null, generation: this.generation };
+      const item: Item = { topic, payload, ackId: null, generation: this.generation };
       if (packet.qos > 0 && packet.messageId !== undefined) {
-        const id = packet.messageId;
-        this.heldAcks.set(id, () => {}); // marks the PUBACK that follows as one to hold
-        item.ack = () => this.releaseAck(id);
+        this.heldAcks.set(packet.messageId, () => false); // marks the PUBACK that follows as one to hold
+        item.ackId = packet.messageId;
       }
+      if (topic.endsWith("/event")) item.parsed = parseEventPayload(payload);
       this.pending.push(item);
       if (this.pending.length >= s.batch_max) this.scheduleFlush(0);
       else this.scheduleFlush(s.batch_ms);
@@ -126,9 +132,7 @@ export class HubService {
     c._sendPacket = (packet, cb, ...rest) => {
       if (packet.cmd === "puback" && packet.messageId !== undefined && this.heldAcks.has(packet.messageId)) {
         const generation = this.generation;
-        this.heldAcks.set(packet.messageId, () => {
-          if (generation === this.generation) send(packet, undefined, ...rest);
-        });
+        this.heldAcks.set(packet.messageId, () => generation === this.generation);
         cb?.(); // let mqtt.js read the next message; the PUBACK itself waits for the commit
         return;
       }
@@ -136,10 +140,26 @@ export class HubService {
     };
   }
 
-  private releaseAck(id: number): void {
-    const send = this.heldAcks.get(id);
-    this.heldAcks.delete(id);
-    send?.();
+  /**
+   * Sends a committed batch's PUBACKs in one write. A success PUBACK with no properties is the
+   * same four bytes in MQTT 3.1.1 and 5 (0x40, remaining length 2, packet id); mqtt.js keeps no
+   * state for an incoming QoS 1 message once its handler ran, so nothing else needs telling.
+   * Acks held for an earlier connection are void (the broker redelivers those messages).
+   */
+  private releaseAcks(ids: number[]): void {
+    const buf = Buffer.allocUnsafe(ids.length * 4);
+    let n = 0;
+    for (const id of ids) {
+      const stillValid = this.heldAcks.get(id);
+      this.heldAcks.delete(id);
+      if (!stillValid?.()) continue;
+      buf[n] = 0x40;
+      buf[n + 1] = 2;
+      buf.writeUInt16BE(id, n + 2);
+      n += 4;
+    }
+    const stream = this.client?.stream;
+    if (n > 0 && stream && !stream.destroyed) stream.write(buf.subarray(0, n));
   }
 
   private scheduleFlush(ms: number): void {
@@ -166,6 +186,7 @@ export class HubService {
       try {
         report = await this.storeBatch(batch);
       } catch (err) {
+        this.cache.clear(); // a partition may have been dropped (retention) or the database replaced
         // Database down: keep the batch (unacknowledged) and try again; the broker holds the rest.
         this.deps.log.warn(
           { err: (err as Error).message, events: batch.length },
@@ -177,7 +198,10 @@ export class HubService {
         continue;
       }
       if (this.deps.beforeAck) await this.deps.beforeAck();
-      for (const item of batch) if (item.generation === this.generation) item.ack?.();
+      const ids: number[] = [];
+      for (const item of batch)
+        if (item.ackId !== null && item.generation === this.generation) ids.push(item.ackId);
+      this.releaseAcks(ids);
       this.afterCommit(report);
     }
   }
@@ -191,7 +215,7 @@ export class HubService {
     for (const item of batch) {
       const [doorPrefix, leaf] = splitTopic(item.topic);
       if (leaf === "event") {
-        const parsed = parseEventPayload(item.payload);
+        const parsed = item.parsed ?? parseEventPayload(item.payload);
         if (parsed.ok) events.push({ event: parsed.event, prefix: doorPrefix });
         else
           malformed.push({
@@ -206,8 +230,12 @@ export class HubService {
     }
     const now = this.deps.now();
     return this.deps.store.transaction(async (tx) => {
-      const r = await ingestBatch(tx, events, now);
-      const report: BatchReport = { ...r, alerts: [...r.alerts, ...malformed] };
+      const r = await ingestBatch(tx, events, now, this.cache);
+      const report: BatchReport = {
+        ...r,
+        alerts: [...r.alerts, ...malformed],
+        eventTsMs: events.map((e) => e.event.tsMs),
+      };
       await storeAlerts(tx, malformed);
       for (const h of heads) {
         const checked = await checkHead(tx, splitTopic(h.topic)[0], h.payload, now);

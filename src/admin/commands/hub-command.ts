@@ -122,7 +122,9 @@ export async function hubCommand(args: string[], io: CliIo): Promise<number> {
                 "lag_ms",
                 "head_seq",
                 "head_verified",
+                "doors",
               ],
+              // A controller with several doors is one chain: its row lists them ("cage,outer").
               doors,
             ),
           );

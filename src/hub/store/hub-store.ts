@@ -5,6 +5,8 @@ export interface Sql {
 
 export interface HubStore extends Sql {
   readonly kind: "postgresql" | "pglite";
+  /** PostgreSQL only: how to open more connections of the same kind (hub verify's worker threads). */
+  readonly connection?: { url: string; schema?: string };
   /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** Several statements at once (migrations). */

@@ -56,6 +56,20 @@ const MIGRATIONS: string[] = [
      seq bigint,
      detail text
    );`,
+  // Issue 14: a controller with several doors publishes one hash chain for all of them, so the
+  // chain (the controller, named by its topic) is the key; each row keeps its door for queries.
+  // hub_doors stays one row per chain (its "door" is the chain's id, the controller's first
+  // door), lists the doors seen on it, and keeps the hash of its last seq so the ingest checks
+  // a link without reading hub_events.
+  `ALTER TABLE hub_events ADD COLUMN chain text;
+   UPDATE hub_events SET chain = door;
+   ALTER TABLE hub_events ALTER COLUMN chain SET NOT NULL;
+   ALTER TABLE hub_events DROP CONSTRAINT hub_events_pkey;
+   ALTER TABLE hub_events ADD PRIMARY KEY (chain, seq, ts);
+   ALTER TABLE hub_doors ADD COLUMN doors text[] NOT NULL DEFAULT '{}';
+   ALTER TABLE hub_doors ADD COLUMN last_hash text;
+   UPDATE hub_doors d SET doors = ARRAY[d.door],
+     last_hash = (SELECT e.hash FROM hub_events e WHERE e.chain = d.door AND e.seq = d.last_seq LIMIT 1)`,
 ];
 
 export async function migrate(store: HubStore): Promise<number> {

@@ -27,6 +27,7 @@ export function openPgStore(
   });
   return {
     kind: "postgresql",
+    connection: { url: connectionString, ...(opts.schema ? { schema: opts.schema } : {}) },
     ...runner(pool),
     async transaction(fn) {
       const client = await pool.connect();
