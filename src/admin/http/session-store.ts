@@ -3,9 +3,9 @@ import type { Db } from "../../store/open-database.js";
 import {
   liveSession,
   newSessionToken,
-  type Session,
   SESSION_MAX_AGE_MS,
   SESSION_TOUCH_EVERY_MS,
+  type Session,
   sessionExpired,
   tokenHash,
 } from "../../web/session-tokens.js";
