@@ -47,6 +47,8 @@ export interface HttpsPageServerOptions {
   /** Where a generated self-signed certificate is kept. */
   dataDir: string;
   publicDir: string;
+  /** Files served from another page's folder as well (shared styles and helpers, not copies). */
+  sharedAssets?: { dir: string; files: string[] };
   router: Router;
   cookieName: string;
   /** The live session for a cookie value (touched), or null. */
@@ -102,7 +104,7 @@ export class HttpsPageServer {
 
   constructor(private readonly opts: HttpsPageServerOptions) {
     this.allowedHosts = allowedHostnames(opts.listen);
-    this.assets = new StaticAssets(opts.publicDir);
+    this.assets = new StaticAssets(opts.publicDir, opts.sharedAssets ?? null);
   }
 
   /** Listens; resolves with the URL and the certificate's SHA-256 fingerprint. */

@@ -15,6 +15,11 @@ import { AuditorThrottle, loadOrCreateNameKey } from "./auditor-throttle.js";
 import { addHubPageRoutes } from "./hub-page-routes.js";
 
 const PUBLIC_DIR = fileURLToPath(new URL("./public/", import.meta.url));
+/** The door's admin page's styles and request helpers, served as they are (one copy in the tree). */
+const DOOR_PAGE_ASSETS = {
+  dir: fileURLToPath(new URL("../../admin/http/public/", import.meta.url)),
+  files: ["app.css", "page-common.js"],
+};
 /** Not the door's dw_session: a door's page and a hub on one machine share cookies (cookies ignore ports). */
 export const HUB_SESSION_COOKIE = "dw_hub_session";
 
@@ -90,6 +95,7 @@ export class HubHttpServer {
       listen: http,
       dataDir: settings.data_dir,
       publicDir: PUBLIC_DIR,
+      sharedAssets: DOOR_PAGE_ASSETS,
       router: this.router,
       cookieName: HUB_SESSION_COOKIE,
       session: (token) => this.sessions.get(token),

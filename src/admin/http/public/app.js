@@ -1,51 +1,8 @@
 // doorward admin page: plain JS, no build step, no external requests. Every value from the
 // server is inserted as text, never as HTML.
-const $ = (id) => document.getElementById(id);
-let csrf = "";
 const people = new Map(); // user_code -> name, to show names beside codes in the log
 let events = null;
 
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
-  }
-  for (const c of children)
-    e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
-  return e;
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  if (method !== "GET") headers["x-csrf-token"] = csrf;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-  if (res.status === 401 && path !== "/api/login") showLogin();
-  if (!res.ok)
-    throw Object.assign(new Error(data?.error || res.statusText), {
-      field: data?.field,
-      status: res.status,
-    });
-  return data;
-}
-
-function showError(id, err, form) {
-  $(id).textContent = err ? err.message : "";
-  if (form) for (const input of form.querySelectorAll("input,select")) input.removeAttribute("aria-invalid");
-  if (err?.field && form?.elements[err.field]) {
-    form.elements[err.field].setAttribute("aria-invalid", "true");
-    form.elements[err.field].focus();
-  }
-}
-
-const fmtTime = (iso) => new Date(iso).toLocaleString();
 // biome-ignore lint/correctness/noUnusedVariables: used by app-feed.js, app-records.js and app-tools.js
 const who = (code) => (code ? (people.has(code) ? `${people.get(code)} (${code})` : code) : "");
 
