@@ -5,26 +5,11 @@ import { loadSettingsFile } from "../../src/config/load-settings.js";
 import { openHubStore } from "../../src/hub/store/open-hub-store.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
-import { freshSchema } from "./hub-stores.js";
+import { cliDatabases } from "./hub-stores.js";
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
-async function databases(): Promise<Array<{ name: string; yaml: (dir: string) => Promise<string> }>> {
-  const list = [{ name: "pglite", yaml: async (dir: string) => `hub:\n  data_dir: ${join(dir, "hub")}\n` }];
-  const url = process.env.HUB_TEST_DATABASE_URL;
-  if (url)
-    list.push({
-      name: "postgresql",
-      yaml: async (dir: string) => {
-        const u = new URL(url);
-        u.searchParams.set("options", `-c search_path=${await freshSchema(url)}`);
-        return `hub:\n  database_url: "${u.toString()}"\n  data_dir: ${join(dir, "hub")}\n`;
-      },
-    });
-  return list;
-}
-
-describe.each(await databases())("doorward hub auditor on $name", (db) => {
+describe.each(cliDatabases())("doorward hub auditor on $name", (db) => {
   let config: string;
   beforeAll(async () => {
     const dir = tempDir();

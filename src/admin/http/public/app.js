@@ -10,44 +10,20 @@ const who = (code) => (code ? (people.has(code) ? `${people.get(code)} (${code})
 const VIEWS = ["status", "people", "schedules", "log"];
 function route() {
   if (!csrf) return showLogin();
-  const view = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
-  $("login-view").hidden = true;
-  $("nav").hidden = false;
-  for (const v of VIEWS) $(v).hidden = v !== view;
-  for (const a of $("nav").querySelectorAll("a")) {
-    if (a.getAttribute("href") === `#${view}`) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
-  }
+  const view = showView(VIEWS);
   if (view === "people") loadPeople();
   if (view === "log") loadLog();
   if (view === "schedules") loadSchedules();
 }
 
 function showLogin() {
-  csrf = "";
   if (events) events.close();
   events = null;
-  for (const v of VIEWS) $(v).hidden = true;
-  $("nav").hidden = true;
-  $("login-view").hidden = false;
-  $("login-name").focus();
-  // Before the first admin exists, say so and show the command, not "wrong name or password".
-  api("GET", "/api/setup")
-    .then((s) => {
-      $("login-setup").hidden = s.admins_exist;
-      $("login-setup-command").textContent = s.create_admin || "";
-    })
-    .catch(() => {});
+  showLoginForm(VIEWS, (s) => [s.admins_exist, s.create_admin]);
 }
 
 async function start() {
-  try {
-    const s = await api("GET", "/api/session");
-    csrf = s.csrf_token;
-    $("me").textContent = `(${s.name})`;
-  } catch {
-    return showLogin();
-  }
+  if (!(await resumeSession())) return showLogin();
   await loadDoors();
   await loadStatus();
   await loadPeople();
@@ -55,22 +31,7 @@ async function start() {
   route();
 }
 
-$("login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const f = e.target;
-  try {
-    await api("POST", "/api/login", { name: f.elements.name.value.trim(), password: f.password.value });
-    f.password.value = "";
-    showError("login-error", null, f);
-    await start();
-  } catch (err) {
-    showError("login-error", err, f);
-  }
-});
-$("logout").addEventListener("click", async () => {
-  await api("POST", "/api/logout").catch(() => {});
-  showLogin();
-});
+wireLogin(start);
 window.addEventListener("hashchange", route);
 
 // ---- status, controls, live feed ----

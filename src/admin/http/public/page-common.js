@@ -3,7 +3,6 @@
 // as HTML.
 const $ = (id) => document.getElementById(id);
 // The session's CSRF token, sent with every state-changing request; empty when logged out.
-// biome-ignore lint/style/useConst: set by each page's login (app.js, hub.js)
 let csrf = "";
 
 // biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
@@ -18,7 +17,6 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
-// biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
 async function api(method, path, body) {
   const headers = {};
   if (method !== "GET") headers["x-csrf-token"] = csrf;
@@ -40,7 +38,6 @@ async function api(method, path, body) {
   return data;
 }
 
-// biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
 function showError(id, err, form) {
   $(id).textContent = err ? err.message : "";
   if (form) for (const input of form.querySelectorAll("input,select")) input.removeAttribute("aria-invalid");
@@ -52,3 +49,72 @@ function showError(id, err, form) {
 
 // biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
 const fmtTime = (iso) => new Date(iso).toLocaleString();
+
+/** Shows the view the URL's #hash names (else the first), marks it in the nav, and returns its name. */
+// biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
+function showView(views) {
+  const view = views.includes(location.hash.slice(1)) ? location.hash.slice(1) : views[0];
+  $("login-view").hidden = true;
+  $("nav").hidden = false;
+  for (const v of views) $(v).hidden = v !== view;
+  for (const a of $("nav").querySelectorAll("a")) {
+    if (a.getAttribute("href") === `#${view}`) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  return view;
+}
+
+/**
+ * Hides every view and shows the login form. Before the first account exists the page says so
+ * and shows the command (setupOf maps /api/setup's answer to [accounts exist, command]),
+ * instead of "wrong name or password" to every attempt.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
+function showLoginForm(views, setupOf) {
+  csrf = "";
+  for (const v of views) $(v).hidden = true;
+  $("nav").hidden = true;
+  $("login-view").hidden = false;
+  $("login-name").focus();
+  api("GET", "/api/setup")
+    .then((s) => {
+      const [exist, command] = setupOf(s);
+      $("login-setup").hidden = exist;
+      $("login-setup-command").textContent = command || "";
+    })
+    .catch(() => {});
+}
+
+/** Whether the cookie holds a live session; if so its CSRF token is kept and its name shown. */
+// biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
+async function resumeSession() {
+  try {
+    const s = await api("GET", "/api/session");
+    csrf = s.csrf_token;
+    $("me").textContent = `(${s.name})`;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The login form opens the session (start); the logout button ends it and shows the form again. */
+// biome-ignore lint/correctness/noUnusedVariables: used by the page scripts loaded after this one
+function wireLogin(start) {
+  $("login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api("POST", "/api/login", { name: f.elements.name.value.trim(), password: f.password.value });
+      f.password.value = "";
+      showError("login-error", null, f);
+      await start();
+    } catch (err) {
+      showError("login-error", err, f);
+    }
+  });
+  $("logout").addEventListener("click", async () => {
+    await api("POST", "/api/logout").catch(() => {});
+    showLogin();
+  });
+}

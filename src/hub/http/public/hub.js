@@ -7,41 +7,18 @@ let pageIndex = 0;
 
 function route() {
   if (!csrf) return showLogin();
-  const view = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "doors";
-  $("login-view").hidden = true;
-  $("nav").hidden = false;
-  for (const v of VIEWS) $(v).hidden = v !== view;
-  for (const a of $("nav").querySelectorAll("a")) {
-    if (a.getAttribute("href") === `#${view}`) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
-  }
+  const view = showView(VIEWS);
   if (view === "doors") loadDoors();
   if (view === "alerts") loadAlerts();
   if (view === "events") search();
 }
 
 function showLogin() {
-  csrf = "";
-  for (const v of VIEWS) $(v).hidden = true;
-  $("nav").hidden = true;
-  $("login-view").hidden = false;
-  $("login-name").focus();
-  api("GET", "/api/setup")
-    .then((s) => {
-      $("login-setup").hidden = s.auditors_exist;
-      $("login-setup-command").textContent = s.create_auditor || "";
-    })
-    .catch(() => {});
+  showLoginForm(VIEWS, (s) => [s.auditors_exist, s.create_auditor]);
 }
 
 async function start() {
-  try {
-    const s = await api("GET", "/api/session");
-    csrf = s.csrf_token;
-    $("me").textContent = `(${s.name})`;
-  } catch {
-    return showLogin();
-  }
+  if (!(await resumeSession())) return showLogin();
   const since = new Date(Date.now() - 24 * 3600_000);
   if (!$("s-since").value) $("s-since").value = localInput(since);
   route();
@@ -185,21 +162,6 @@ $("search-form").addEventListener("submit", (e) => {
 });
 $("page-next").addEventListener("click", () => search(pageIndex + 1));
 $("page-prev").addEventListener("click", () => search(Math.max(0, pageIndex - 1)));
-$("login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const f = e.target;
-  try {
-    await api("POST", "/api/login", { name: f.elements.name.value.trim(), password: f.password.value });
-    f.password.value = "";
-    showError("login-error", null, f);
-    await start();
-  } catch (err) {
-    showError("login-error", err, f);
-  }
-});
-$("logout").addEventListener("click", async () => {
-  await api("POST", "/api/logout").catch(() => {});
-  showLogin();
-});
+wireLogin(start);
 window.addEventListener("hashchange", route);
 start();
