@@ -82,7 +82,13 @@ export function loadOrCreateNameKey(dataDir: string): Buffer {
   if (existsSync(file)) return readFileSync(file);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
-  writeFileSync(file, key, { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
+  try {
+    writeFileSync(file, key, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    // Another hub process on this data dir made it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(file);
+    throw err;
+  }
+  chmodSync(file, 0o600); // whatever the umask
   return key;
 }
