@@ -1,11 +1,18 @@
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { auditorCommand } from "../../src/admin/commands/hub-auditor-command.js";
+import * as hasher from "../../src/admin/http/password-hasher.js";
 import { ApiClient } from "../admin/http/web-harness.js";
 import { type PageHarness, seedHub, startPage, T0 } from "./hub-page-harness.js";
 import { hubStoreFactories } from "./hub-stores.js";
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+
+// Counts scrypt runs without changing them: every login attempt must cost one, whatever the name.
+vi.mock("../../src/admin/http/password-hasher.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/admin/http/password-hasher.js")>();
+  return { ...real, verifyPassword: vi.fn(real.verifyPassword) };
+});
 
 const MIN = 60_000;
 /** The CLI's streams, with stdin as a pipe (the password's first line). */
@@ -248,5 +255,15 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
     expect(dump).not.toContain("nobody");
     const sessions = JSON.stringify(await h.store.query("SELECT * FROM hub_auditor_sessions"));
     expect(sessions).not.toContain(client.cookie.split("=")[1]);
+  });
+
+  it("runs scrypt once per attempt, at the production cost for unknown names, throttled ones too", async () => {
+    const verify = vi.mocked(hasher.verifyPassword);
+    verify.mockClear();
+    for (let i = 0; i < 5; i++) await client.login("ada", `wrong${i}`);
+    for (let i = 0; i < 5; i++) await client.login("nobody", `wrong${i}`);
+    expect(verify).toHaveBeenCalledTimes(10);
+    const costs = verify.mock.calls.map(([, stored]) => stored.split("$")[1]);
+    expect(costs.slice(5)).toEqual(Array(5).fill(String(2 ** 15)));
   });
 });
