@@ -8,6 +8,7 @@ import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
+import { benchHubPage } from "./hub-page.js";
 import { benchMqttDrain } from "./mqtt-drain.js";
 import { benchMultiDoor } from "./multi-door.js";
 import { benchOsdp } from "./osdp.js";
@@ -36,6 +37,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
     },
   ],
   ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
+  ["hub page: chart aggregation, search pages and export on a large store", benchHubPage],
   ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
   [
     "admin change and its audit row: one transaction vs two commits, next to the bare insert",
