@@ -1,8 +1,12 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { auditorCommand } from "../../src/admin/commands/hub-auditor-command.js";
 import * as hasher from "../../src/admin/http/password-hasher.js";
 import { ApiClient } from "../admin/http/web-harness.js";
+import { cli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/harness.js";
 import { type PageHarness, seedHub, startPage, T0 } from "./hub-page-harness.js";
 import { hubStoreFactories } from "./hub-stores.js";
 
@@ -203,17 +207,37 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
     expect((await client.request("GET", "/api/doors")).status).toBe(401);
   });
 
+  /**
+   * `doorward hub auditor …`: on PostgreSQL the real CLI, a separate connection from its config
+   * (as an admin beside a running hub would); PGlite in memory has no second opener, so the
+   * command's body runs on the page's own store.
+   */
+  async function auditorCli(args: string[], stdin = ""): Promise<number> {
+    const url = process.env.HUB_TEST_DATABASE_URL;
+    if (h.store.kind === "postgresql" && url) {
+      const [{ schema }] = (await h.store.query<{ schema: string }>("SELECT current_schema() AS schema")) as [
+        { schema: string },
+      ];
+      const u = new URL(url);
+      u.searchParams.set("options", `-c search_path=${schema}`);
+      const dir = tempDir();
+      const config = join(dir, "config.yaml");
+      writeFileSync(config, `hub:\n  database_url: "${u}"\n  data_dir: ${dir}\n`);
+      return (await cli(["hub", "auditor", ...args, "--config", config], { stdin })).code;
+    }
+    return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, 8444);
+  }
+
   it("ends sessions when the auditor is removed or their password changed with `doorward hub auditor`", async () => {
     await client.login();
     const other = new ApiClient(h.base);
     await other.login();
-    const io = cliIo("a new long password\n");
-    expect(await auditorCommand(h.store, "passwd", "ada", io.io, 8444)).toBe(0);
+    expect(await auditorCli(["passwd", "ada"], "a new long password\n")).toBe(0);
     expect((await client.request("GET", "/api/doors")).status).toBe(401);
     expect((await other.request("GET", "/api/doors")).status).toBe(401);
     expect((await client.login("ada", "correct horse")).status).toBe(401);
     expect((await client.login("ada", "a new long password")).status).toBe(200);
-    expect(await auditorCommand(h.store, "remove", "ada", cliIo("").io, 8444)).toBe(0);
+    expect(await auditorCli(["remove", "ada"])).toBe(0);
     expect((await client.request("GET", "/api/doors")).status).toBe(401);
     expect((await client.login("ada", "a new long password")).status).toBe(401);
   });
