@@ -2,14 +2,10 @@
 // reports how long it took to be ready and locked and the resident memory, then runs a number
 // of PIN attempts spread over the doors and reports the resident memory again.
 import { performance } from "node:perf_hooks";
-import { systemClock } from "../devices/system-clock.js";
 import type { KeypadKey } from "../devices/types.js";
-import { createSimulator } from "../simulator/simulator.js";
-import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { createLogger } from "../src/logger.js";
-import { simWiringFromSettings } from "../src/sim-wiring.js";
 import { benchDoorsConfig } from "./doors-config.js";
+import { printFigures, startSimController } from "./sim-controller.js";
 
 const [dataDir, doorsArg, attemptsArg] = process.argv.slice(2);
 const doors = Number(doorsArg ?? 1);
@@ -22,14 +18,7 @@ const settings = parseSettings({
   lockout: { max_failures: 100, base_s: 1, max_s: 1 },
   ...(doors > 1 ? { doors: benchDoorsConfig(doors) } : {}),
 });
-const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
-const app = createApp({
-  settings,
-  transports: sim.transports,
-  clock: systemClock,
-  logger: createLogger("silent"),
-});
-await app.start();
+const { app } = await startSimController(settings);
 const readyMs = performance.now() - t0;
 const rssMb = process.memoryUsage().rss / 1024 / 1024;
 const { units } = app.services;
@@ -46,11 +35,5 @@ for (let i = 0; i < attempts; i++) {
 }
 const rssAfterAttemptsMb = process.memoryUsage().rss / 1024 / 1024;
 await app.stop();
-console.log(
-  JSON.stringify({
-    readyMs: Number(readyMs.toFixed(1)),
-    rssMb: Number(rssMb.toFixed(1)),
-    rssAfterAttemptsMb: Number(rssAfterAttemptsMb.toFixed(1)),
-  }),
-);
+printFigures({ readyMs, rssMb, rssAfterAttemptsMb });
 process.exit(0);

@@ -9,14 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { systemClock } from "../devices/system-clock.js";
 import type { SerialLink } from "../devices/types.js";
-import { createSimulator } from "../simulator/simulator.js";
-import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { createLogger } from "../src/logger.js";
-import { simWiringFromSettings } from "../src/sim-wiring.js";
 import { identifyWireBytes } from "./fingerprint.js";
+import { startSimController } from "./sim-controller.js";
 
 const RUNS = 300;
 const WARMUP = 30;
@@ -27,34 +23,30 @@ const percentile = (sorted: number[], p: number) =>
 export async function benchFingerprintToRelay(): Promise<Record<string, number | string>> {
   const dataDir = mkdtempSync(join(tmpdir(), "doorward-bench-"));
   const settings = parseSettings({ data_dir: dataDir, log_level: "silent", fingerprint: { poll_ms: 20 } });
-  const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
   // Timestamp the chunk carrying the Search ack (PID 07, length 7: code + page + score) as it
   // reaches the controller; later traffic (the next GenImg poll, LED commands) must not move it.
   let lastChunkNs = 0n;
   const isSearchAck = (c: Buffer) =>
     c.length >= 9 && c[0] === 0xef && c[6] === 0x07 && c.readUInt16BE(7) === 7;
-  const open = sim.serial.open.bind(sim.serial);
-  sim.serial.open = async (path, baud): Promise<SerialLink> => {
-    const link = await open(path, baud);
-    if (path !== settings.fingerprint.port) return link;
-    return {
-      write: (b) => link.write(b),
-      onData: (cb) =>
-        link.onData((chunk) => {
-          if (isSearchAck(chunk)) lastChunkNs = process.hrtime.bigint();
-          cb(chunk);
-        }),
-      onClose: (cb) => link.onClose(cb),
-      close: () => link.close(),
-    };
-  };
-  const app = createApp({
-    settings,
-    transports: sim.transports,
-    clock: systemClock,
-    logger: createLogger("silent"),
+  const { app, sim } = await startSimController(settings, {
+    beforeStart: (sim) => {
+      const open = sim.serial.open.bind(sim.serial);
+      sim.serial.open = async (path, baud): Promise<SerialLink> => {
+        const link = await open(path, baud);
+        if (path !== settings.fingerprint.port) return link;
+        return {
+          write: (b) => link.write(b),
+          onData: (cb) =>
+            link.onData((chunk) => {
+              if (isSearchAck(chunk)) lastChunkNs = process.hrtime.bigint();
+              cb(chunk);
+            }),
+          onClose: (cb) => link.onClose(cb),
+          close: () => link.close(),
+        };
+      };
+    },
   });
-  await app.start();
   const { users, door } = app.services;
   const user = users.add("bench", Date.now());
   users.setCredential(user.id, "fingerprint", "5", Date.now());

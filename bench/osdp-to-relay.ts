@@ -16,16 +16,12 @@ import { Reply } from "../devices/osdp/constants.js";
 import { OsdpFrameParser } from "../devices/osdp/frame-parser.js";
 import { wireTimeMs } from "../devices/osdp/packet-codec.js";
 import { SecretKey } from "../devices/osdp/secure-channel.js";
-import { systemClock } from "../devices/system-clock.js";
 import type { SerialLink } from "../devices/types.js";
-import { createSimulator } from "../simulator/simulator.js";
 import type { VirtualOsdpPd } from "../simulator/virtual-osdp-pd.js";
 import { normaliseBadgeNumber } from "../src/admin/credential-admin.js";
-import { createApp } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { createLogger } from "../src/logger.js";
 import { OsdpKeyStore } from "../src/osdp/osdp-key-store.js";
-import { simWiringFromSettings } from "../src/sim-wiring.js";
+import { startSimController } from "./sim-controller.js";
 import { isMain, percentile, round } from "./stats.js";
 
 const RUNS = 300;
@@ -47,10 +43,6 @@ export async function benchOsdpToRelay(): Promise<Record<string, number | string
       },
     ],
   });
-  const sim = createSimulator({
-    clock: systemClock,
-    wiring: simWiringFromSettings(settings, new OsdpKeyStore(dataDir)),
-  });
   // Timestamp the chunk that completes an osdp_RAW reply as it reaches the controller.
   let lastCardNs = 0n;
   let cardReplyBytes = 0;
@@ -60,27 +52,25 @@ export async function benchOsdpToRelay(): Promise<Record<string, number | string
       cardReplyBytes = raw.length;
     }
   });
-  const open = sim.serial.open.bind(sim.serial);
-  sim.serial.open = async (path, baud): Promise<SerialLink> => {
-    const link = await open(path, baud);
-    return {
-      write: (b) => link.write(b),
-      onData: (cb) =>
-        link.onData((chunk) => {
-          watch.push(chunk);
-          cb(chunk);
-        }),
-      onClose: (cb) => link.onClose(cb),
-      close: () => link.close(),
-    };
-  };
-  const app = createApp({
-    settings,
-    transports: sim.transports,
-    clock: systemClock,
-    logger: createLogger("silent"),
+  const { app, sim } = await startSimController(settings, {
+    osdpKeys: new OsdpKeyStore(dataDir),
+    beforeStart: (sim) => {
+      const open = sim.serial.open.bind(sim.serial);
+      sim.serial.open = async (path, baud): Promise<SerialLink> => {
+        const link = await open(path, baud);
+        return {
+          write: (b) => link.write(b),
+          onData: (cb) =>
+            link.onData((chunk) => {
+              watch.push(chunk);
+              cb(chunk);
+            }),
+          onClose: (cb) => link.onClose(cb),
+          close: () => link.close(),
+        };
+      };
+    },
   });
-  await app.start();
   const pd = sim.doors[0]?.readers.find((r) => r.id === "outer-in")?.device as VirtualOsdpPd;
   const deadline = Date.now() + 5000;
   while (!pd.secureChannelActive) {

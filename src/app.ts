@@ -14,6 +14,7 @@ import type { Logger } from "./logger.js";
 import { MqttBridge } from "./mqtt/mqtt-bridge.js";
 import { OsdpBuses } from "./osdp/osdp-buses.js";
 import { OsdpKeyStore } from "./osdp/osdp-key-store.js";
+import { OsdpReaderStatusStore, OsdpStatusRecorder } from "./osdp/reader-status.js";
 import { createRetention, type PolicyServices, policyServices } from "./policy/policy-services.js";
 import { CredentialHasher } from "./secrets/credential-hasher.js";
 import { loadCredentialKey } from "./secrets/credential-key.js";
@@ -197,6 +198,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       clock,
       logger: logger.child({ module: "osdp" }),
       keys: new OsdpKeyStore(settings.data_dir),
+      status: new OsdpStatusRecorder(new OsdpReaderStatusStore(db), logger.child({ module: "osdp" })),
     });
     for (const unit of units) {
       stopSteps.push(() => unit.stop());

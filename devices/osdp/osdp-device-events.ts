@@ -21,7 +21,7 @@ export interface DeviceEventSink {
 export function osdpToDeviceEvents(
   format: CardFormat,
   sink: DeviceEventSink,
-  extra: Pick<OsdpReaderEvents, "tamper" | "power" | "identity"> = {},
+  extra: Pick<OsdpReaderEvents, "tamper" | "power" | "identity" | "online"> = {},
 ): OsdpReaderEvents {
   return {
     cardRead: ({ bits, bitCount, atMs }) => {

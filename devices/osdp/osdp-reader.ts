@@ -404,6 +404,7 @@ export class OsdpReader {
       this.faultDetail = null;
       callSafely(this.events.deviceRecovered, { device: this.device, atMs });
     }
+    callSafely(this.events.online, { device: this.device, secure: this.session !== null, atMs });
   }
 
   /** Drops to offline (fail-secure: no session, no queued output) and reports it once per cause. */

@@ -21,6 +21,8 @@ export interface OsdpReaderEvents {
   tamper?(e: { device: string; active: boolean; atMs: number }): void;
   power?(e: { device: string; failed: boolean; atMs: number }): void;
   identity?(e: { device: string; identity: PdIdentity; capabilities: PdCapability[]; atMs: number }): void;
+  /** Each time the reader comes online (once per connection, never per poll); `secure`: Secure Channel up. */
+  online?(e: { device: string; secure: boolean; atMs: number }): void;
   deviceFault?(e: { device: string; detail: string; atMs: number }): void;
   deviceRecovered?(e: { device: string; atMs: number }): void;
 }

@@ -1,6 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { systemClock } from "../../devices/system-clock.js";
 import { databasePath } from "../app.js";
+import { ActorCodes } from "../audit/actor-codes.js";
+import { AdminCodeBook } from "../audit/admin-code-book.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { ConfigError, loadSettingsFile, parseSettings } from "../config/load-settings.js";
 import type { Settings } from "../config/schema.js";
@@ -79,6 +81,10 @@ export interface AdminContext {
   audit: AuditLog;
   /** Keyed with loadCredentialKey: the one choice of key, shared with the service (fleet key or device secret). */
   hasher: CredentialHasher;
+  /** Admin codes and the accounts they stand for (rows store the code, never the name). */
+  adminCodes: AdminCodeBook;
+  /** Who runs this command, as rows store it: the admin code of `os:<user>`. */
+  actor: string;
   admin: AdminService;
   close(): void;
 }
@@ -95,12 +101,15 @@ export function openAdminContext(configFlag: string | undefined, env: NodeJS.Pro
   moveSingleDoorState(db, settings.door_id, settings.doors !== null);
   const users = new UserStore(db);
   const audit = new AuditLog(db, settings.door_id);
-  const hasher = new CredentialHasher(loadCredentialKey(settings));
-  const admin = new AdminService(users, hasher, audit, systemClock, currentActor(), {
+  const key = loadCredentialKey(settings);
+  const hasher = new CredentialHasher(key);
+  const adminCodes = new AdminCodeBook(db, new ActorCodes(key));
+  const actor = adminCodes.actor(currentActor());
+  const admin = new AdminService(users, hasher, audit, systemClock, actor, {
     minLength: settings.pin.min_length,
     maxLength: settings.pin.max_length,
   });
-  return { settings, db, users, audit, hasher, admin, close: () => db.close() };
+  return { settings, db, users, audit, hasher, adminCodes, actor, admin, close: () => db.close() };
 }
 
 export interface ReadOnlyContext {

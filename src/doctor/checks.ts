@@ -1,4 +1,5 @@
 import type { BackendChoice } from "../config/hardware-schema.js";
+import type { OsdpReaderStatus } from "../osdp/reader-status.js";
 import type { ServiceSensorAnswer } from "./service-sensor-check.js";
 
 export type CheckStatus = "pass" | "warn" | "fail";
@@ -37,6 +38,14 @@ export interface DoctorProbes {
   dataDirModes?(dir: string): Promise<Array<{ path: string; mode: number; expected: number }>>;
   /** timedatectl's NTPSynchronized, or null when it cannot be asked (no systemd, no timedatectl). */
   clockSynchronized(): Promise<boolean | null>;
+  /**
+   * What the service recorded of each OSDP reader (identity, link state), read-only; null when
+   * there is no database yet. Absent: the identity rows are left out.
+   */
+  osdpReaderStatus?(
+    databasePath: string,
+    readerIds: readonly string[],
+  ): Promise<Record<string, OsdpReaderStatus | null> | null>;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -104,39 +113,60 @@ export async function checkGpio(b: BackendChoice, p: DoctorProbes): Promise<Chec
   return [pass(name, `${base.label}, BCM 0 = sysfs ${base.base}`)];
 }
 
+/** A keypad to ask; `label` (`door/reader`) tells several apart, absent for a single-door file. */
+export interface DoctorKeypad {
+  label?: string;
+  i2c_bus: number;
+  address: number;
+  driver: string;
+}
+
+/** The bus (a row per bus in use), then a row per keypad on it: each answers at its own address. */
 export async function checkI2c(
   b: BackendChoice,
-  keypad: { i2c_bus: number; address: number; driver: string },
+  keypads: DoctorKeypad[],
   p: DoctorProbes,
 ): Promise<CheckResult[]> {
-  const name = `i2c bus ${keypad.i2c_bus} (${b.i2c})`;
-  if (b.i2c === "simulated") return [pass(name, "simulated: nothing to check")];
-  const node = `/dev/i2c-${keypad.i2c_bus}`;
-  if (!(await p.exists(node)))
-    return [
-      fail(
-        name,
-        `${node} does not exist`,
-        "enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt (or raspi-config), then reboot",
-      ),
-    ];
-  if (!(await p.readWritable(node)))
-    return [fail(name, `no read/write permission on ${node}`, "add the service user to the i2c group")];
-  const results = [pass(name, `${node} present`)];
-  const addr = `0x${keypad.address.toString(16)}`;
-  const keypadName = `keypad ${keypad.driver} at ${addr}`;
-  results.push(
-    await safely(
-      keypadName,
-      `check the keypad's wiring and 3.3 V supply; i2cdetect -y ${keypad.i2c_bus} should show ${addr}`,
-      async () => {
-        // TCA8418 KEY_LCK_EC (0x03); a PCF8574 answers any read with its port byte.
-        const value = await p.i2cReadRegister(keypad.i2c_bus, keypad.address, 0x03);
-        return pass(keypadName, `answered (register 0x03 = 0x${value.toString(16).padStart(2, "0")})`);
-      },
-    ),
-  );
+  const results: CheckResult[] = [];
+  for (const bus of [...new Set(keypads.map((k) => k.i2c_bus))]) {
+    const name = `i2c bus ${bus} (${b.i2c})`;
+    if (b.i2c === "simulated") {
+      results.push(pass(name, "simulated: nothing to check"));
+      continue;
+    }
+    const busRow = await checkI2cBus(name, bus, p);
+    results.push(busRow);
+    if (busRow.status !== "pass") continue;
+    for (const keypad of keypads.filter((k) => k.i2c_bus === bus)) results.push(await checkKeypad(keypad, p));
+  }
   return results;
+}
+
+async function checkI2cBus(name: string, bus: number, p: DoctorProbes): Promise<CheckResult> {
+  const node = `/dev/i2c-${bus}`;
+  if (!(await p.exists(node)))
+    return fail(
+      name,
+      `${node} does not exist`,
+      "enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt (or raspi-config), then reboot",
+    );
+  if (!(await p.readWritable(node)))
+    return fail(name, `no read/write permission on ${node}`, "add the service user to the i2c group");
+  return pass(name, `${node} present`);
+}
+
+function checkKeypad(keypad: DoctorKeypad, p: DoctorProbes): Promise<CheckResult> {
+  const addr = `0x${keypad.address.toString(16)}`;
+  const name = `keypad ${keypad.label ? `${keypad.label} ` : ""}${keypad.driver} at ${addr}`;
+  return safely(
+    name,
+    `check the keypad's wiring and 3.3 V supply; i2cdetect -y ${keypad.i2c_bus} should show ${addr}`,
+    async () => {
+      // TCA8418 KEY_LCK_EC (0x03); a PCF8574 answers any read with its port byte.
+      const value = await p.i2cReadRegister(keypad.i2c_bus, keypad.address, 0x03);
+      return pass(name, `answered (register 0x03 = 0x${value.toString(16).padStart(2, "0")})`);
+    },
+  );
 }
 
 export async function checkFingerprint(

@@ -1,17 +1,24 @@
+import type { PdIdentity } from "../../devices/osdp/messages.js";
 import type { OsdpReaderSettings } from "../config/door-schema.js";
 import { doorsOf } from "../config/doors.js";
 import type { Settings } from "../config/schema.js";
 import { OsdpKeyStore } from "../osdp/osdp-key-store.js";
+import type { OsdpReaderStatus } from "../osdp/reader-status.js";
 import type { CheckResult } from "./checks.js";
+
+/** Every OSDP reader of the configuration, whichever door it is on. */
+export function osdpReadersOf(settings: Settings): OsdpReaderSettings[] {
+  return doorsOf(settings)
+    .flatMap((d) => d.readers)
+    .filter((r): r is OsdpReaderSettings => r.kind === "osdp");
+}
 
 /**
  * One row per OSDP reader: plaintext (`secure: false`) is a warning, a secure reader without a
  * stored key a failure (it stays offline). Reads only whether a key exists, never prints one.
  */
 export function checkOsdpReaders(settings: Settings): CheckResult[] {
-  const readers = doorsOf(settings)
-    .flatMap((d) => d.readers)
-    .filter((r): r is OsdpReaderSettings => r.kind === "osdp");
+  const readers = osdpReadersOf(settings);
   if (readers.length === 0) return [];
   const store = new OsdpKeyStore(settings.data_dir);
   return readers.map((r): CheckResult => {
@@ -43,5 +50,62 @@ export function checkOsdpReaders(settings: Settings): CheckResult[] {
           detail: `${where}: no Secure Channel key stored; the reader stays offline (secure_channel_failed)`,
           fix: `stop the service and run \`doorward osdp install ${r.id}\``,
         };
+  });
+}
+
+/** "vendor 0a1b2c model 1 v2, serial 0x00001000, firmware 2.1.0": as the reader reports it. */
+export function describeIdentity(id: PdIdentity): string {
+  const serial = `0x${id.serial.toString(16).padStart(8, "0")}`;
+  return `vendor ${id.vendor} model ${id.model} v${id.version}, serial ${serial}, firmware ${id.firmware}`;
+}
+
+const at = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOString());
+
+/**
+ * One row per OSDP reader with what the service recorded of it: its identity (osdp_PDID) and when
+ * it was last seen. Online passes; a reader never identified warns (the service has not reached
+ * it); offline or Secure Channel failed fails, with the reader's own reason.
+ */
+export function checkOsdpIdentities(
+  readers: readonly OsdpReaderSettings[],
+  statuses: Record<string, OsdpReaderStatus | null> | null,
+): CheckResult[] {
+  return readers.map((r): CheckResult => {
+    const name = `reader ${r.id}`;
+    const s = statuses?.[r.id] ?? null;
+    const who = s?.identity ? describeIdentity(s.identity) : "never identified";
+    if (!s)
+      return {
+        name,
+        status: "warn",
+        detail: `${who}: the service has not recorded this reader${statuses ? "" : " (no database yet)"}`,
+        fix: "start the service; check the RS-485 wiring, address and baud (README, OSDP readers)",
+      };
+    switch (s.state) {
+      case "online":
+        return {
+          name,
+          status: "pass",
+          detail: `${who}; online since ${at(s.since_ms)}, ${s.secure_channel ? "Secure Channel up" : "plaintext (secure: false)"}`,
+        };
+      case "stopped":
+        return {
+          name,
+          status: "pass",
+          detail: `${who}; last seen ${at(s.last_seen_ms)} (the service stopped)`,
+        };
+      default: {
+        const what = s.state === "offline" ? "offline" : "Secure Channel failed";
+        return {
+          name,
+          status: "fail",
+          detail: `${who}; ${what} since ${at(s.since_ms)}: ${s.reason ?? "unknown"}; last seen ${at(s.last_seen_ms)}`,
+          fix:
+            s.state === "offline"
+              ? "check the reader's power, the RS-485 wiring (A/B, termination), address and baud"
+              : `check the reader's key: stop the service and run \`doorward osdp install ${r.id}\` (a reader holding another key must be reset to factory state first)`,
+        };
+      }
+    }
   });
 }

@@ -108,6 +108,19 @@ export const realDoctorProbes: DoctorProbes = {
       db.close();
     }
   },
+  async osdpReaderStatus(path, readerIds) {
+    if (!existsSync(path)) return null;
+    const { openDatabaseReadOnly } = await import("../store/open-database.js");
+    const { OsdpReaderStatusStore } = await import("../osdp/reader-status.js");
+    // Read-only and in place: doctor must not change the database the running service uses.
+    const db = openDatabaseReadOnly(path);
+    try {
+      const store = new OsdpReaderStatusStore(db);
+      return Object.fromEntries(readerIds.map((id) => [id, store.get(id)]));
+    } finally {
+      db.close();
+    }
+  },
   async dataDirModes(dir) {
     return existsSync(dir) ? dataDirModeProblems(dir) : [];
   },

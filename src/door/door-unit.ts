@@ -355,7 +355,7 @@ export class DoorUnit {
   }
 
   /** The health name of a reader: today's driver names on a single-door file, door/reader otherwise. */
-  private readerDevice(r: ReaderSettings): string {
+  readerDevice(r: ReaderSettings): string {
     if (this.deps.listed) return this.deviceName(r.id);
     if (r.kind === "osdp") return `osdp:${r.id}`;
     return r.kind === "badge" ? "badge_reader" : r.kind;

@@ -7,6 +7,7 @@ import type { SecretKey } from "../../devices/osdp/secure-channel.js";
 import type { Clock, SerialLink, Transports } from "../../devices/types.js";
 import type { OsdpReaderSettings } from "../config/door-schema.js";
 import type { Logger } from "../logger.js";
+import type { OsdpStatusRecorder } from "./reader-status.js";
 
 /** Config spelling → the card format codec's name. */
 export const CARD_FORMAT_OF: Record<OsdpReaderSettings["format"], CardFormat> = {
@@ -27,7 +28,7 @@ export interface OsdpAttachment {
   /** The device name in events (the door unit renames it on a listed config). */
   device: string;
   sink: DeviceEventSink;
-  extra?: Pick<OsdpReaderEvents, "tamper" | "power" | "identity">;
+  extra?: Pick<OsdpReaderEvents, "tamper" | "power" | "identity" | "online">;
 }
 
 interface Line {
@@ -63,6 +64,8 @@ export class OsdpBuses {
       keys: OsdpKeySource;
       /** Idle poll period per reader (≤ 50 ms; the reader clamps it). */
       pollIntervalMs?: number;
+      /** Records each reader's identity and link state for doctor and the admin page. */
+      status?: Pick<OsdpStatusRecorder, "identified" | "online" | "fault" | "stopped">;
     },
   ) {}
 
@@ -85,7 +88,43 @@ export class OsdpBuses {
       cancelRetry: null,
     };
     this.lines.set(port, line);
-    line.readers.push(a);
+    line.readers.push(this.recorded(a));
+  }
+
+  /**
+   * The attachment with its identity, online and fault events also recorded (after the door has
+   * had them: the door's fail-secure handling comes first). Every fault path goes through the
+   * sink, so a reader never polled for want of a key and a port that cannot open are recorded too.
+   */
+  private recorded(a: OsdpAttachment): OsdpAttachment {
+    const status = this.deps.status;
+    if (!status) return a;
+    const id = a.settings.id;
+    const { sink, extra = {} } = a;
+    return {
+      ...a,
+      sink: {
+        badgeRead: (e) => sink.badgeRead(e),
+        badgeBadRead: (e) => sink.badgeBadRead(e),
+        keyPressed: (e) => sink.keyPressed(e),
+        deviceFault: (e) => {
+          sink.deviceFault(e);
+          status.fault(id, e.detail, e.atMs);
+        },
+        deviceRecovered: (e) => sink.deviceRecovered(e),
+      },
+      extra: {
+        ...extra,
+        identity: (e) => {
+          extra.identity?.(e);
+          status.identified(id, e.identity, e.atMs);
+        },
+        online: (e) => {
+          extra.online?.(e);
+          status.online(id, e.secure, e.atMs);
+        },
+      },
+    };
   }
 
   async start(): Promise<void> {
@@ -182,6 +221,8 @@ export class OsdpBuses {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    const ids = [...this.lines.values()].flatMap((l) => l.readers.map((a) => a.settings.id));
+    this.deps.status?.stopped(ids, this.deps.clock.now());
     for (const line of this.lines.values()) {
       line.cancelRetry?.();
       line.cancelRetry = null;

@@ -1,5 +1,6 @@
 import { accessLevelsMigration } from "./migrations/access-levels.js";
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
+import { adminCodesMigration } from "./migrations/admin-codes.js";
 import { adminSessionsMigration } from "./migrations/admin-sessions.js";
 import { credentialsMigration } from "./migrations/credentials.js";
 import { doorNamespaceMigration } from "./migrations/door-namespace.js";
@@ -67,4 +68,5 @@ export const migrations: Migration[] = [
   adminSessionsMigration,
   doorNamespaceMigration,
   accessLevelsMigration,
+  adminCodesMigration,
 ];

@@ -252,3 +252,61 @@ describe("doorward doctor: OSDP readers", () => {
     expect(JSON.stringify(rows)).not.toContain(key.toString("hex"));
   });
 });
+
+// Keypads share one I2C bus and a controller has one fingerprint sensor (config rules), so the
+// bus and the sensor are one row each and every keypad is a row of its own.
+describe("doorward doctor: every keypad of every door", () => {
+  const door = (id: string, line: number, readers: unknown[]) => ({
+    id,
+    gpio: { relay: { line }, door_contact: { line: line + 1 }, rex: { line: line + 2 } },
+    readers,
+  });
+  const settings = () =>
+    parseSettings({
+      hardware: { backend: "pi" },
+      data_dir: "/var/lib/doorward",
+      doors: [
+        door("outer", 4, [
+          { id: "out-in", kind: "keypad", i2c_bus: 1, address: 0x34 },
+          { id: "out-exit", kind: "keypad", direction: "out", i2c_bus: 1, address: 0x35 },
+          { id: "out-finger", kind: "fingerprint", port: "/dev/ttyAMA0" },
+        ]),
+        door("inner", 12, [{ id: "in-pad", kind: "keypad", driver: "pcf8574", i2c_bus: 1, address: 0x20 }]),
+      ],
+    });
+
+  it("a row per keypad, each asked at its own address, named by door and reader", async () => {
+    const asked: string[] = [];
+    const verified: string[] = [];
+    const results = await runDoctor(
+      settings(),
+      healthyPi({
+        i2cReadRegister: async (bus, addr) => {
+          asked.push(`${bus}:0x${addr.toString(16)}`);
+          if (addr === 0x35) throw new Error("Remote I/O error (no ACK)");
+          return 0;
+        },
+        fingerprintVerifyPassword: async (port, baud) => {
+          verified.push(`${port}@${baud}`);
+          return 0;
+        },
+      }),
+    );
+    expect(asked).toEqual(["1:0x34", "1:0x35", "1:0x20"]);
+    expect(verified).toEqual(["/dev/ttyAMA0@57600"]);
+    const rows = results
+      .filter((r) => /^(i2c|keypad|fingerprint)/.test(r.name))
+      .map((r) => [r.name, r.status]);
+    expect(rows).toEqual([
+      ["i2c bus 1 (i2c-bus)", "pass"],
+      ["keypad outer/out-in tca8418 at 0x34", "pass"],
+      ["keypad outer/out-exit tca8418 at 0x35", "fail"],
+      ["keypad inner/in-pad pcf8574 at 0x20", "pass"],
+      ["fingerprint /dev/ttyAMA0 (serialport)", "pass"],
+    ]);
+    expect(results.find((r) => r.name.includes("out-exit"))?.fix).toContain(
+      "i2cdetect -y 1 should show 0x35",
+    );
+    expect(exitCodeFor(results)).toBe(1);
+  });
+});

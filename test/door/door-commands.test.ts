@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiClient, startWebHarness, type WebHarness } from "../admin/http/web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "../admin/http/web-harness.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
 
@@ -86,7 +86,7 @@ describe.each(["cli", "web"] as const)("door mode rules from the %s", (surface) 
     await send(surface, { mode: "lockdown", on: false });
     const rows = rowsSince(before);
     expect(rows.map((r) => r.reason)).toEqual(["door_mode_changed", "door_mode_changed"]);
-    const by = surface === "web" ? "web:ada" : expect.stringMatching(/^os:/);
+    const by = surface === "web" ? adminCode(w) : expect.stringMatching(/^os:/);
     expect(rows.map((r) => r.detail?.by)).toEqual([by, by]);
   });
 });
@@ -99,7 +99,7 @@ describe("lock from the page", () => {
     expect(w.app.services.audit.last()).toMatchObject({
       reason: "lock_refused",
       outcome: "denied",
-      detail: { by: "web:ada", held_for: "emergency_unlock" },
+      detail: { by: adminCode(w), held_for: "emergency_unlock" },
     });
     expect(w.sim.door.boltReleased).toBe(true);
   });

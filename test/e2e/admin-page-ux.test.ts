@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addAdmin,
   type ControllerProcess,
+  runCli,
   startControllerProcess,
   writeConfig,
 } from "./controller-process.js";
@@ -131,6 +132,28 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
     await page.getByRole("button", { name: "Confirm" }).click();
     await expect.poll(() => page.locator("#st-mode").textContent()).toBe("normal");
     expect(await page.getByRole("button", { name: "Unlock once…" }).isEnabled()).toBe(true);
+    expect(dialogs).toEqual([]);
+  });
+
+  it("a refused change is said on the page, in the section's message area, never in an alert() dialog", async () => {
+    const dialogs: string[] = [];
+    page.removeAllListeners("dialog"); // an earlier test's listener would dismiss the same dialog
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    runCli(config, ["user", "add", "Rosalind Quist"]);
+    await page.getByRole("link", { name: "People" }).click();
+    const row = page.locator("#people-rows tr", { hasText: "Rosalind Quist" });
+    await row.waitFor();
+    // Removed from the console while the page still lists her: the page's next change is refused.
+    runCli(config, ["user", "remove", "Rosalind Quist"]);
+    await row.getByRole("button", { name: "Disable" }).click();
+    await expect
+      .poll(() => page.locator("#people-error").textContent({ timeout: 5000 }), { timeout: 10_000 })
+      .toMatch(/no such|not found/i);
+    expect(await page.locator("#people-error").getAttribute("role")).toBe("alert");
+    await expect.poll(() => row.count()).toBe(0); // the list is read again
     expect(dialogs).toEqual([]);
   });
 });

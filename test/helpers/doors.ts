@@ -15,6 +15,18 @@ export const keypadReader = (id: string, address: number, direction: "in" | "out
   direction,
 });
 
+/** The simulated RS-485 port the OSDP tests put their readers on. */
+export const OSDP_PORT = "/dev/doorward-rs485";
+
+/** An OSDP reader at an address on OSDP_PORT; `extra`: direction, secure, baud, format. */
+export const osdpReader = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
+  id,
+  kind: "osdp",
+  port: OSDP_PORT,
+  address,
+  ...extra,
+});
+
 /**
  * n doors on their own lines (relay, contact, REX from line 4 + 3i), each with one keypad at
  * its own I2C address (0x34 + i): door ids d0..d(n-1), keypad ids d<i>-keypad.

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { liveStatus } from "../../src/admin/http/door-routes.js";
 import type { WebDeps } from "../../src/admin/http/web-deps.js";
 import { SimConsole } from "../../src/admin/sim-console.js";
+import { AdminCodeBook } from "../../src/audit/admin-code-book.js";
 import { giveBadge, giveFinger, touch } from "../helpers/credentials.js";
 import { fillDisk as fillDiskOf } from "../helpers/full-disk.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
@@ -39,7 +40,8 @@ describe("full disk: egress never blocked, entry fail-secure, nothing silently l
     fillDisk();
     await pressExit();
     expect(storageState()).toBe("failed");
-    const page = liveStatus(h.app.services as unknown as WebDeps);
+    const adminCodes = AdminCodeBook.forSettings(h.app.services.db, h.settings);
+    const page = liveStatus({ ...h.app.services, adminCodes } as unknown as WebDeps);
     expect(page.health.storage).toMatchObject({ state: "failed", detail: expect.stringMatching(/full/) });
     const lines: string[] = [];
     const console = new SimConsole(h.app, h.sim, h.clock, (l) => lines.push(l));

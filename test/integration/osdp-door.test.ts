@@ -7,21 +7,12 @@ import { SecretKey } from "../../devices/osdp/secure-channel.js";
 import type { VirtualOsdpPd } from "../../simulator/virtual-osdp-pd.js";
 import { normaliseBadgeNumber } from "../../src/admin/credential-admin.js";
 import { OsdpKeyStore, osdpKeyPath } from "../../src/osdp/osdp-key-store.js";
-import { doorEntry } from "../helpers/doors.js";
+import { doorEntry, OSDP_PORT, osdpReader } from "../helpers/doors.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 
 let h: Harness;
 afterEach(async () => {
   await h?.app.stop();
-});
-
-const PORT = "/dev/doorward-rs485";
-const osdpReader = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
-  id,
-  kind: "osdp",
-  port: PORT,
-  address,
-  ...extra,
 });
 
 /** One door "outer" with OSDP readers on one bus; keys stored for `keyed` readers before start. */
@@ -168,12 +159,12 @@ describe("OSDP readers on a door (simulator, Secure Channel)", () => {
   it("the RS-485 adapter unplugged: every reader on it faults, the door stays locked; replugged, they reconnect", async () => {
     await start([osdpReader("outer-in", 0), osdpReader("outer-out", 1)], ["outer-in", "outer-out"]);
     addBadgeUser("alice", "123:45678");
-    h.sim.serial.unplug(PORT);
+    h.sim.serial.unplug(OSDP_PORT);
     await h.clock.advance(100);
     const faults = h.app.services.audit.tail(20).filter((r) => r.reason === "fault");
     expect(faults.map((r) => r.detail?.reader).sort()).toEqual(["outer-in", "outer-out"]);
     expect(String(faults[0]?.detail?.detail)).toMatch(/^offline: .*disconnected/);
-    h.sim.serial.replug(PORT);
+    h.sim.serial.replug(OSDP_PORT);
     await h.clock.advance(3000);
     expect(h.app.services.audit.tail(20).filter((r) => r.reason === "recovered")).toHaveLength(2);
     expect(pd("outer-in").secureChannelActive).toBe(true);

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
+import { checkpointAndTruncateWal } from "../../store/open-database.js";
 import { StoreError } from "../../store/user-store.js";
-import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { ADMIN_NAME_PATTERN, AdminAccountStore } from "../http/admin-account-store.js";
@@ -47,9 +47,11 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
   const ctx = openAdminContext(values.config, io.env);
   const accounts = new AdminAccountStore(ctx.db);
   const throttle = new LoginThrottle(ctx.db, ctx.hasher, throttlePolicy(ctx.settings));
+  // Rows name the admin by code; `admin remove` then drops the code's account (AdminCodeBook).
+  const account = `web:${name}`;
   const note = (reason: string) =>
     ctx.audit.append(
-      { kind: "system", reason, detail: { by: currentActor(), admin: `web:${name}` } },
+      { kind: "system", reason, detail: { by: ctx.actor, admin: ctx.adminCodes.actor(account) } },
       systemClock.now(),
     );
   const out = (line: string) => io.stdout.write(`${line}\n`);
@@ -95,8 +97,18 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
         ctx.audit.atomically(() => {
           if (!accounts.remove(name)) throw new StoreError(`no such admin: '${name}'`);
           note("admin_removed");
+          ctx.adminCodes.forget(account);
         });
         out(`admin ${name} removed; their open sessions have ended`);
+        // As `user erase`: the WAL is written back and emptied, so no file holds the name.
+        try {
+          checkpointAndTruncateWal(ctx.db);
+        } catch {
+          io.stderr.write(
+            "doorward admin: the write-ahead log could not be emptied now (a reader held it); the name may stay in doorward.db-wal until the service stops (SQLite then empties it)\n",
+          );
+          return 1;
+        }
         return 0;
       default:
         if (!accounts.find(name)) throw new StoreError(`no such admin: '${name}'`);

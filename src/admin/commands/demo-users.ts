@@ -1,6 +1,7 @@
 import type { Clock } from "../../../devices/types.js";
 import type { Simulator } from "../../../simulator/simulator.js";
 import type { App } from "../../app.js";
+import { AdminCodeBook } from "../../audit/admin-code-book.js";
 import type { Settings } from "../../config/schema.js";
 import { SensorRequestStore } from "../../store/sensor-request-store.js";
 import { AdminService, currentActor } from "../admin-service.js";
@@ -30,7 +31,7 @@ export function seedDemoUsers(
       running.sim.fingerprint.preload(slot, `finger-${slot}`);
   }
   if (users.list().length > 0) return;
-  const actor = currentActor();
+  const actor = AdminCodeBook.forSettings(db, settings).actor(currentActor());
   const admin = new AdminService(users, hasher, audit, running.clock, actor, {
     minLength: settings.pin.min_length,
     maxLength: settings.pin.max_length,

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { databasePath } from "../../app.js";
+import { doorsOf } from "../../config/doors.js";
 import { fingerprintEnabled } from "../../config/fingerprint-schema.js";
 import { chooseBackends } from "../../config/hardware-schema.js";
 import { ConfigError } from "../../config/load-settings.js";
@@ -12,13 +13,14 @@ import {
   checkGpio,
   checkGroups,
   checkI2c,
+  type DoctorKeypad,
   type DoctorProbes,
   exitCodeFor,
   formatReport,
   requiredGroups,
   safely,
 } from "../../doctor/checks.js";
-import { checkOsdpReaders } from "../../doctor/osdp-checks.js";
+import { checkOsdpIdentities, checkOsdpReaders, osdpReadersOf } from "../../doctor/osdp-checks.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 
 export const DOCTOR_USAGE =
@@ -31,6 +33,14 @@ function fingerprintOf(settings: Settings): { port: string; baud: number } | nul
     : null;
 }
 
+/** Every keypad of every door; with a `doors:` list each is named `door/reader`. */
+function keypadsOf(settings: Settings): DoctorKeypad[] {
+  if (!settings.doors) return [settings.keypad];
+  return doorsOf(settings).flatMap((d) =>
+    d.readers.flatMap((r) => (r.kind === "keypad" ? [{ ...r, label: `${d.id}/${r.id}` }] : [])),
+  );
+}
+
 /** Every check for one configuration; each failure is a row, never an exception. */
 export async function runDoctor(settings: Settings, probes: DoctorProbes): Promise<CheckResult[]> {
   const b = chooseBackends(settings.hardware);
@@ -39,11 +49,12 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     f().catch(async (err) => [await safely(name, fix, () => Promise.reject(err))]);
   return [
     ...(await group("gpio", "see hardware/WIRING.md", () => checkGpio(b, probes))),
-    ...(await group("i2c", "see hardware/WIRING.md", () => checkI2c(b, settings.keypad, probes))),
+    ...(await group("i2c", "see hardware/WIRING.md", () => checkI2c(b, keypadsOf(settings), probes))),
     ...(await group("fingerprint", "see hardware/WIRING.md", () =>
       checkFingerprint(b, fingerprint, probes, databasePath(settings)),
     )),
     ...checkOsdpReaders(settings),
+    ...(await group("osdp readers", "check data_dir", () => osdpIdentityRows(settings, probes))),
     ...(await group("groups", "run `id`", () =>
       checkGroups(requiredGroups(b, fingerprint !== null), probes),
     )),
@@ -52,6 +63,18 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     )),
     ...(await group("clock", "check timedatectl", () => checkClock(probes))),
   ];
+}
+
+/** The readers' recorded identity and state, when the probes can read them. */
+async function osdpIdentityRows(settings: Settings, probes: DoctorProbes): Promise<CheckResult[]> {
+  const readers = osdpReadersOf(settings);
+  const read = probes.osdpReaderStatus;
+  if (readers.length === 0 || !read) return [];
+  const statuses = await read(
+    databasePath(settings),
+    readers.map((r) => r.id),
+  );
+  return checkOsdpIdentities(readers, statuses);
 }
 
 export async function doctorCommand(args: string[], io: CliIo, probes?: DoctorProbes): Promise<number> {

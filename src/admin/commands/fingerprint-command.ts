@@ -2,7 +2,6 @@ import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import { printable } from "../../store/person-name.js";
 import { StoreError } from "../../store/user-store.js";
-import { currentActor } from "../admin-service.js";
 import { type AdminContext, type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { CredentialAdmin, ENROLL_PROMPT_TEXT, type WaitOptions } from "../credential-admin.js";
@@ -12,7 +11,7 @@ doorward fingerprint remove USER              (the templates are deleted from th
 doorward fingerprint check                    (compares the sensor's templates with the allowlist; exit 1 if they differ)`;
 
 export function credentialAdmin(ctx: AdminContext): CredentialAdmin {
-  return new CredentialAdmin(ctx.db, ctx.users, ctx.hasher, ctx.audit, systemClock, currentActor());
+  return new CredentialAdmin(ctx.db, ctx.users, ctx.hasher, ctx.audit, systemClock, ctx.actor);
 }
 
 const realTime: Pick<WaitOptions, "sleep" | "now"> = {

@@ -9,7 +9,6 @@ import { loadPrivateKey } from "../../mqtt/signed-envelope.js";
 import { doorPrefix, fleetTopics } from "../../mqtt/topics.js";
 import { KeyValueStore } from "../../store/key-value-store.js";
 import { StoreError } from "../../store/user-store.js";
-import { currentActor } from "../admin-service.js";
 import { type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 
@@ -64,7 +63,7 @@ export async function fleetCommand(args: string[], io: CliIo): Promise<number> {
               kind: "system",
               reason: sub === "add" ? "fleet_member_added" : "fleet_member_removed",
               userCode: user.userCode,
-              detail: { by: currentActor(), group, ...(changed === 0 ? { unchanged: true } : {}) },
+              detail: { by: ctx.actor, group, ...(changed === 0 ? { unchanged: true } : {}) },
             },
             systemClock.now(),
           );

@@ -3,7 +3,6 @@ import { systemClock } from "../../../devices/system-clock.js";
 import { LocalTimeConverter } from "../../access/local-time.js";
 import { OccupancyLog } from "../../site/occupancy-log.js";
 import { configuredDoorIds, siteRulesConfig } from "../../site/site-config.js";
-import { currentActor } from "../admin-service.js";
 import { type AdminContext, type CliIo, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { LevelAdminService } from "../level-admin-service.js";
@@ -19,7 +18,7 @@ export const OCCUPANCY_USAGE = `doorward occupancy [--json]   (who is inside eac
 
 function openLevelContext(configFlag: string | undefined, env: NodeJS.ProcessEnv) {
   const ctx = openAdminContext(configFlag, env);
-  const levels = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, currentActor());
+  const levels = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, ctx.actor);
   return { ...ctx, levels };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import { ActorCodes } from "../../audit/actor-codes.js";
+import { AdminCodeBook } from "../../audit/admin-code-book.js";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import { CSV_COLUMNS, csvCell, toCsvLine, toJsonLine } from "../../audit/export-format.js";
 import { checkHead, signHead } from "../../audit/signed-head.js";
@@ -14,7 +15,7 @@ import { type ProgressLine, progressLine } from "../progress-line.js";
 /** More rows than this are an export, not a tail. */
 export const LOG_TAIL_MAX = 100_000;
 
-export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv]   (N: 1 to ${LOG_TAIL_MAX})
+export const LOG_USAGE = `doorward log tail [-n N] [--format json|csv] [--with-names]   (N: 1 to ${LOG_TAIL_MAX})
 doorward log export --format json|csv [--since T] [--until T] [--user USER] [--pseudonymous | --with-names]
 doorward log verify [--head FILE]      (FILE: a head kept from \`doorward log head\`)
 doorward log head                      (the newest row's seq and hash, signed with the device key)`;
@@ -50,8 +51,8 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   // Pseudonymous (user codes, admin codes) is the default; names are joined at export time.
   if (values.pseudonymous && values["with-names"])
     throw new UsageError("--pseudonymous and --with-names conflict", LOG_USAGE);
-  if (values["with-names"] && sub !== "export")
-    throw new UsageError("--with-names only goes with export", LOG_USAGE);
+  if (values["with-names"] && sub !== "export" && sub !== "tail")
+    throw new UsageError("--with-names only goes with export or tail", LOG_USAGE);
   if (values.head !== undefined && sub !== "verify")
     throw new UsageError("--head only goes with verify", LOG_USAGE);
   const count = values.n === undefined ? 20 : Number(values.n);
@@ -95,11 +96,14 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
       const n = r.userCode ? names?.get(r.userCode) : undefined;
       return n && n !== r.userCode ? n : null;
     };
+    // Rows store admin codes; on the device, --with-names shows the accounts they stand for.
+    const accounts = withNames ? new AdminCodeBook(ctx.db, null) : null;
     const line = actors
       ? (r: AuditRecord) => (format === "csv" ? toCsvLine : toJsonLine)(actors.record(r))
       : format === "csv"
-        ? (r: AuditRecord) => `${toCsvLine(r)},${csvCell(nameOf(r))}`
-        : (r: AuditRecord) => JSON.stringify({ ...JSON.parse(toJsonLine(r)), name: nameOf(r) });
+        ? (r: AuditRecord) => `${toCsvLine(accounts?.namedRecord(r) ?? r)},${csvCell(nameOf(r))}`
+        : (r: AuditRecord) =>
+            JSON.stringify({ ...JSON.parse(toJsonLine(accounts?.namedRecord(r) ?? r)), name: nameOf(r) });
     if (format === "csv") write([...CSV_COLUMNS, ...(names ? ["name"] : [])].join(","));
     if (sub === "tail") {
       for (const r of ctx.audit.tail(count)) write(line(r));

@@ -6,7 +6,6 @@ import { doorModeKey } from "../../store/door-state.js";
 import { printable } from "../../store/person-name.js";
 import { PolicyStore } from "../../store/policy-store.js";
 import type { UserRole } from "../../store/user-store.js";
-import { currentActor } from "../admin-service.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { parseUntilArg, UsageError } from "../cli-errors.js";
 import { LevelAdminService } from "../level-admin-service.js";
@@ -83,7 +82,7 @@ export async function userPolicyCommand(args: string[], io: CliIo): Promise<numb
     for (const s of change.schedules ?? []) {
       if (!ctx.policy.store.findSchedule(s)) throw new UsageError(`--schedule: no such schedule '${s}'`);
     }
-    const levelAdmin = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, currentActor());
+    const levelAdmin = new LevelAdminService(ctx.db, ctx.users, ctx.audit, systemClock, ctx.actor);
     for (const l of values.level ?? []) {
       if (!levelAdmin.levels.find(l))
         throw new UsageError(`--level: no such access level '${l}'`, USER_SET_USAGE);
@@ -138,7 +137,7 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
     if (sub !== "mode") {
       const mode = sub === "lockdown" ? "lockdown" : "emergency_unlock";
       try {
-        await commands.setMode(door, { mode, on: onOff === "on" }, { by: currentActor() });
+        await commands.setMode(door, { mode, on: onOff === "on" }, { by: ctx.actor });
       } catch (err) {
         if (err instanceof DoorCommandRefused) throw new UsageError(`door ${sub} ${onOff}: ${err.message}`);
         throw err;
@@ -146,7 +145,7 @@ export async function doorCommand(args: string[], io: CliIo): Promise<number> {
     }
     const m = commands.mode(door);
     io.stdout.write(
-      `mode ${m.mode} since ${m.since_ms ? new Date(m.since_ms).toISOString() : "-"} by ${m.by}\n`,
+      `mode ${m.mode} since ${m.since_ms ? new Date(m.since_ms).toISOString() : "-"} by ${ctx.adminCodes.named(m.by)}\n`,
     );
     return 0;
   } finally {

@@ -1,5 +1,4 @@
 import { systemClock } from "../../../devices/system-clock.js";
-import { currentActor } from "../admin-service.js";
 import { type AdminContext, openAdminContext } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { PolicyAdminService } from "../policy-admin-service.js";
@@ -10,18 +9,10 @@ export function openPolicyContext(
   env: NodeJS.ProcessEnv,
 ): AdminContext & { policy: PolicyAdminService } {
   const ctx = openAdminContext(configFlag, env);
-  const policy = new PolicyAdminService(
-    ctx.db,
-    ctx.users,
-    ctx.hasher,
-    ctx.audit,
-    systemClock,
-    currentActor(),
-    {
-      minLength: ctx.settings.pin.min_length,
-      maxLength: ctx.settings.pin.max_length,
-    },
-  );
+  const policy = new PolicyAdminService(ctx.db, ctx.users, ctx.hasher, ctx.audit, systemClock, ctx.actor, {
+    minLength: ctx.settings.pin.min_length,
+    maxLength: ctx.settings.pin.max_length,
+  });
   return { ...ctx, policy };
 }
 

@@ -6,6 +6,7 @@ import { addDoorRoutes } from "./door-routes.js";
 import { addLogRoutes, EventStreams } from "./log-routes.js";
 import { addOccupancyRoutes } from "./occupancy-routes.js";
 import { addPeopleRoutes } from "./people-routes.js";
+import { addReaderRoutes } from "./reader-routes.js";
 import { Router } from "./router.js";
 import { addSetupRoutes } from "./setup-routes.js";
 import type { TlsMaterial } from "./tls-certificate.js";
@@ -30,6 +31,7 @@ export class AdminHttpServer {
     addLogRoutes(this.router, deps, this.streams);
     addSetupRoutes(this.router, deps);
     addOccupancyRoutes(this.router, deps);
+    addReaderRoutes(this.router, deps);
     this.page = new HttpsPageServer({
       title: "admin page",
       settingsPath: "web",

@@ -5,8 +5,8 @@ import { type WebDeps, webActor } from "./web-deps.js";
 export const SESSION_COOKIE = "dw_session";
 
 /** Who a login row names: the admin, or only "web" when no such admin exists (the typed name is not logged). */
-const loginActor = (name: string, known: boolean) =>
-  known ? { by: webActor(name) } : { by: "web", unknown_account: true };
+const loginActor = (deps: WebDeps, name: string, known: boolean) =>
+  known ? { by: webActor(deps, name) } : { by: "web", unknown_account: true };
 
 /**
  * Login, logout and the current session (src/web/login-routes.ts: equal cost for unknown names,
@@ -35,22 +35,22 @@ export function addAuthRoutes(router: Router, deps: WebDeps): void {
     },
     events: {
       refused: (name, known, address, nowMs) =>
-        note("admin_login_refused", { ...loginActor(name, known), address, throttled: true }, nowMs),
+        note("admin_login_refused", { ...loginActor(deps, name, known), address, throttled: true }, nowMs),
       failed: (name, known, address, nowMs) =>
-        note("admin_login_failed", { ...loginActor(name, known), address }, nowMs),
+        note("admin_login_failed", { ...loginActor(deps, name, known), address }, nowMs),
       throttled: (name, known, address, started, nowMs) =>
         note(
           "admin_login_throttled",
           {
-            ...loginActor(name, known),
+            ...loginActor(deps, name, known),
             address,
             failures: started.failures,
             throttle_s: Math.round((started.untilMs - nowMs) / 1000),
           },
           nowMs,
         ),
-      loggedIn: (name, nowMs) => note("admin_login", { by: webActor(name) }, nowMs),
-      loggedOut: (name, nowMs) => note("admin_logout", { by: webActor(name) }, nowMs),
+      loggedIn: (name, nowMs) => note("admin_login", { by: webActor(deps, name) }, nowMs),
+      loggedOut: (name, nowMs) => note("admin_logout", { by: webActor(deps, name) }, nowMs),
     },
   });
 }

@@ -69,7 +69,7 @@ export async function withConflictAllowance<T>(
         kind: "system",
         reason: "admin_pin_probe",
         detail: {
-          by: webActor(session.admin),
+          by: webActor(deps, session.admin),
           alert: true,
           credential: kind,
           refusals,

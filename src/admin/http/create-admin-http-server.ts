@@ -1,5 +1,6 @@
 import type { Clock } from "../../../devices/types.js";
 import type { App } from "../../app.js";
+import { AdminCodeBook } from "../../audit/admin-code-book.js";
 import type { Logger } from "../../logger.js";
 import { AdminAccountStore } from "./admin-account-store.js";
 import { AdminHttpServer } from "./admin-http-server.js";
@@ -32,5 +33,6 @@ export function createAdminHttpServer(app: App, clock: Clock, logger: Logger): A
     limiter: new LoginRateLimiter(clock, settings.web.login.per_minute),
     throttle: new LoginThrottle(db, hasher, throttlePolicy(settings)),
     conflicts: new ConflictAllowance(db, clock),
+    adminCodes: AdminCodeBook.forSettings(db, settings),
   });
 }

@@ -55,7 +55,8 @@ export function liveStatus(deps: WebDeps, which: PageDoor = pageDoors(deps)[0] a
     mode: {
       mode: m.mode,
       since: m.since_ms ? new Date(m.since_ms).toISOString() : null,
-      by: m.by,
+      // The page is on the device: the admin code as the account it stands for.
+      by: deps.adminCodes.named(m.by),
       held_for: m.held_for,
     },
     health: Object.fromEntries(
@@ -101,7 +102,9 @@ export function addDoorRoutes(router: Router, deps: WebDeps): void {
   });
 
   // DoorCommands: the same rules and one audit row per command, as over MQTT and from the CLI.
-  const actor = (session: { admin: string } | null | undefined) => ({ by: webActor(session?.admin ?? "?") });
+  const actor = (session: { admin: string } | null | undefined) => ({
+    by: webActor(deps, session?.admin ?? "?"),
+  });
   const refusal = (err: unknown, what: string): never => {
     if (err instanceof DoorCommandRefused) throw new HttpError(409, err.message, err.field);
     throw new HttpError(409, `${what}: ${(err as Error).message}`);

@@ -82,7 +82,10 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
       total++;
       if (newest.length > f.limit) newest.shift();
     }
-    return { json: { total, events: newest.reverse().map(recordJson) } };
+    // The page is on the device: admin codes are shown as the accounts they stand for.
+    return {
+      json: { total, events: newest.reverse().map((r) => recordJson(deps.adminCodes.namedRecord(r))) },
+    };
   });
 
   router.add("GET", "/api/log/export", ({ query, res }) => {
@@ -128,7 +131,7 @@ export function addLogRoutes(router: Router, deps: WebDeps, streams: EventStream
     sendStatus();
     const offAudit = audit.onAppend((r) => {
       if (!stillLive()) return; // not one row after the session ended, even between checks
-      send("audit", recordJson(r));
+      send("audit", recordJson(deps.adminCodes.namedRecord(r)));
       if (r.reason === "door_mode_changed") sendStatus();
     });
     const offDoor = door.onChange(sendStatus);

@@ -1,5 +1,6 @@
 import type { Clock } from "../../../devices/types.js";
 import type { AccessService } from "../../access/access-service.js";
+import type { AdminCodeBook } from "../../audit/admin-code-book.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { Settings } from "../../config/schema.js";
 import type { DoorCommands } from "../../door/door-commands.js";
@@ -48,14 +49,17 @@ export interface WebDeps {
   site?: Pick<SiteRulesParts, "rules">;
   /** "Not available" answers per admin per hour (PIN and badge probing). */
   conflicts: ConflictAllowance;
+  /** Admin codes and the accounts they stand for: rows store the code, the page shows the account. */
+  adminCodes: AdminCodeBook;
 }
 
-/** The actor written into `detail.by` for a web admin. */
-export const webActor = (admin: string) => `web:${admin}`;
+/** The actor written into `detail.by` for a web admin: the admin code of `web:<name>`, never the name. */
+export const webActor = (deps: Pick<WebDeps, "adminCodes">, admin: string) =>
+  deps.adminCodes.actor(`web:${admin}`);
 
 /** AdminService acting as this admin, so every change it makes is an audit event naming them. */
 export function adminServiceFor(deps: WebDeps, admin: string): AdminService {
-  return new AdminService(deps.users, deps.hasher, deps.audit, deps.clock, webActor(admin), {
+  return new AdminService(deps.users, deps.hasher, deps.audit, deps.clock, webActor(deps, admin), {
     minLength: deps.settings.pin.min_length,
     maxLength: deps.settings.pin.max_length,
   });
@@ -63,13 +67,21 @@ export function adminServiceFor(deps: WebDeps, admin: string): AdminService {
 
 /** PolicyAdminService acting as this admin (schedules, holidays, per-user policy, door modes). */
 export function policyAdminFor(deps: WebDeps, admin: string): PolicyAdminService {
-  return new PolicyAdminService(deps.db, deps.users, deps.hasher, deps.audit, deps.clock, webActor(admin), {
-    minLength: deps.settings.pin.min_length,
-    maxLength: deps.settings.pin.max_length,
-  });
+  return new PolicyAdminService(
+    deps.db,
+    deps.users,
+    deps.hasher,
+    deps.audit,
+    deps.clock,
+    webActor(deps, admin),
+    {
+      minLength: deps.settings.pin.min_length,
+      maxLength: deps.settings.pin.max_length,
+    },
+  );
 }
 
 /** CredentialAdmin acting as this admin (badges, fingerprint enrolment requests). */
 export function credentialAdminFor(deps: WebDeps, admin: string): CredentialAdmin {
-  return new CredentialAdmin(deps.db, deps.users, deps.hasher, deps.audit, deps.clock, webActor(admin));
+  return new CredentialAdmin(deps.db, deps.users, deps.hasher, deps.audit, deps.clock, webActor(deps, admin));
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 let w: WebHarness;
 let c: ApiClient;
@@ -22,8 +22,8 @@ describe("admin API: people, log, door", () => {
     expect(person.credentials).toEqual(["pin"]);
     const changes = w.app.services.audit.tail(2);
     expect(changes.map((r) => [r.reason, r.userCode, r.detail?.by])).toEqual([
-      ["user_added", person.user_code, "web:ada"],
-      ["pin_set", person.user_code, "web:ada"],
+      ["user_added", person.user_code, adminCode(w)],
+      ["pin_set", person.user_code, adminCode(w)],
     ]);
     expect(JSON.stringify(changes)).not.toMatch(/Grace|4711/);
     await w.type("4711#");
@@ -75,7 +75,7 @@ describe("admin API: people, log, door", () => {
     expect((await c.request("DELETE", "/api/users/alice")).status).toBe(200);
     const by = w.app.services.audit
       .tail(20)
-      .filter((r) => r.detail?.by === "web:ada")
+      .filter((r) => r.detail?.by === adminCode(w))
       .map((r) => r.reason);
     expect(by).toEqual(expect.arrayContaining(["user_disabled", "user_enabled", "pin_set", "user_removed"]));
     const users = (await (await c.request("GET", "/api/users")).json()) as { users: unknown[] };
@@ -128,7 +128,7 @@ describe("admin API: people, log, door", () => {
       reason: "remote_unlock",
       credential: "remote",
       outcome: "granted",
-      detail: { by: "web:ada" },
+      detail: { by: adminCode(w) },
     });
     const release = edges.find((e) => e.level === energised);
     expect(release, JSON.stringify(edges)).toEqual({ level: energised, lastRow: "remote_unlock" });

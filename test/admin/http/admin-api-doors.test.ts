@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { doorsConfig } from "../../helpers/doors.js";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 let w: WebHarness;
 let c: ApiClient;
@@ -43,7 +43,7 @@ describe("admin API with several doors", () => {
     expect(w.app.services.audit.last()).toMatchObject({
       door: "d1",
       reason: "remote_unlock",
-      detail: { by: "web:ada" },
+      detail: { by: adminCode(w) },
     });
 
     const lockdown = await c.request("POST", "/api/door/lockdown", { on: true, confirm: true, door: "d0" });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 let w: WebHarness;
 let c: ApiClient;
@@ -16,7 +16,7 @@ async function loggedIn(): Promise<void> {
 const byAda = () =>
   w.app.services.audit
     .tail(50)
-    .filter((r) => r.detail?.by === "web:ada")
+    .filter((r) => r.detail?.by === adminCode(w))
     .map((r) => r.reason);
 
 describe("admin API: status, door modes", () => {
@@ -207,7 +207,7 @@ describe("admin API: badges and fingerprint enrolment", () => {
     }
     expect(seen).toEqual(["place_finger", "lift_finger", "place_again", "stored"]);
     expect(w.app.services.audit.tail(20).find((r) => r.reason === "fingerprint_enrolled")).toMatchObject({
-      detail: { by: "web:ada", slot: 4 },
+      detail: { by: adminCode(w), slot: 4 },
     });
     expect((await c.request("GET", "/api/sensor-requests/99999")).status).toBe(404);
     expect((await c.request("GET", "/api/sensor-requests/abc")).status).toBe(400);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 let w: WebHarness;
 let c: ApiClient;
@@ -56,10 +56,10 @@ describe("admin API: fingerprint consistency check", () => {
       missing_templates: [{ slot: 7, user_code: bob.userCode }],
       awaiting_deletion: [],
     });
-    // The request row names the web admin, as the CLI's names the OS user.
+    // The request row names the web admin by admin code, as the CLI's names the OS user.
     expect(
       w.app.services.db.prepare("SELECT actor FROM sensor_requests WHERE id = ?").pluck().get(done.id),
-    ).toBe("web:ada");
+    ).toBe(adminCode(w));
   });
 
   it("says consistent when the sensor and the allowlist agree", async () => {
@@ -102,7 +102,7 @@ describe("admin API: duress PIN", () => {
     expect(w.app.services.audit.last()).toMatchObject({
       reason: "duress_pin_set",
       userCode: code,
-      detail: { by: "web:ada" },
+      detail: { by: adminCode(w) },
     });
     expect(JSON.stringify(w.app.services.audit.tail(10))).not.toContain("9731");
     await w.type("9731#");
@@ -172,7 +172,7 @@ describe("admin API: editing a schedule's windows in place", () => {
     const person = (await (await c.request("GET", `/api/users/${code}`)).json()) as { schedules: string[] };
     expect(person.schedules).toEqual(["office"]);
     expect(w.app.services.audit.tail(10).find((r) => r.reason === "schedule_changed")).toMatchObject({
-      detail: { by: "web:ada", schedule: "office", previous: ["mon 18:00-22:00"] },
+      detail: { by: adminCode(w), schedule: "office", previous: ["mon 18:00-22:00"] },
     });
 
     // Back outside: the change applies just as fast the other way.

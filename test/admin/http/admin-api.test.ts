@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 let w: WebHarness;
 afterEach(async () => {
@@ -18,7 +18,10 @@ describe("admin API: authentication", () => {
     expect(cookie).toContain("Secure");
     expect(cookie).toContain("SameSite=Strict");
     expect(((await res.json()) as { csrf_token: string }).csrf_token.length).toBeGreaterThan(30);
-    expect(w.app.services.audit.last()).toMatchObject({ reason: "admin_login", detail: { by: "web:ada" } });
+    expect(w.app.services.audit.last()).toMatchObject({
+      reason: "admin_login",
+      detail: { by: adminCode(w) },
+    });
     expect((await c.request("GET", "/api/status")).status).toBe(200);
   });
 
@@ -29,7 +32,7 @@ describe("admin API: authentication", () => {
     expect(await res.json()).toEqual({ error: "wrong name or password", field: "password" });
     expect(w.app.services.audit.last()).toMatchObject({
       reason: "admin_login_failed",
-      detail: { by: "web:ada" },
+      detail: { by: adminCode(w) },
     });
   });
 

@@ -4,7 +4,7 @@ import * as hasher from "../../../src/admin/http/password-hasher.js";
 import { cli, writeConfig } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/harness.js";
 import { startTestBroker, subscriber, uniqueId } from "../../helpers/mqtt-broker.js";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 // Counts scrypt runs without changing them: every login attempt must cost one, whatever the name.
 vi.mock("../../../src/admin/http/password-hasher.js", async (importOriginal) => {
@@ -44,7 +44,7 @@ describe("login throttling: a stranger cannot lock the real admin out", () => {
     const row = w.app.services.audit.tail(20).find((r) => r.reason === "admin_login_throttled");
     expect(row).toMatchObject({
       kind: "system",
-      detail: { by: "web:ada", address: "127.0.0.2", failures: 5 },
+      detail: { by: adminCode(w), address: "127.0.0.2", failures: 5 },
     });
     await w.clock.advance(300_000);
     expect((await stranger.login()).status).toBe(200);

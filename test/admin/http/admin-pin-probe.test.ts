@@ -5,7 +5,7 @@ import { ConflictAllowance } from "../../../src/admin/http/conflict-allowance.js
 import { openDatabase } from "../../../src/store/open-database.js";
 import { cli, writeConfig } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/harness.js";
-import { ApiClient, startWebHarness, type WebHarness } from "./web-harness.js";
+import { ApiClient, adminCode, startWebHarness, type WebHarness } from "./web-harness.js";
 
 let w: WebHarness;
 afterEach(async () => {
@@ -36,7 +36,7 @@ describe("PIN and badge conflict probing", () => {
     expect((await c.request("GET", "/api/session")).status).toBe(401);
     expect(w.app.services.audit.last()).toMatchObject({
       reason: "admin_pin_probe",
-      detail: { by: "web:ada", refusals: 6, window_s: 3600 },
+      detail: { by: adminCode(w), refusals: 6, window_s: 3600 },
     });
     // Logging in again does not reset the count: the next conflict in the hour ends that session too.
     await c.login();

@@ -3,7 +3,9 @@ import { AdminAccountStore } from "../../../src/admin/http/admin-account-store.j
 import type { AdminHttpServer } from "../../../src/admin/http/admin-http-server.js";
 import { createAdminHttpServer } from "../../../src/admin/http/create-admin-http-server.js";
 import { hashPassword } from "../../../src/admin/http/password-hasher.js";
+import { ActorCodes } from "../../../src/audit/actor-codes.js";
 import { createLogger } from "../../../src/logger.js";
+import { loadCredentialKey } from "../../../src/secrets/credential-key.js";
 import { type Harness, startHarness } from "../../helpers/harness.js";
 
 // The server's certificate is self-signed: these tests talk to it on localhost only.
@@ -31,6 +33,11 @@ export async function startWebHarness(overrides: Record<string, unknown> = {}): 
       await h.app.stop();
     },
   };
+}
+
+/** What rows store for an admin (`web:ada` → `web:a-XXXXXX`): their admin code, never the name. */
+export function adminCode(h: Pick<Harness, "settings">, identity = "web:ada"): string {
+  return new ActorCodes(loadCredentialKey(h.settings)).code(identity);
 }
 
 /** A browser-like client: keeps the session cookie and sends the CSRF token it was given. */

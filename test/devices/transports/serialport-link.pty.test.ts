@@ -1,34 +1,14 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { R503Fingerprint } from "../../../devices/fingerprint/r503-driver.js";
 import { systemClock } from "../../../devices/system-clock.js";
 import { SerialportOpener } from "../../../devices/transports/serialport-link.js";
 import type { DeviceEvents, SerialLink } from "../../../devices/types.js";
 import { VirtualR503 } from "../../../simulator/virtual-r503.js";
+import { hasSocat, startPtyPair } from "../../helpers/pty-pair.js";
 
-const hasSocat = spawnSync("socat", ["-V"], { stdio: "ignore" }).status === 0;
 if (!hasSocat)
   console.warn("SKIPPED: socat is not installed (apt-get install -y socat); the pty test needs it");
-
-/** Starts socat with two linked raw ptys and returns their paths. */
-function startPtyPair(): Promise<{ proc: ChildProcess; paths: [string, string] }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn("socat", ["-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"]);
-    const paths: string[] = [];
-    let stderr = "";
-    const timer = setTimeout(() => reject(new Error(`socat gave no ptys: ${stderr}`)), 5000);
-    proc.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      for (const match of stderr.matchAll(/PTY is (\S+)/g))
-        if (!paths.includes(match[1] as string)) paths.push(match[1] as string);
-      if (paths.length === 2) {
-        clearTimeout(timer);
-        resolve({ proc, paths: [paths[0] as string, paths[1] as string] });
-      }
-    });
-    proc.on("error", reject);
-  });
-}
 
 describe.skipIf(!hasSocat)("SerialportOpener over a real pty pair (socat)", () => {
   let socat: ChildProcess | undefined;

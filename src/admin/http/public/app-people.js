@@ -56,11 +56,13 @@ async function loadPeople() {
     }),
   );
 }
+/** A change from a person's row; a refusal is said above the list (no alert(): it blocks the page). */
 async function change(method, path, body) {
   try {
     await api(method, path, body);
+    showError("people-error", null);
   } catch (err) {
-    alert(err.message);
+    showError("people-error", err);
   }
   await loadPeople();
 }

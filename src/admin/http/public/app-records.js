@@ -7,7 +7,8 @@ async function loadSchedules() {
     api("GET", "/api/schedules"),
     api("GET", "/api/holidays"),
   ]);
-  const remove = (label, path) =>
+  // A refused removal is said in the section's message area (sched-error, hol-error), not in alert().
+  const remove = (label, path, errorId) =>
     el(
       "button",
       {
@@ -16,7 +17,10 @@ async function loadSchedules() {
         "aria-label": `Remove ${label}`,
         onclick: async () => {
           if (!(await confirmAction(`Remove ${label}?`))) return;
-          await api("DELETE", path).catch((err) => alert(err.message));
+          await api("DELETE", path).then(
+            () => showError(errorId, null),
+            (err) => showError(errorId, err),
+          );
           loadSchedules();
         },
       },
@@ -43,7 +47,7 @@ async function loadSchedules() {
             },
             "Edit",
           ),
-          remove(`schedule ${s.name}`, `/api/schedules/${encodeURIComponent(s.name)}`),
+          remove(`schedule ${s.name}`, `/api/schedules/${encodeURIComponent(s.name)}`, "sched-error"),
         ),
       ),
     ),
@@ -55,7 +59,7 @@ async function loadSchedules() {
         {},
         el("td", { "data-h": "Date" }, h.date),
         el("td", { "data-h": "Name" }, h.name),
-        el("td", {}, remove(`holiday ${h.date}`, `/api/holidays/${h.date}`)),
+        el("td", {}, remove(`holiday ${h.date}`, `/api/holidays/${h.date}`, "hol-error")),
       ),
     ),
   );
