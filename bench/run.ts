@@ -8,6 +8,7 @@ import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
 import { benchHub } from "./hub-ingest.js";
+import { benchHubPage } from "./hub-page.js";
 import { benchHubVerify } from "./hub-verify.js";
 import { benchLogVerify } from "./log-verify.js";
 import { benchMemory } from "./memory-soak.js";
@@ -44,6 +45,7 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
   ],
   ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
   ["hub verify: rows/s over 10,000,000 stored events of 1,000 doors (seeded once, cached)", benchHubVerify],
+  ["hub page: chart aggregation, search pages and export on a large store", benchHubPage],
   ["admin login: known vs unknown vs throttled names (all run scrypt); a session request", benchAdminLogin],
   [
     "admin change and its audit row: one transaction vs two commits, next to the bare insert",

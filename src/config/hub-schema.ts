@@ -1,6 +1,10 @@
 import { z } from "zod";
+import { httpsPageSchema } from "./web-schema.js";
 
 const topicPrefix = /^[A-Za-z0-9][A-Za-z0-9_\-/]{0,126}[A-Za-z0-9_-]$|^[A-Za-z0-9]$/;
+
+/** 8444: a laptop running a simulated door (8443) and a hub side by side needs two ports. */
+const hubHttpSchema = httpsPageSchema(8444);
 
 /**
  * The `hub` section: used only by `doorward hub` (the site's audit hub), ignored by a door. A
@@ -44,6 +48,8 @@ export const hubSchema = z
     /** One insert per batch: flushed at batch_max events or batch_ms after the first. */
     batch_max: z.number().int().min(1).max(10_000).default(1000),
     batch_ms: z.number().int().min(1).max(5000).default(20),
+    /** The auditors' read-only page, served by `doorward hub` (same rules as the door's admin page). */
+    http: hubHttpSchema,
   })
   .strict()
   .default({
@@ -60,6 +66,7 @@ export const hubSchema = z
     retention_days: null,
     batch_max: 1000,
     batch_ms: 20,
+    http: hubHttpSchema.parse(undefined),
   });
 
 export type HubSettings = z.infer<typeof hubSchema>;

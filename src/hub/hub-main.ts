@@ -1,5 +1,6 @@
 import type { HubSettings } from "../config/hub-schema.js";
 import type { Logger } from "../logger.js";
+import { HubHttpServer } from "./http/hub-http-server.js";
 import { purgeHub } from "./hub-retention.js";
 import { HubService } from "./hub-service.js";
 import type { HubStore } from "./store/hub-store.js";
@@ -8,6 +9,8 @@ import { openHubStore } from "./store/open-hub-store.js";
 export interface RunningHub {
   store: HubStore;
   service: HubService;
+  /** The auditors' page, when hub.http.enabled and it could listen. */
+  page: { server: HubHttpServer; url: string; fingerprint256: string } | null;
   stop(): Promise<void>;
 }
 
@@ -34,11 +37,14 @@ export async function startHub(settings: HubSettings, log: Logger): Promise<Runn
     timer = setInterval(purge, RETENTION_EVERY_MS);
     timer.unref();
   }
+  const page = settings.http.enabled ? await startPage(settings, store, log) : null;
   return {
     store,
     service,
+    page,
     async stop() {
       if (timer) clearInterval(timer);
+      await page?.server.stop();
       await service.stop();
       await store.close();
     },
@@ -62,5 +68,25 @@ async function openStoreRetrying(settings: HubSettings, log: Logger): Promise<Hu
       log.warn({ err: (err as Error).message }, "hub database not reachable; retrying");
       await new Promise((r) => setTimeout(r, OPEN_RETRY_MS));
     }
+  }
+}
+
+/**
+ * The page shares the hub's store (PGlite is one process's database). A page that cannot listen
+ * (port taken, unreadable certificate) is logged and the hub collects events without it:
+ * ingest is what must not stop.
+ */
+async function startPage(settings: HubSettings, store: HubStore, log: Logger): Promise<RunningHub["page"]> {
+  const server = new HubHttpServer({ settings, store, now: () => Date.now(), logger: log });
+  try {
+    const { url, fingerprint256 } = await server.start();
+    return { server, url, fingerprint256 };
+  } catch (err) {
+    log.error(
+      { err: (err as Error).message },
+      "the auditors' page could not start; collecting events without it",
+    );
+    await server.stop().catch(() => {});
+    return null;
   }
 }

@@ -35,8 +35,11 @@ export const HUB_EVENT_COLUMNS = [
   "hash",
 ] as const;
 
-/** What an auditor asks: events across doors by door, user code, time and reason. Pseudonymous: codes only. */
-export async function queryEvents(store: HubStore, f: EventFilter): Promise<HubEventRow[]> {
+/**
+ * The WHERE clause for a filter, numbered from $1 (the CLI's query, the auditor page's search,
+ * export and chart all filter the same way).
+ */
+export function eventFilterWhere(f: EventFilter): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -52,10 +55,16 @@ export async function queryEvents(store: HubStore, f: EventFilter): Promise<HubE
   if (f.reason) add("reason = ?", f.reason);
   if (f.sinceMs !== undefined) add("ts >= ?", new Date(f.sinceMs).toISOString());
   if (f.untilMs !== undefined) add("ts < ?", new Date(f.untilMs).toISOString());
+  return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+/** What an auditor asks: events across doors by door, user code, time and reason. Pseudonymous: codes only. */
+export async function queryEvents(store: HubStore, f: EventFilter): Promise<HubEventRow[]> {
+  const { sql, params } = eventFilterWhere(f);
   params.push(f.limit ?? 100_000);
   const rows = await store.query<Omit<HubEventRow, "ts"> & { ts: Date }>(
-    `SELECT ts, door, seq, kind, credential, outcome, reason, user_code, detail, hash FROM hub_events
-     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ts, door, seq LIMIT $${params.length}`,
+    `SELECT ${HUB_EVENT_COLUMNS.join(", ")} FROM hub_events
+     ${sql} ORDER BY ts, door, seq LIMIT $${params.length}`,
     params,
   );
   return rows.map((r) => ({ ...r, ts: r.ts.toISOString() }));

@@ -7,31 +7,14 @@ import { type IncomingEvent, ingestBatch } from "../../src/hub/ingest.js";
 import { openHubStore } from "../../src/hub/store/open-hub-store.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
-import { freshSchema } from "./hub-stores.js";
+import { cliDatabases } from "./hub-stores.js";
 
 // PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const T0 = Date.parse("2026-03-03T08:00:00Z");
 
-/** The hub's database for the CLI: PGlite in a data dir, and a fresh schema on PostgreSQL when CI has one. */
-async function databases(): Promise<Array<{ name: string; yaml: (dir: string) => Promise<string> }>> {
-  const list = [{ name: "pglite", yaml: async (dir: string) => `hub:\n  data_dir: ${join(dir, "hub")}\n` }];
-  const url = process.env.HUB_TEST_DATABASE_URL;
-  if (url)
-    list.push({
-      name: "postgresql",
-      yaml: async () => {
-        const schema = await freshSchema(url);
-        const u = new URL(url);
-        u.searchParams.set("options", `-c search_path=${schema}`);
-        return `hub:\n  database_url: "${u.toString()}"\n`;
-      },
-    });
-  return list;
-}
-
-describe.each(await databases())("doorward hub CLI on $name", (db) => {
+describe.each(cliDatabases())("doorward hub CLI on $name", (db) => {
   let config: string;
   const doorKey = generateKeyPairSync("ed25519");
   beforeAll(async () => {

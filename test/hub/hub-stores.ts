@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import pg from "pg";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
 import { migrate } from "../../src/hub/store/migrations.js";
@@ -53,4 +54,24 @@ export async function freshSchema(url: string): Promise<string> {
   await client.query(`CREATE SCHEMA ${schema}`);
   await client.end();
   return schema;
+}
+
+/**
+ * The hub's database as a config file's `hub:` section, for tests of the CLI (a process of its
+ * own opening it from the config): PGlite in a data dir, and a fresh schema on PostgreSQL when
+ * HUB_TEST_DATABASE_URL is set.
+ */
+export function cliDatabases(): Array<{ name: string; yaml: (dir: string) => Promise<string> }> {
+  const list = [{ name: "pglite", yaml: async (dir: string) => `hub:\n  data_dir: ${join(dir, "hub")}\n` }];
+  const url = process.env.HUB_TEST_DATABASE_URL;
+  if (url)
+    list.push({
+      name: "postgresql",
+      yaml: async (dir: string) => {
+        const u = new URL(url);
+        u.searchParams.set("options", `-c search_path=${await freshSchema(url)}`);
+        return `hub:\n  database_url: "${u.toString()}"\n  data_dir: ${join(dir, "hub")}\n`;
+      },
+    });
+  return list;
 }

@@ -1,12 +1,11 @@
 import { parseArgs } from "node:util";
-import { csvCell } from "../../audit/export-format.js";
 import type { HubSettings } from "../../config/hub-schema.js";
+import { exportHeader, exportLine } from "../../hub/event-export.js";
 import { startHub } from "../../hub/hub-main.js";
 import {
   approveDoor,
   type ChainVerdict,
   enrolDoor,
-  HUB_EVENT_COLUMNS,
   listDoors,
   queryEvents,
   verifyChains,
@@ -17,6 +16,7 @@ import { createLogger } from "../../logger.js";
 import { loadPublicKey } from "../../mqtt/signed-envelope.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 import { parseTimeArg, UsageError } from "../cli-errors.js";
+import { HUB_AUDITOR_USAGE, parseAuditorArgs, runAuditorCommand } from "./hub-auditor-command.js";
 
 export const HUB_USAGE = `doorward hub [start]                 the site's audit hub (hub.* in the config)
 doorward hub query [--door D] [--user CODE] [--since T] [--until T] [--reason R] [--format table|json|csv]
@@ -24,9 +24,10 @@ doorward hub doors [--format table|json]
 doorward hub verify [--door D]
 doorward hub enrol DOOR --key FILE_OR_PEM [--prefix P]
 doorward hub approve DOOR
-doorward hub purge`;
+doorward hub purge
+${HUB_AUDITOR_USAGE}`;
 
-const SUBCOMMANDS = ["start", "query", "doors", "verify", "enrol", "approve", "purge"];
+const SUBCOMMANDS = ["start", "query", "doors", "verify", "enrol", "approve", "purge", "auditor"];
 
 export async function hubCommand(args: string[], io: CliIo): Promise<number> {
   const sub = args[0] && !args[0].startsWith("-") ? args[0] : "start";
@@ -47,6 +48,10 @@ export async function hubCommand(args: string[], io: CliIo): Promise<number> {
       prefix: { type: "string" },
     },
   });
+  if (sub === "auditor") {
+    parseAuditorArgs(positionals); // wrong words exit 2 before the config or database is read
+    return runAuditorCommand(resolveSettings(values.config, io.env).hub, positionals, io);
+  }
   const takesDoor = sub === "enrol" || sub === "approve";
   if (takesDoor && positionals.length !== 1) throw new UsageError(`hub ${sub}: expected one DOOR`, HUB_USAGE);
   if (!takesDoor && positionals.length)
@@ -98,10 +103,10 @@ export async function hubCommand(args: string[], io: CliIo): Promise<number> {
           sinceMs,
           untilMs,
         });
-        if (format === "json") for (const r of rows) write(JSON.stringify(r));
-        else if (format === "csv") {
-          write(HUB_EVENT_COLUMNS.join(","));
-          for (const r of rows) write(HUB_EVENT_COLUMNS.map((c) => csvCell(r[c])).join(","));
+        if (format === "json" || format === "csv") {
+          const header = exportHeader(format);
+          if (header) write(header);
+          for (const r of rows) write(exportLine(r, format));
         } else write(table(["ts", "door", "seq", "outcome", "reason", "user_code"], rows));
         return 0;
       }
@@ -183,6 +188,10 @@ async function runHub(hub: HubSettings, io: CliIo, write: (t: string) => void): 
   write(
     `doorward hub: collecting ${hub.prefix}/+/event from ${hub.mqtt_url} into ${hub.database_url ? "PostgreSQL" : `PGlite in ${hub.data_dir}`}`,
   );
+  if (running.page)
+    write(
+      `auditors' page: ${running.page.url} (certificate SHA-256 ${running.page.fingerprint256}); accounts: 'doorward hub auditor add NAME'${hub.database_url ? "" : " with the hub stopped (embedded database)"}`,
+    );
   running.service.onBatch((r) => {
     if (r.stored) write(`stored ${r.stored} event(s)`);
     for (const a of r.alerts) write(`ALERT ${a.kind} door=${a.door}${a.seq !== null ? ` seq=${a.seq}` : ""}`);

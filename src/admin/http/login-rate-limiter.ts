@@ -8,7 +8,7 @@ export class LoginRateLimiter {
   private readonly attempts = new Map<string, number[]>();
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, "now">,
     private readonly perMinute: number,
   ) {}
 

@@ -1,29 +1,21 @@
 import type { Settings } from "../../config/schema.js";
 import type { CredentialHasher } from "../../secrets/credential-hasher.js";
 import type { Db } from "../../store/open-database.js";
+import {
+  afterFailure,
+  FORGET_AFTER_MS,
+  type ThrottlePolicy,
+  type ThrottleRow,
+  throttledUntilOf,
+  throttlePolicyOf,
+} from "../../web/login-throttle-rules.js";
 
-export interface ThrottlePolicy {
-  /** Consecutive wrong passwords for one name from one address before that pair is throttled. */
-  maxFailures: number;
-  /** The first throttle; each further one from the same pair lasts twice as long, up to maxMs. */
-  lockoutMs: number;
-  maxMs: number;
-}
+export { clientNetwork, type ThrottlePolicy } from "../../web/login-throttle-rules.js";
 
 /** From `web.login`: the first throttle is lockout_s, doubling per repeat up to an hour (or lockout_s if longer). */
 export function throttlePolicy(settings: Settings): ThrottlePolicy {
-  const lockoutMs = settings.web.login.lockout_s * 1000;
-  return { maxFailures: settings.web.login.max_failures, lockoutMs, maxMs: Math.max(3_600_000, lockoutMs) };
+  return throttlePolicyOf(settings.web.login);
 }
-
-interface Row {
-  failures: number;
-  throttles: number;
-  throttled_until_ms: number | null;
-}
-
-/** A pair that has not failed for a day starts again from nothing. */
-const FORGET_AFTER_MS = 86_400_000;
 
 /**
  * Wrong passwords counted per (typed name, client address), never per account alone: a stranger
@@ -40,8 +32,7 @@ export class LoginThrottle {
 
   /** When this pair may try again, or null if it may try now. */
   throttledUntil(name: string, address: string, nowMs: number): number | null {
-    const row = this.row(name, address);
-    return row?.throttled_until_ms && row.throttled_until_ms > nowMs ? row.throttled_until_ms : null;
+    return throttledUntilOf(this.row(name, address), nowMs);
   }
 
   /** Counts a wrong password; returns the throttle it started, if this failure started one. */
@@ -55,15 +46,7 @@ export class LoginThrottle {
         this.db
           .prepare("DELETE FROM admin_login_throttles WHERE last_failure_ms < ?")
           .run(nowMs - FORGET_AFTER_MS);
-        const row = this.row(name, address) ?? { failures: 0, throttles: 0, throttled_until_ms: null };
-        const failures = row.failures + 1;
-        let throttles = row.throttles;
-        let until = row.throttled_until_ms;
-        const started = failures >= this.policy.maxFailures;
-        if (started) {
-          throttles++;
-          until = nowMs + Math.min(this.policy.maxMs, this.policy.lockoutMs * 2 ** (throttles - 1));
-        }
+        const { row, started } = afterFailure(this.row(name, address), this.policy, nowMs);
         this.db
           .prepare(
             `INSERT INTO admin_login_throttles (name_key, address, failures, throttles, throttled_until_ms, last_failure_ms)
@@ -72,8 +55,8 @@ export class LoginThrottle {
                throttles = excluded.throttles, throttled_until_ms = excluded.throttled_until_ms,
                last_failure_ms = excluded.last_failure_ms`,
           )
-          .run(this.key(name), address, started ? 0 : failures, throttles, until, nowMs);
-        return started && until !== null ? { untilMs: until, failures, throttles } : null;
+          .run(this.key(name), address, row.failures, row.throttles, row.throttled_until_ms, nowMs);
+        return started;
       })
       .immediate();
   }
@@ -102,9 +85,9 @@ export class LoginThrottle {
     );
   }
 
-  private row(name: string, address: string): Row | undefined {
+  private row(name: string, address: string): ThrottleRow | undefined {
     return this.db
-      .prepare<[string, string], Row>(
+      .prepare<[string, string], ThrottleRow>(
         "SELECT failures, throttles, throttled_until_ms FROM admin_login_throttles WHERE name_key = ? AND address = ?",
       )
       .get(this.key(name), address);
@@ -114,24 +97,4 @@ export class LoginThrottle {
   private key(name: string): string {
     return this.hasher.hash("pin", `admin-login-name\0${name}`);
   }
-}
-
-/**
- * The unit a client is counted by: an IPv4 address as is (an IPv4-mapped IPv6 address as its
- * IPv4 form), an IPv6 address as its /64, since one host is routinely given a whole /64 and could
- * otherwise start afresh from each of its 2^64 addresses.
- */
-export function clientNetwork(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1] as string;
-  if (!address.includes(":")) return address;
-  const [head = "", tail] = address.toLowerCase().split("%")[0]?.split("::") ?? [];
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups =
-    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.padStart(4, "0"))
-    .join(":")}::/64`;
 }

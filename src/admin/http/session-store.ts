@@ -1,15 +1,16 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../../../devices/types.js";
 import type { Db } from "../../store/open-database.js";
+import {
+  liveSession,
+  newSessionToken,
+  SESSION_MAX_AGE_MS,
+  SESSION_TOUCH_EVERY_MS,
+  type Session,
+  sessionExpired,
+  tokenHash,
+} from "../../web/session-tokens.js";
 
-export interface Session {
-  /** The cookie value. Held only in memory for the request; the database keeps its hash. */
-  id: string;
-  admin: string;
-  csrfToken: string;
-  createdMs: number;
-  lastSeenMs: number;
-}
+export { type Session, sameSecret, tokenHash } from "../../web/session-tokens.js";
 
 /** Why a session is no longer live, as the live feed reports it. */
 export type SessionEnd = "logged_out" | "expired" | "revoked";
@@ -20,27 +21,14 @@ interface Row {
   last_seen_ms: number;
 }
 
-const newToken = () => randomBytes(32).toString("base64url");
-export const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
-/** Derived from the token rather than stored: a database copy yields neither the cookie nor the CSRF token. */
-const csrfFor = (token: string) => createHmac("sha256", token).update("csrf").digest("base64url");
-
-/** Compares two secrets in constant time (a length mismatch is simply false). */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * Login sessions in SQLite, so the CLI (another process) ends them by removing an admin or
  * changing a password (the row goes with the account, or is deleted with the old password), and
  * a restart keeps them. Sessions end after an idle period and, however busy, after 12 hours.
  */
 export class SessionStore {
-  static readonly MAX_AGE_MS = 12 * 3_600_000;
-  /** last_seen is written at most this often: a read-mostly page should not fsync on every request. */
-  static readonly TOUCH_EVERY_MS = 15_000;
+  static readonly MAX_AGE_MS = SESSION_MAX_AGE_MS;
+  static readonly TOUCH_EVERY_MS = SESSION_TOUCH_EVERY_MS;
   private readonly endListeners = new Set<(hash: string, why: SessionEnd) => void>();
 
   constructor(
@@ -52,7 +40,7 @@ export class SessionStore {
   /** A new session for an existing admin; the token is returned once, as the cookie. */
   create(admin: string): Session & { token: string } {
     const now = this.clock.now();
-    const token = newToken();
+    const token = newSessionToken();
     this.db
       .transaction(() => {
         this.prune(now);
@@ -64,7 +52,7 @@ export class SessionStore {
           .run(tokenHash(token), now, now, admin);
       })
       .immediate();
-    return { id: token, token, admin, csrfToken: csrfFor(token), createdMs: now, lastSeenMs: now };
+    return { ...liveSession(token, admin, { createdMs: now, lastSeenMs: now }), token };
   }
 
   /** The live session for this token, touched; undefined if unknown, revoked or expired. */
@@ -91,17 +79,12 @@ export class SessionStore {
       )
       .get(tokenHash(token));
     if (!row) return "revoked";
-    if (this.expired(row, this.clock.now())) {
+    const times = { createdMs: row.created_ms, lastSeenMs: row.last_seen_ms };
+    if (sessionExpired(times, this.clock.now(), this.idleMs)) {
       this.db.prepare("DELETE FROM admin_sessions WHERE token_hash = ?").run(tokenHash(token));
       return "expired";
     }
-    return {
-      id: token,
-      admin: row.admin,
-      csrfToken: csrfFor(token),
-      createdMs: row.created_ms,
-      lastSeenMs: row.last_seen_ms,
-    };
+    return liveSession(token, row.admin, times);
   }
 
   end(token: string): void {
@@ -125,10 +108,6 @@ export class SessionStore {
   onEnd(listener: (hash: string, why: SessionEnd) => void): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
-  }
-
-  private expired(row: Row, now: number): boolean {
-    return now - row.last_seen_ms > this.idleMs || now - row.created_ms >= SessionStore.MAX_AGE_MS;
   }
 
   private prune(now: number): void {

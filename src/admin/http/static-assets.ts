@@ -27,8 +27,14 @@ interface Asset {
 export class StaticAssets {
   private readonly assets = new Map<string, Asset>();
 
-  constructor(dir: string) {
-    for (const name of readdirSync(dir)) {
+  /** `also`: a few files from another folder (the hub's page borrows the door page's styles and helpers). */
+  constructor(dir: string, also: { dir: string; files: string[] } | null = null) {
+    this.load(dir, readdirSync(dir));
+    if (also) this.load(also.dir, also.files);
+  }
+
+  private load(dir: string, names: string[]): void {
+    for (const name of names) {
       const type = TYPES[extname(name)];
       if (!type) continue;
       const raw = readFileSync(join(dir, name));

@@ -1,51 +1,8 @@
 // doorward admin page: plain JS, no build step, no external requests. Every value from the
 // server is inserted as text, never as HTML.
-const $ = (id) => document.getElementById(id);
-let csrf = "";
 const people = new Map(); // user_code -> name, to show names beside codes in the log
 let events = null;
 
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
-  }
-  for (const c of children)
-    e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
-  return e;
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  if (method !== "GET") headers["x-csrf-token"] = csrf;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
-  if (res.status === 401 && path !== "/api/login") showLogin();
-  if (!res.ok)
-    throw Object.assign(new Error(data?.error || res.statusText), {
-      field: data?.field,
-      status: res.status,
-    });
-  return data;
-}
-
-function showError(id, err, form) {
-  $(id).textContent = err ? err.message : "";
-  if (form) for (const input of form.querySelectorAll("input,select")) input.removeAttribute("aria-invalid");
-  if (err?.field && form?.elements[err.field]) {
-    form.elements[err.field].setAttribute("aria-invalid", "true");
-    form.elements[err.field].focus();
-  }
-}
-
-const fmtTime = (iso) => new Date(iso).toLocaleString();
 // biome-ignore lint/correctness/noUnusedVariables: used by app-feed.js, app-records.js and app-tools.js
 const who = (code) => (code ? (people.has(code) ? `${people.get(code)} (${code})` : code) : "");
 
@@ -53,44 +10,20 @@ const who = (code) => (code ? (people.has(code) ? `${people.get(code)} (${code})
 const VIEWS = ["status", "people", "schedules", "log"];
 function route() {
   if (!csrf) return showLogin();
-  const view = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
-  $("login-view").hidden = true;
-  $("nav").hidden = false;
-  for (const v of VIEWS) $(v).hidden = v !== view;
-  for (const a of $("nav").querySelectorAll("a")) {
-    if (a.getAttribute("href") === `#${view}`) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
-  }
+  const view = showView(VIEWS);
   if (view === "people") loadPeople();
   if (view === "log") loadLog();
   if (view === "schedules") loadSchedules();
 }
 
 function showLogin() {
-  csrf = "";
   if (events) events.close();
   events = null;
-  for (const v of VIEWS) $(v).hidden = true;
-  $("nav").hidden = true;
-  $("login-view").hidden = false;
-  $("login-name").focus();
-  // Before the first admin exists, say so and show the command, not "wrong name or password".
-  api("GET", "/api/setup")
-    .then((s) => {
-      $("login-setup").hidden = s.admins_exist;
-      $("login-setup-command").textContent = s.create_admin || "";
-    })
-    .catch(() => {});
+  showLoginForm(VIEWS, (s) => [s.admins_exist, s.create_admin]);
 }
 
 async function start() {
-  try {
-    const s = await api("GET", "/api/session");
-    csrf = s.csrf_token;
-    $("me").textContent = `(${s.name})`;
-  } catch {
-    return showLogin();
-  }
+  if (!(await resumeSession())) return showLogin();
   await loadDoors();
   await loadStatus();
   await loadPeople();
@@ -98,22 +31,7 @@ async function start() {
   route();
 }
 
-$("login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const f = e.target;
-  try {
-    await api("POST", "/api/login", { name: f.elements.name.value.trim(), password: f.password.value });
-    f.password.value = "";
-    showError("login-error", null, f);
-    await start();
-  } catch (err) {
-    showError("login-error", err, f);
-  }
-});
-$("logout").addEventListener("click", async () => {
-  await api("POST", "/api/logout").catch(() => {});
-  showLogin();
-});
+wireLogin(start);
 window.addEventListener("hashchange", route);
 
 // ---- status, controls, live feed ----

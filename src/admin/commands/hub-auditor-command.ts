@@ -1,0 +1,98 @@
+import { hashPassword } from "../../admin/http/password-hasher.js";
+import type { HubSettings } from "../../config/hub-schema.js";
+import { AUDITOR_NAME_PATTERN, AuditorAccounts, AuditorError } from "../../hub/http/auditor-accounts.js";
+import { migrateAuditorTables } from "../../hub/http/auditor-schema.js";
+import type { HubStore } from "../../hub/store/hub-store.js";
+import { openHubStore } from "../../hub/store/open-hub-store.js";
+import type { CliIo } from "../cli-context.js";
+import { UsageError } from "../cli-errors.js";
+import { readNewSecret } from "../secret-input.js";
+
+export const HUB_AUDITOR_USAGE = `doorward hub auditor add NAME      (an account for the auditors' page; password from a hidden prompt or the first line of stdin)
+doorward hub auditor passwd NAME
+doorward hub auditor remove NAME
+doorward hub auditor list`;
+
+const MIN_PASSWORD = 10;
+const SUBS = ["add", "passwd", "remove", "list"];
+
+/** Checks the words before anything is opened: wrong ones exit 2 with the usage and change nothing. */
+export function parseAuditorArgs(positionals: string[]): { sub: string; name: string | null } {
+  const [sub, ...names] = positionals;
+  if (!sub || !SUBS.includes(sub))
+    throw new UsageError(
+      sub ? `unknown hub auditor command '${sub}'` : "missing hub auditor command",
+      HUB_AUDITOR_USAGE,
+    );
+  if (sub === "list") {
+    if (names.length) throw new UsageError("hub auditor list: takes no NAME", HUB_AUDITOR_USAGE);
+    return { sub, name: null };
+  }
+  if (names.length !== 1)
+    throw new UsageError(`hub auditor ${sub}: expected exactly one NAME`, HUB_AUDITOR_USAGE);
+  const name = names[0] as string;
+  if (sub === "add" && !AUDITOR_NAME_PATTERN.test(name))
+    throw new UsageError(
+      "hub auditor add: a name is 1-32 lowercase letters, digits, '.', '_' or '-'",
+      HUB_AUDITOR_USAGE,
+    );
+  return { sub, name };
+}
+
+/**
+ * `doorward hub auditor …` on an open hub store. Removing an auditor or changing a password ends
+ * their sessions at once (the rows go in the same commit). With the embedded database (PGlite)
+ * the hub must be stopped first: one process holds it.
+ */
+export async function auditorCommand(
+  store: HubStore,
+  sub: string,
+  name: string | null,
+  io: CliIo,
+  httpPort: number,
+): Promise<number> {
+  await migrateAuditorTables(store);
+  const accounts = new AuditorAccounts(store);
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const newPassword = async () => {
+    const password = await readNewSecret(io, "password");
+    if (password.length < MIN_PASSWORD)
+      throw new UsageError(`a password has at least ${MIN_PASSWORD} characters; nothing changed`);
+    return hashPassword(password);
+  };
+  switch (sub) {
+    case "list":
+      for (const a of await accounts.list())
+        out(`${a.name}\t${a.lastLogin ? `last login ${a.lastLogin}` : "never logged in"}`);
+      return 0;
+    case "add": {
+      const who = name as string;
+      if (await accounts.find(who)) throw new AuditorError(`auditor '${who}' already exists`);
+      await accounts.add(who, await newPassword());
+      out(`auditor ${who} added; log in at https://<the hub>:${httpPort}/`);
+      return 0;
+    }
+    case "passwd": {
+      const who = name as string;
+      if (!(await accounts.find(who))) throw new AuditorError(`no such auditor: '${who}'`);
+      await accounts.setPassword(who, await newPassword());
+      out(`password changed for ${who}; their open sessions have ended`);
+      return 0;
+    }
+    default:
+      await accounts.remove(name as string);
+      out(`auditor ${name} removed; their open sessions have ended`);
+      return 0;
+  }
+}
+
+/** Opens the hub's database from the settings, runs the command, closes it. */
+export async function runAuditorCommand(hub: HubSettings, positionals: string[], io: CliIo): Promise<number> {
+  const { sub, name } = parseAuditorArgs(positionals);
+  const store = await openHubStore({ databaseUrl: hub.database_url, dataDir: hub.data_dir });
+  try {
+    return await auditorCommand(store, sub, name, io, hub.http.port);
+  } finally {
+    await store.close();
+  }
+}
