@@ -1,49 +1,19 @@
-import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { databasePath } from "../../src/app.js";
-import { rowHash } from "../../src/audit/audit-log.js";
-import type { HubStore } from "../../src/hub/store/hub-store.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
-import { startTestBroker, type TestBroker, uniqueId } from "../helpers/mqtt-broker.js";
+import { uniqueId } from "../helpers/mqtt-broker.js";
 import { hubSettings, startHub, waitForRows } from "./hub-harness.js";
 import { hubStoreFactories } from "./hub-stores.js";
+import { rewriteTail, useBrokerAndStore } from "./real-door-rig.js";
 
 // PostgreSQL in WebAssembly starts in seconds, more on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
-/** What someone holding the SD card does: rewrites rows from `fromSeq` on and re-chains every hash after them. */
-function rewriteTail(file: string, fromSeq: number): void {
-  const db = new Database(file);
-  const rows = db.prepare("SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq").all(fromSeq) as Array<
-    Record<string, unknown> & { seq: number; prev_hash: string }
-  >;
-  let prev = (db.prepare("SELECT hash FROM audit_events WHERE seq = ?").get(fromSeq - 1) as { hash: string })
-    .hash;
-  const update = db.prepare("UPDATE audit_events SET reason = ?, prev_hash = ?, hash = ? WHERE seq = ?");
-  for (const r of rows) {
-    const changed = { ...r, reason: "nothing_happened", prev_hash: prev } as Parameters<typeof rowHash>[0];
-    const hash = rowHash(changed);
-    update.run("nothing_happened", prev, hash, r.seq);
-    prev = hash;
-  }
-  db.close();
-}
-
 describe.each(hubStoreFactories())("a real door's rewritten log, caught at the hub on $name", (factory) => {
-  let broker: TestBroker;
-  let store: HubStore;
-  const cleanups: Array<() => Promise<void>> = [];
-  beforeEach(async () => {
-    broker = await startTestBroker();
-    store = await factory.open();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-    await store.close();
-    await broker.close();
-  });
+  const rig = useBrokerAndStore(factory);
 
   it("a door whose tail was rewritten in its SQLite file is flagged fork with the first rewritten seq", async () => {
+    const { broker, store, cleanups } = rig;
     const site = uniqueId("site");
     const doorId = uniqueId("door");
     const hub = await startHub(broker, store, hubSettings(site));
