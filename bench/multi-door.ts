@@ -10,15 +10,11 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { systemClock } from "../devices/system-clock.js";
-import type { GpioChip, KeypadKey } from "../devices/types.js";
-import { createSimulator } from "../simulator/simulator.js";
-import { type App, createApp } from "../src/app.js";
-import { doorsOf } from "../src/config/doors.js";
+import type { KeypadKey } from "../devices/types.js";
+import type { App } from "../src/app.js";
 import { parseSettings } from "../src/config/load-settings.js";
-import { createLogger } from "../src/logger.js";
-import { simWiringFromSettings } from "../src/sim-wiring.js";
 import { benchDoorsConfig } from "./doors-config.js";
+import { startRelayTimedDoors } from "./relay-timed-app.js";
 import { seedLargeSite } from "./seed-large-site.js";
 import { isMain, percentile, round } from "./stats.js";
 
@@ -40,34 +36,7 @@ async function rig(dataDir: string, doors: number): Promise<Rig> {
     log_level: "silent",
     ...(doors > 1 ? { doors: benchDoorsConfig(doors) } : {}),
   });
-  const list = doorsOf(settings);
-  const sim = createSimulator({ clock: systemClock, wiring: simWiringFromSettings(settings) });
-  const relayAt = list.map(() => 0);
-  const relayLines = list.map((d) => d.gpio.relay.line);
-  const gpio: GpioChip = {
-    async open(offset, dir, opts) {
-      const line = await sim.transports.gpio.open(offset, dir, opts);
-      const door = relayLines.indexOf(offset);
-      if (door < 0) return line;
-      return {
-        read: () => line.read(),
-        watch: (cb) => line.watch(cb),
-        close: () => line.close(),
-        write(level) {
-          if (level === 1) relayAt[door] = performance.now();
-          return line.write(level);
-        },
-      };
-    },
-  };
-  const app = createApp({
-    settings,
-    transports: { ...sim.transports, gpio },
-    clock: systemClock,
-    logger: createLogger("silent"),
-  });
-  await app.start();
-  return { app, relayAt, doorIds: list.map((d) => d.id) };
+  return startRelayTimedDoors(settings);
 }
 
 /** The digits of a PIN at one door's first keypad, as its driver would emit them. */
