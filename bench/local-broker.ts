@@ -9,14 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from "../test/helpers/free-port.js";
 
 export async function startBroker(): Promise<{ url: string; name: string; stop: () => Promise<void> }> {
   const given = process.env.MQTT_BENCH_URL ?? process.env.MQTT_TEST_URL;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Aedes } from "aedes";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { freePort } from "./free-port.js";
 import { hasMosquitto } from "./mosquitto-tls.js";
 
 export interface TestBroker {
@@ -62,14 +63,6 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.on("error", () => resolve(false));
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function startAedes(): Promise<TestBroker> {

@@ -1,18 +1,11 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer, connect as netConnect } from "node:net";
+import { connect as netConnect } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../helpers/free-port.js";
 import { tempDir } from "../helpers/harness.js";
 
 export { hasMosquitto } from "../helpers/mosquitto-tls.js";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** A plain Mosquitto 2 of our own (MQTT 5, shared subscriptions), on a free port, without persistence. */
 export async function startMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
