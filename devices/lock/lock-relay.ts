@@ -60,15 +60,18 @@ export class GpioLockRelay implements LockRelay {
 
   async pulse(ms: number): Promise<void> {
     const onMs = Math.max(0, Math.min(ms, this.maxOnMs));
+    const locksBefore = this.locks;
+    // The write is issued first (the grant waits for nothing else), and the relock is armed in the
+    // same synchronous step, before any other code can run: a write that succeeds is always timed,
+    // even if we are then starved.
+    const energising = writeLevel(this.line, 1);
     this.cancelRelock?.();
-    // Arm the relock before energising: if the write succeeds but we are then starved, the timer still runs.
     this.cancelRelock = this.clock.setTimeout(() => {
       this.cancelRelock = null;
       this.lock().catch((err: Error) => this.onRelockFailed(err));
     }, onMs);
-    const locksBefore = this.locks;
     try {
-      await this.line.write(1);
+      await energising;
       if (this.locks !== locksBefore) {
         // A lock was asked while our write was in flight, and it cancelled our relock timer.
         // Writes may complete in either order (sysfs goes through the thread pool), so our 1 may
@@ -84,5 +87,14 @@ export class GpioLockRelay implements LockRelay {
       await this.line.write(0).catch(() => {});
       throw err;
     }
+  }
+}
+
+/** A line's write as a promise, also when the write throws before returning one. */
+function writeLevel(line: GpioLine, level: 0 | 1): Promise<void> {
+  try {
+    return line.write(level);
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

@@ -420,7 +420,11 @@ export class AccessService {
         // The revision read with the holder saves the engine a query of its own.
         { nowMs: now, policy: policy?.context(now, holder?.policyRevision) },
       ),
-      { userId: holder?.user.id ?? null, userCode: holder?.user.userCode ?? null },
+      {
+        userId: holder?.user.id ?? null,
+        userCode: holder?.user.userCode ?? null,
+        levelsInUse: holder?.levelsInUse,
+      },
       credential,
       this.passageSource(),
       now,
@@ -457,7 +461,7 @@ export class AccessService {
     }
     // A grant resets the lockout count in its own transaction: one fsync before the relay.
     const reset = decision.outcome === "granted" ? this.lockouts.success(lockoutKey) : undefined;
-    this.attempts.commit(entry, holder, reset?.persist, gated.alsoRecord);
+    this.attempts.commit(entry, holder, reset?.persist ?? undefined, gated.alsoRecord);
     reset?.apply();
     gated.passed();
     await this.act(decision, now);

@@ -70,7 +70,7 @@ export class AttemptRecorder {
         },
       });
     }
-    this.deps.recordAll(rows, failure.persist);
+    this.deps.recordAll(rows, failure.persist ?? undefined);
     failure.apply();
     this.feedback(failure.started ? "locked_out" : "denied");
   }

@@ -89,8 +89,7 @@ export class CredentialLockouts {
   success(key: LockoutKey): PendingLockoutChange {
     if (key.kind !== "badge") return this[key.kind].success();
     const { lookup } = key;
-    if (lookup === null || !this.badges.has(lookup))
-      return { started: null, persist: () => {}, apply: () => {} };
+    if (lookup === null || !this.badges.has(lookup)) return { started: null, persist: null, apply: () => {} };
     const next = new Map(this.badges);
     next.delete(lookup);
     return {
@@ -105,7 +104,7 @@ export class CredentialLockouts {
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(key: LockoutKey, nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
     const pending = this.failure(key, nowMs);
-    pending.persist();
+    pending.persist?.();
     pending.apply();
     return pending.started;
   }
@@ -117,7 +116,7 @@ export class CredentialLockouts {
   failure(key: LockoutKey, nowMs: number): PendingLockoutChange {
     if (key.kind !== "badge") return this[key.kind].failure(nowMs);
     // unreadable card: nothing to count against
-    if (key.lookup === null) return { started: null, persist: () => {}, apply: () => {} };
+    if (key.lookup === null) return { started: null, persist: null, apply: () => {} };
     const previous = this.badges.get(key.lookup) ?? initialLockout;
     const { state, started } = PersistedLockout.step(previous, nowMs, this.policy);
     const next = new Map(this.badges);

@@ -44,7 +44,7 @@ export class DoorRulesGate {
    */
   credential(
     decision: Decision,
-    person: { userId: number | null; userCode: string | null },
+    person: { userId: number | null; userCode: string | null; levelsInUse?: boolean },
     credential: CredentialType,
     source: PassageSource,
     nowMs: number,
@@ -56,6 +56,7 @@ export class DoorRulesGate {
       direction: source.direction,
       userId: person.userId,
       userCode: person.userCode ?? decision.userCode,
+      levelsInUse: person.levelsInUse,
       nowMs,
     };
     const verdict = decision.outcome === "denied" ? null : (this.rules?.check(passage) ?? null);

@@ -18,7 +18,8 @@ const LOCKOUT_KEY = "lockout:keypad";
  */
 export interface PendingLockoutChange {
   started: { lockedForMs: number; lockoutNumber: number } | null;
-  persist: () => void;
+  /** Null when there is nothing to write: the attempt's row then commits alone (see AuditLog.appendOne). */
+  persist: (() => void) | null;
   apply: () => void;
 }
 
@@ -90,9 +91,7 @@ export class PersistedLockout {
       s.lockedUntilMs !== state.lockedUntilMs;
     return {
       started: null,
-      persist: () => {
-        if (changed) this.write(state);
-      },
+      persist: changed ? () => this.write(state) : null,
       apply: () => {
         this.state = state;
       },
@@ -102,7 +101,7 @@ export class PersistedLockout {
   /** One failed attempt; returns the lockout it started, if it started one. */
   failed(nowMs: number): { lockedForMs: number; lockoutNumber: number } | null {
     const pending = this.failure(nowMs);
-    pending.persist();
+    pending.persist?.();
     pending.apply();
     return pending.started;
   }

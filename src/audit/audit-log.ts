@@ -88,6 +88,14 @@ export class AuditLog {
   /** appendAll's transaction, built once: it runs before every relay move (issue 15). */
   private readonly appendTx;
   private listeners = new Set<Listener>();
+  /**
+   * The newest row as this connection last committed it, or null when that is not known (at
+   * start, after a failure, or after rows appended inside someone else's transaction, which may
+   * still roll back). It lets a lone row skip reading the head: see appendOne.
+   */
+  private head: { seq: number; hash: string } | null = null;
+  /** SQLite's extended code when an INSERT's seq is already taken (another process appended). */
+  private static readonly SEQ_TAKEN = "SQLITE_CONSTRAINT_PRIMARYKEY";
   /** Records appended inside atomically(): heard by listeners only once the whole change commits. */
   private pending: AuditRecord[] | null = null;
 
@@ -111,34 +119,9 @@ export class AuditLog {
         const written: AuditRecord[] = [];
         for (const entry of entries) {
           seq++;
-          const row = {
-            seq,
-            ts_ms: tsMs,
-            door: entry.door ?? this.door,
-            kind: entry.kind,
-            credential: entry.credential ?? null,
-            outcome: entry.outcome ?? null,
-            reason: entry.reason,
-            user_code: entry.userCode ?? null,
-            detail: entry.detail ? JSON.stringify(entry.detail) : null,
-            prev_hash: prevHash,
-          };
-          const hash = rowHash(row);
-          this.insert.run(
-            seq,
-            tsMs,
-            row.door,
-            row.kind,
-            row.credential,
-            row.outcome,
-            row.reason,
-            row.user_code,
-            row.detail,
-            prevHash,
-            hash,
-          );
-          written.push(toRecord({ ...row, hash }));
-          prevHash = hash;
+          const record = this.insertRow(entry, seq, tsMs, prevHash);
+          written.push(record);
+          prevHash = record.hash;
         }
         alongside?.();
         return written;
@@ -167,6 +150,8 @@ export class AuditLog {
       result = this.db.transaction(change).immediate();
     } finally {
       this.pending = null;
+      // Rows appended inside were not taken as the head (see appendAll): read it next time.
+      this.head = null;
     }
     for (const record of pending) this.notify(record);
     return result;
@@ -183,12 +168,81 @@ export class AuditLog {
    * commits with the rows or not at all.
    */
   appendAll(entries: readonly AuditEntry[], tsMs: number, alongside?: () => void): AuditRecord[] {
+    const lone = entries.length === 1 && !alongside ? this.appendOne(entries[0] as AuditEntry, tsMs) : null;
+    if (lone) {
+      this.notify(lone);
+      return [lone];
+    }
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
     // the next row must not interleave with it. Inside atomically() this joins its transaction.
-    const records = this.appendTx.immediate(entries, tsMs, alongside);
+    let records: AuditRecord[];
+    try {
+      records = this.appendTx.immediate(entries, tsMs, alongside);
+    } catch (err) {
+      this.head = null;
+      throw err;
+    }
+    // Only a transaction of our own has committed on return; one we joined may still roll back.
+    const last = records[records.length - 1];
+    this.head = last && !this.db.inTransaction ? { seq: last.seq, hash: last.hash } : null;
     if (this.pending) this.pending.push(...records);
     else for (const record of records) this.notify(record);
     return records;
+  }
+
+  /**
+   * One row on its own (an attempt with nothing else to commit: most grants), as a single
+   * autocommit INSERT chained to the head this connection committed last: no BEGIN, no head read,
+   * no COMMIT statement, the same one fsync (issue 15). The head cannot be stale unnoticed: a row
+   * appended meanwhile by another process (the CLI) holds seq head+1, so the INSERT fails on the
+   * primary key and changes nothing; the caller then takes the transaction, which reads the head.
+   * (Rows are never deleted from the newest end: retention keeps the head row.) Returns null when
+   * the head is unknown, inside a transaction, or taken.
+   */
+  private appendOne(entry: AuditEntry, tsMs: number): AuditRecord | null {
+    const head = this.head;
+    if (!head || this.db.inTransaction) return null;
+    this.head = null;
+    let record: AuditRecord;
+    try {
+      record = this.insertRow(entry, head.seq + 1, tsMs, head.hash);
+    } catch (err) {
+      if ((err as { code?: string }).code === AuditLog.SEQ_TAKEN) return null;
+      throw err;
+    }
+    this.head = { seq: record.seq, hash: record.hash };
+    return record;
+  }
+
+  /** Builds, hashes and inserts one row; the caller decides what transaction it is in. */
+  private insertRow(entry: AuditEntry, seq: number, tsMs: number, prevHash: string): AuditRecord {
+    const row = {
+      seq,
+      ts_ms: tsMs,
+      door: entry.door ?? this.door,
+      kind: entry.kind,
+      credential: entry.credential ?? null,
+      outcome: entry.outcome ?? null,
+      reason: entry.reason,
+      user_code: entry.userCode ?? null,
+      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      prev_hash: prevHash,
+    };
+    const hash = rowHash(row);
+    this.insert.run(
+      seq,
+      tsMs,
+      row.door,
+      row.kind,
+      row.credential,
+      row.outcome,
+      row.reason,
+      row.user_code,
+      row.detail,
+      prevHash,
+      hash,
+    );
+    return toRecord({ ...row, hash });
   }
 
   private notify(record: AuditRecord): void {

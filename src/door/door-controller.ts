@@ -86,10 +86,13 @@ export class DoorController {
   async unlock(opts: { forExit?: boolean } = {}): Promise<void> {
     if (!this.canUnlock(opts)) throw new Error(`door is in fault: ${this.faultDetail}`);
     if (this.heldFor !== null) return; // already released, and a pulse end must not relock it
+    // The relay's write is issued first (it is what the person waits for); the pulse end is armed
+    // in the same synchronous step, before any other code can run.
+    const pulsing = this.relay.pulse(this.timing.unlockMs);
     this.cancelPulseEnd?.();
     this.cancelPulseEnd = this.clock.setTimeout(() => this.endPulse(), this.timing.unlockMs);
     try {
-      await this.relay.pulse(this.timing.unlockMs);
+      await pulsing;
     } catch (err) {
       this.cancelPulseEnd?.();
       this.enterFault(`lock output failed: ${(err as Error).message}`);

@@ -58,7 +58,7 @@ export function createSiteRules(deps: {
       rexRespectsInterlock: config.rexRespectsInterlock,
     },
     {
-      levelsAtDoor: (userId, door) => levels.levelsAtDoor(userId, door),
+      levelsAtDoor: (userId, door, knownInUse) => levels.levelsAtDoor(userId, door, knownInUse),
       scheduleOpen: deps.scheduleOpen,
       doorState: deps.doorState,
       occupancy,

@@ -27,6 +27,8 @@ export interface PassageAttempt {
   /** The person (credential attempts); null for remote unlocks and REX. */
   userId: number | null;
   userCode: string | null;
+  /** Whether the site uses access levels, when read with the person's credential; absent = ask. */
+  levelsInUse?: boolean;
   /** A second person let through with the same grant (two-person rule). */
   secondUserCode?: string | null;
   nowMs: number;

@@ -23,7 +23,7 @@ export interface SiteRulesOptions {
 
 /** What the rules read; each is a narrow function or object, so tests pass plain ones. */
 export interface SiteRulesDeps {
-  levelsAtDoor(userId: number, door: string): LevelsAtDoor;
+  levelsAtDoor(userId: number, door: string, knownInUse?: boolean): LevelsAtDoor;
   scheduleOpen(scheduleId: number, nowMs: number): boolean;
   doorState(door: string): DoorLockState | undefined;
   occupancy: {
@@ -59,7 +59,7 @@ export class SiteRules implements DoorRules {
 
   check(a: PassageAttempt): RuleVerdict | null {
     if (a.cause === "credential" && a.userId !== null) {
-      const levels = levelVerdict(this.deps.levelsAtDoor(a.userId, a.door), (id) =>
+      const levels = levelVerdict(this.deps.levelsAtDoor(a.userId, a.door, a.levelsInUse), (id) =>
         this.deps.scheduleOpen(id, a.nowMs),
       );
       if (levels) return levels;

@@ -37,8 +37,9 @@ export class LevelStore {
     );
   }
 
-  levelsAtDoor(userId: number, door: string): LevelsAtDoor {
-    const levelsInUse = this.anyLevel.get() === 1;
+  /** `knownInUse`: whether levels are in use, when the caller read it with the person (CredentialHolder). */
+  levelsAtDoor(userId: number, door: string, knownInUse?: boolean): LevelsAtDoor {
+    const levelsInUse = knownInUse ?? this.anyLevel.get() === 1;
     if (!levelsInUse) return { levelsInUse, covering: [] };
     const covering = this.coveringLevels
       .all(door, userId)

@@ -43,12 +43,18 @@ export interface CredentialHolder {
    * engine can tell whether its cached snapshot is current without another query.
    */
   policyRevision: number;
+  /**
+   * Whether the site has any access level, read in the same statement: when it has none the
+   * rules need not ask (LevelStore.levelsAtDoor). Absent = unknown, ask.
+   */
+  levelsInUse?: boolean;
 }
 
 /** users.schedule_ids is kept by triggers, so every user read is one row, no subquery. */
 const USER_COLUMNS = "u.*";
-/** Read with the holder of a credential: a one-row table, practically free inside the lookup. */
-const REVISION_COLUMN = "(SELECT n FROM policy_revision WHERE id = 1) AS policy_revision";
+/** Read with the holder of a credential: a one-row table and an EXISTS, practically free inside the lookup. */
+const REVISION_COLUMN =
+  "(SELECT n FROM policy_revision WHERE id = 1) AS policy_revision, EXISTS (SELECT 1 FROM access_levels) AS levels_in_use";
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -78,12 +84,18 @@ export class UserStore {
   private readonly byPin;
 
   constructor(private readonly db: Db) {
-    this.byLookup = db.prepare<[string, string], UserRow & { policy_revision: number }>(
+    this.byLookup = db.prepare<
+      [string, string],
+      UserRow & { policy_revision: number; levels_in_use: number }
+    >(
       `SELECT ${USER_COLUMNS}, ${REVISION_COLUMN} FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.kind = ? AND c.lookup = ?`,
     );
     this.byId = db.prepare<[number], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE id = ?`);
     // A normal and a duress PIN are found by the same single query, so the two take the same time.
-    this.byPin = db.prepare<[string], UserRow & { kind: CredentialKind; policy_revision: number }>(
+    this.byPin = db.prepare<
+      [string],
+      UserRow & { kind: CredentialKind; policy_revision: number; levels_in_use: number }
+    >(
       `SELECT ${USER_COLUMNS}, c.kind AS kind, ${REVISION_COLUMN} FROM credentials c INDEXED BY credentials_lookup JOIN users u ON u.id = c.user_id
        WHERE c.lookup = ? AND c.kind IN ('pin', 'duress')`,
     );
@@ -209,7 +221,12 @@ export class UserStore {
   findByPin(lookup: string): CredentialHolder | undefined {
     const row = this.byPin.get(lookup);
     return row
-      ? { user: toUser(row), duress: row.kind === "duress", policyRevision: row.policy_revision }
+      ? {
+          user: toUser(row),
+          duress: row.kind === "duress",
+          policyRevision: row.policy_revision,
+          levelsInUse: row.levels_in_use === 1,
+        }
       : undefined;
   }
 
@@ -217,7 +234,14 @@ export class UserStore {
   findHolder(kind: "pin" | "badge" | "fingerprint", lookup: string): CredentialHolder | undefined {
     if (kind === "pin") return this.findByPin(lookup);
     const row = this.byLookup.get(kind, lookup);
-    return row ? { user: toUser(row), duress: false, policyRevision: row.policy_revision } : undefined;
+    return row
+      ? {
+          user: toUser(row),
+          duress: false,
+          policyRevision: row.policy_revision,
+          levelsInUse: row.levels_in_use === 1,
+        }
+      : undefined;
   }
 
   /** The user holding this credential, if any: one indexed read. */
