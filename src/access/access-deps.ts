@@ -30,6 +30,11 @@ export interface AccessServiceDeps {
   recordEgress: (entry: AuditEntry) => void;
   /** An event the door acts on whatever happens: written, else queued for later; never throws. */
   recordOrQueue: (entry: AuditEntry) => void;
+  /**
+   * Runs an action that commits rows and then drives the relay; the log's listeners hear those
+   * rows when it returns (after the relay), not before. Absent = they hear them at the commit.
+   */
+  listenersAfter?: <T>(action: () => T) => T;
   onError: (context: string, err: unknown) => void;
   pinPolicy: PinEntryPolicy;
   lockoutPolicy: LockoutPolicy;

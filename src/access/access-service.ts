@@ -154,9 +154,16 @@ export class AccessService {
       }
       // Logged first whenever the log can be written; when it cannot (full disk) the door is
       // released all the same and the exit is counted, to be logged once writing works again.
-      this.deps.recordEgress({ kind: "door", reason: "exit_request", credential: "rex", outcome: "granted" });
-      passed();
-      await door.unlock({ forExit: true });
+      await this.relayThenListeners(() => {
+        this.deps.recordEgress({
+          kind: "door",
+          reason: "exit_request",
+          credential: "rex",
+          outcome: "granted",
+        });
+        passed();
+        return door.unlock({ forExit: true });
+      });
     });
   }
 
@@ -200,15 +207,17 @@ export class AccessService {
               : `refused: ${refusal}${verdict?.detail?.blocked_by ? ` (door ${verdict.detail.blocked_by} is unlocked or open)` : ""}`,
         );
       }
-      recorded = this.deps.record({
-        kind: "access",
-        reason: "remote_unlock",
-        credential: "remote",
-        outcome: "granted",
-        detail,
+      await this.relayThenListeners(() => {
+        recorded = this.deps.record({
+          kind: "access",
+          reason: "remote_unlock",
+          credential: "remote",
+          outcome: "granted",
+          detail,
+        });
+        release.passed();
+        return this.openDoorThenShow();
       });
-      release.passed();
-      await this.openDoorThenShow();
     });
     this.queue = task.catch((err) => {
       if (err instanceof RemoteUnlockRefused) return; // logged above; not a fault of the controller
@@ -461,10 +470,20 @@ export class AccessService {
     }
     // A grant resets the lockout count in its own transaction: one fsync before the relay.
     const reset = decision.outcome === "granted" ? this.lockouts.success(lockoutKey) : undefined;
-    this.attempts.commit(entry, holder, reset?.persist ?? undefined, gated.alsoRecord);
-    reset?.apply();
-    gated.passed();
-    await this.act(decision, now);
+    await this.relayThenListeners(() => {
+      this.attempts.commit(entry, holder, reset?.persist ?? undefined, gated.alsoRecord);
+      reset?.apply();
+      gated.passed();
+      return this.act(decision, now);
+    });
+  }
+
+  /**
+   * Commit, then relay: `action` commits its rows and starts the door (the relay write is issued
+   * synchronously); the log's listeners hear the rows only when it returns, after the relay.
+   */
+  private relayThenListeners<T>(action: () => T): T {
+    return this.deps.listenersAfter ? this.deps.listenersAfter(action) : action();
   }
 
   /** After the row has committed: a grant opens the door; a denial here is a policy one, not counted. */

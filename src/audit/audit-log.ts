@@ -94,6 +94,8 @@ export class AuditLog {
    * still roll back). It lets a lone row skip reading the head: see appendOne.
    */
   private head: { seq: number; hash: string } | null = null;
+  /** Rows committed while heardAfter's action runs: listeners hear them when it returns. */
+  private held: AuditRecord[] | null = null;
   /** SQLite's extended code when an INSERT's seq is already taken (another process appended). */
   private static readonly SEQ_TAKEN = "SQLITE_CONSTRAINT_PRIMARYKEY";
   /** Records appended inside atomically(): heard by listeners only once the whole change commits. */
@@ -153,8 +155,25 @@ export class AuditLog {
       // Rows appended inside were not taken as the head (see appendAll): read it next time.
       this.head = null;
     }
-    for (const record of pending) this.notify(record);
+    this.heard(pending);
     return result;
+  }
+
+  /**
+   * Runs an action that commits rows and then drives an output (a grant and its relay): the rows'
+   * listeners (live feed, MQTT, console) hear them when the action returns, after the output was
+   * driven, not between the commit and the relay (issue 15). They are committed either way.
+   */
+  heardAfter<T>(action: () => T): T {
+    if (this.held) return action();
+    const held: AuditRecord[] = [];
+    this.held = held;
+    try {
+      return action();
+    } finally {
+      this.held = null;
+      this.heard(held);
+    }
   }
 
   append(entry: AuditEntry, tsMs: number): AuditRecord {
@@ -170,7 +189,7 @@ export class AuditLog {
   appendAll(entries: readonly AuditEntry[], tsMs: number, alongside?: () => void): AuditRecord[] {
     const lone = entries.length === 1 && !alongside ? this.appendOne(entries[0] as AuditEntry, tsMs) : null;
     if (lone) {
-      this.notify(lone);
+      this.heard([lone]);
       return [lone];
     }
     // IMMEDIATE: the CLI may append from another process; reading the chain head and writing
@@ -186,7 +205,7 @@ export class AuditLog {
     const last = records[records.length - 1];
     this.head = last && !this.db.inTransaction ? { seq: last.seq, hash: last.hash } : null;
     if (this.pending) this.pending.push(...records);
-    else for (const record of records) this.notify(record);
+    else this.heard(records);
     return records;
   }
 
@@ -243,6 +262,12 @@ export class AuditLog {
       hash,
     );
     return toRecord({ ...row, hash });
+  }
+
+  /** Committed rows: to the listeners now, or when heardAfter's action returns. */
+  private heard(records: readonly AuditRecord[]): void {
+    if (this.held) this.held.push(...records);
+    else for (const record of records) this.notify(record);
   }
 
   private notify(record: AuditRecord): void {

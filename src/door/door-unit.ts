@@ -190,6 +190,7 @@ export class DoorUnit {
       recordAll: (entries, alongside) => storage.recordAll(entries.map(stamp), alongside),
       recordEgress: (entry) => storage.recordEgress(stamp(entry)),
       recordOrQueue: recordSafely,
+      listenersAfter: (action) => storage.listenersAfter(action),
       onError: (context, err) => this.log.error({ err, context }, "attempt failed; door left locked"),
       pinPolicy: {
         minLength: settings.pin.min_length,

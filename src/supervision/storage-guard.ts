@@ -55,6 +55,11 @@ export class StorageGuard {
     }
   }
 
+  /** Runs an action that commits and then drives the relay; listeners hear its rows after (AuditLog.heardAfter). */
+  listenersAfter<T>(action: () => T): T {
+    return this.deps.audit.heardAfter(action);
+  }
+
   /** A request-to-exit row: written if at all possible, else counted; never throws. */
   recordEgress(entry: AuditEntry): void {
     try {
