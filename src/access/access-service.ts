@@ -1,8 +1,6 @@
-import type { IndicatorPattern } from "../../devices/indicator/indicator.js";
 import type { KeypadKey } from "../../devices/types.js";
 import type { AuditEntry, AuditRecord } from "../audit/audit-log.js";
 import { canonicalBadgeNumber } from "../badge/badge-number.js";
-import type { RuleVerdict } from "../site/door-rules.js";
 import type { CredentialHolder } from "../store/user-store.js";
 import type { AccessServiceDeps } from "./access-deps.js";
 import { AttemptRecorder, type Holder, lockoutKeyOf } from "./attempt-recorder.js";
@@ -17,6 +15,7 @@ import { DoorRulesGate, NO_SOURCE, type PassageSource } from "./door-rules-gate.
 import { FactorGate } from "./factor-gate.js";
 import type { FactorKind, FactorPolicy, FactorSession } from "./factor-session.js";
 import { PinKeypad } from "./pin-keypad.js";
+import { DoorOpener, ReleaseRequests, RemoteUnlockRefused } from "./release-requests.js";
 
 /**
  * Turns credentials into decisions and decisions into door actions, in the only safe order:
@@ -26,9 +25,6 @@ import { PinKeypad } from "./pin-keypad.js";
  * records-room policy (lockdown, schedules, two-person) applies to all of them alike.
  */
 export type { AccessServiceDeps };
-
-/** A remote unlock refused by policy (lockdown, interlock) or a faulted door; the denial row is committed. */
-export class RemoteUnlockRefused extends Error {}
 
 export class AccessService {
   /** A PIN being typed, per keypad: an in and an out keypad of one door never mix their keys. */
@@ -40,18 +36,22 @@ export class AccessService {
   private readonly factors: FactorGate;
   private readonly attempts: AttemptRecorder;
   private readonly rules: DoorRulesGate;
+  private readonly opener: DoorOpener;
+  private readonly releases: ReleaseRequests;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.lockouts = new CredentialLockouts(deps.kv, deps.lockoutPolicy, deps.onError);
     this.rules = new DoorRulesGate(deps.rules, deps.doorId ?? "door");
-    this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.feedback(pattern));
+    this.opener = new DoorOpener(deps);
+    this.releases = new ReleaseRequests(deps, this.rules, this.opener);
+    this.attempts = new AttemptRecorder(deps, this.lockouts, (pattern) => this.opener.feedback(pattern));
     const factorPolicy: FactorPolicy = deps.factorPolicy ?? { mode: "any", windowMs: 10_000 };
     this.factors = new FactorGate(
       factorPolicy,
       deps.clock,
       (expired) => {
         this.recordFactorTimeout(expired);
-        this.feedback("denied");
+        this.opener.feedback("denied");
       },
       (task) => this.enqueue(task),
     );
@@ -115,116 +115,30 @@ export class AccessService {
         outcome: "denied",
         detail: { format, problem: detail },
       });
-      this.feedback("denied");
+      this.opener.feedback("denied");
     }, reader);
   }
 
   exitRequested(): void {
-    this.enqueue(async () => {
-      const { door } = this.deps;
-      // Deliberately not subject to policy (lockdown, schedules): people inside must always be able
-      // to leave. In fault REX still works while the relay answers (only the contact failed); otherwise
-      // the refusal is logged and egress relies on the mechanical handle (hardware/WIRING.md).
-      if (!door.canUnlock({ forExit: true })) {
-        this.deps.recordOrQueue({
-          kind: "door",
-          reason: "exit_request",
-          credential: "rex",
-          outcome: "denied",
-          detail: { problem: "door_fault" },
-        });
-        this.deps.indicator.show("fault");
-        return;
-      }
-      // Only with interlock.rex_respects does an interlock hold REX back (egress otherwise wins,
-      // also when the rules themselves fail).
-      const { verdict, passed } = this.rules.release("exit", this.deps.clock.now(), (err) =>
-        this.deps.onError("exit_rules", err),
-      );
-      if (verdict?.type === "deny") {
-        this.deps.recordOrQueue({
-          kind: "access",
-          reason: verdict.reason,
-          credential: "rex",
-          outcome: "denied",
-          detail: verdict.detail ?? null,
-        });
-        this.deps.indicator.show("denied");
-        return;
-      }
-      // Logged first whenever the log can be written; when it cannot (full disk) the door is
-      // released all the same and the exit is counted, to be logged once writing works again.
-      await this.relayThenListeners(() => {
-        this.deps.recordEgress({
-          kind: "door",
-          reason: "exit_request",
-          credential: "rex",
-          outcome: "granted",
-        });
-        passed();
-        return door.unlock({ forExit: true });
-      });
-    });
+    this.enqueue(() => this.releases.exit());
   }
 
   /**
    * A verified remote request (signed MQTT command, Home Assistant with its code, an admin's
-   * "unlock once" on the web page): the audit row with credential `remote` and who asked is
-   * committed first, then the pulse, in the same queue as every attempt so it never interleaves
-   * with one. Rejects (door left locked) if the row cannot be written, or with RemoteUnlockRefused
-   * (after a denied row) in lockdown or while the door is in fault.
+   * "unlock once" on the web page), in the same queue as every attempt so it never interleaves
+   * with one: see ReleaseRequests.remote.
    */
   remoteUnlock(detail: Record<string, unknown>): Promise<AuditRecord> {
-    let recorded: AuditRecord | null = null;
-    const task = this.queue.then(async () => {
-      // Lockdown lets only override people through decide(); a remote request names no person,
-      // so it is refused like any other during lockdown (an admin ends lockdown first). A door in
-      // fault is logged as a denial, not as a grant for a relay that will not move. An interlocked
-      // door refuses while another door of its set is unlocked or open.
-      const release = this.rules.release("remote", this.deps.clock.now());
-      let verdict: RuleVerdict | null = null;
-      let refusal: string | null = null;
-      if (this.deps.policy?.snapshot().mode.mode === "lockdown") refusal = "lockdown";
-      else if (!this.deps.door.canUnlock()) refusal = "door_fault";
-      else {
-        verdict = release.verdict;
-        if (verdict?.type === "deny") refusal = verdict.reason;
-      }
-      if (refusal) {
-        this.deps.record({
-          kind: "access",
-          reason: refusal,
-          credential: "remote",
-          outcome: "denied",
-          detail: { ...detail, ...(verdict?.detail ?? {}) },
-        });
-        this.feedback(refusal === "door_fault" ? "fault" : "denied");
-        throw new RemoteUnlockRefused(
-          refusal === "lockdown"
-            ? "the door is in lockdown"
-            : refusal === "door_fault"
-              ? "the door is in fault"
-              : `refused: ${refusal}${verdict?.detail?.blocked_by ? ` (door ${verdict.detail.blocked_by} is unlocked or open)` : ""}`,
-        );
-      }
-      await this.relayThenListeners(() => {
-        recorded = this.deps.record({
-          kind: "access",
-          reason: "remote_unlock",
-          credential: "remote",
-          outcome: "granted",
-          detail,
-        });
-        release.passed();
-        return this.openDoorThenShow();
-      });
-    });
-    this.queue = task.catch((err) => {
-      if (err instanceof RemoteUnlockRefused) return; // logged above; not a fault of the controller
-      this.deps.onError("remote_unlock", err);
-      this.deps.indicator.show("fault");
-    });
-    return task.then(() => recorded as AuditRecord);
+    const task = this.queue.then(() => this.releases.remote(detail));
+    this.queue = task.then(
+      () => undefined,
+      (err) => {
+        if (err instanceof RemoteUnlockRefused) return; // logged; not a fault of the controller
+        this.deps.onError("remote_unlock", err);
+        this.deps.indicator.show("fault");
+      },
+    );
+    return task;
   }
 
   private enqueue(task: () => Promise<void> | void, reader: string | null = null): void {
@@ -365,7 +279,7 @@ export class AccessService {
           },
           holder,
         );
-        this.feedback("denied");
+        this.opener.feedback("denied");
         return;
       case "single":
         await this.decideAndAct(kind, lockoutKey, holder);
@@ -389,7 +303,7 @@ export class AccessService {
           },
           holder,
         );
-        this.feedback("waiting");
+        this.opener.feedback("waiting");
         return;
       }
       case "mismatch":
@@ -446,7 +360,7 @@ export class AccessService {
         { kind: "access", reason: "door_fault", credential, outcome: "denied", userCode: decision.userCode },
         holder,
       );
-      this.feedback("fault");
+      this.opener.feedback("fault");
       return;
     }
     policy?.settle(decision);
@@ -470,7 +384,7 @@ export class AccessService {
     }
     // A grant resets the lockout count in its own transaction: one fsync before the relay.
     const reset = decision.outcome === "granted" ? this.lockouts.success(lockoutKey) : undefined;
-    await this.relayThenListeners(() => {
+    await this.opener.relayThenListeners(() => {
       this.attempts.commit(entry, holder, reset?.persist ?? undefined, gated.alsoRecord);
       reset?.apply();
       gated.passed();
@@ -478,26 +392,18 @@ export class AccessService {
     });
   }
 
-  /**
-   * Commit, then relay: `action` commits its rows and starts the door (the relay write is issued
-   * synchronously); the log's listeners hear the rows only when it returns, after the relay.
-   */
-  private relayThenListeners<T>(action: () => T): T {
-    return this.deps.listenersAfter ? this.deps.listenersAfter(action) : action();
-  }
-
   /** After the row has committed: a grant opens the door; a denial here is a policy one, not counted. */
   private async act(decision: Decision, now: number): Promise<void> {
     if (decision.outcome === "granted") {
-      await this.openDoorThenShow();
+      await this.opener.openThenShow();
       this.deps.onGranted?.(now);
       return;
     }
     if (decision.outcome === "waiting") {
-      this.feedback("waiting");
+      this.opener.feedback("waiting");
       return;
     }
-    this.feedback("denied");
+    this.opener.feedback("denied");
   }
 
   /** A first factor left alone: denied, but not counted toward lockout (nothing was guessed). */
@@ -516,21 +422,5 @@ export class AccessService {
     const reader = this.reader;
     if (reader === null) return NO_SOURCE;
     return { reader, direction: this.deps.readerDirection?.(reader) ?? null };
-  }
-
-  /**
-   * The relay is commanded first, in the same call as the commit that came before it (its write is
-   * issued synchronously inside unlock()); the indicator, buzzer and reader LEDs follow. A relay
-   * that fails rejects here, and the queue shows the fault.
-   */
-  private async openDoorThenShow(): Promise<void> {
-    const opening = this.deps.door.unlock();
-    this.feedback("granted");
-    await opening;
-  }
-
-  private feedback(pattern: IndicatorPattern): void {
-    this.deps.indicator.show(pattern);
-    this.deps.sensorFeedback?.(pattern);
   }
 }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../../devices/types.js";
-import { RemoteUnlockRefused } from "../access/access-service.js";
 import { PersistedLockout } from "../access/persisted-lockout.js";
+import { RemoteUnlockRefused } from "../access/release-requests.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { Settings } from "../config/schema.js";
 import { DoorCommandRefused, type DoorCommands } from "../door/door-commands.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RemoteUnlockRefused } from "../../src/access/access-service.js";
+import { RemoteUnlockRefused } from "../../src/access/release-requests.js";
 import { LevelAdminService } from "../../src/admin/level-admin-service.js";
 import { doorEntry, keypadReader } from "../helpers/doors.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
