@@ -71,6 +71,8 @@ export interface Services {
   credentials: CredentialReaders;
   /** ok / degraded / failed per device, for `status` and MQTT state. */
   health: DeviceHealth;
+  /** Folds the WAL into the database on a timer, between attempts (tests that count commits pause it). */
+  checkpointer: WalCheckpointer;
 }
 
 export function databasePath(settings: Settings): string {
@@ -249,6 +251,7 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       credentials: (units.find((u) => u.readers.fingerprint !== null) ?? first).readers,
       mqtt: null,
       health,
+      checkpointer,
     };
     // 4. MQTT bridge (optional): observes the audit log and the doors, requests through DoorCommands.
     if (settings.mqtt.enabled) {

@@ -15,6 +15,9 @@ const LOCKOUT = { lockout: { max_failures: 3, base_s: 60, max_s: 900 } };
 
 /** Commits (= fsyncs under synchronous=FULL) that one attempt costs, read from the WAL. */
 async function commitsOf(attempt: () => Promise<void>): Promise<number> {
+  // The checkpointer's tick would start the WAL over with a write of its own (wal-checkpointer.ts):
+  // another generation, another count. Paused, the WAL holds exactly what the attempt committed.
+  h.app.services.checkpointer.pause();
   const db = join(h.settings.data_dir, "doorward.db");
   const before = walCommits(db);
   await attempt();

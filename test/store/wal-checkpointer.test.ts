@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../simulator/fake-clock.js";
 import { databasePath } from "../../src/app.js";
@@ -6,6 +6,7 @@ import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { WAL_CHECKPOINT_INTERVAL_MS, WalCheckpointer } from "../../src/store/wal-checkpointer.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
+import { walCommits } from "../helpers/wal-commits.js";
 
 /**
  * Issue 15 (p99 of key → relay): a commit that grows the WAL past SQLite's 1,000-page mark must
@@ -51,5 +52,36 @@ describe("WAL checkpoints between attempts, not inside a commit", () => {
     expect(errors).toHaveLength(2);
     checkpointer.stop();
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+/** The WAL header's salt-1: SQLite changes it each time the WAL is started over from its first frame. */
+const walSalt = (file: string) => readFileSync(`${file}-wal`).readUInt32BE(16);
+
+describe("the WAL is started over by the checkpointer, not by the next attempt's commit", () => {
+  it("after a checkpoint that folded everything in, its own write restarts the WAL; the next grant only appends", async () => {
+    h = await startHarness();
+    const file = databasePath(h.settings);
+    const { audit } = h.app.services;
+    audit.appendAll(bulk(50), h.clock.now());
+    const before = walSalt(file);
+    await h.clock.advance(WAL_CHECKPOINT_INTERVAL_MS);
+    // Restarted during the tick: the header (and its fsync under synchronous=FULL) is behind us.
+    const afterTick = walSalt(file);
+    expect(afterTick).not.toBe(before);
+    audit.append({ kind: "access", reason: "granted", credential: "pin", outcome: "granted" }, h.clock.now());
+    expect(walSalt(file)).toBe(afterTick);
+    expect(audit.verify().ok).toBe(true);
+  });
+
+  it("with nothing written since, a tick neither checkpoints nor writes", async () => {
+    h = await startHarness();
+    const file = databasePath(h.settings);
+    h.app.services.audit.appendAll(bulk(5), h.clock.now());
+    await h.clock.advance(WAL_CHECKPOINT_INTERVAL_MS);
+    const commits = walCommits(file);
+    const salt = walSalt(file);
+    await h.clock.advance(WAL_CHECKPOINT_INTERVAL_MS * 5);
+    expect([walCommits(file), walSalt(file)]).toEqual([commits, salt]);
   });
 });
