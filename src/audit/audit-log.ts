@@ -261,7 +261,20 @@ export class AuditLog {
       prevHash,
       hash,
     );
-    return toRecord({ ...row, hash });
+    // Built directly (no spread of the row): this runs after the commit and before the relay.
+    return {
+      seq,
+      tsMs,
+      door: row.door,
+      kind: row.kind,
+      credential: row.credential,
+      outcome: row.outcome,
+      reason: row.reason,
+      userCode: row.user_code,
+      detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+      prevHash,
+      hash,
+    };
   }
 
   /** Committed rows: to the listeners now, or when heardAfter's action returns. */
