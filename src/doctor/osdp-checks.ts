@@ -77,7 +77,12 @@ export function checkOsdpIdentities(
   return readers.map((r): CheckResult => {
     const name = `reader ${r.id}`;
     const s = statuses?.[r.id] ?? null;
-    const who = s?.identity ? describeIdentity(s.identity) : "never identified";
+    // Seen but no identity: the reader answered everything but osdp_ID (NAK "unknown command").
+    const who = s?.identity
+      ? describeIdentity(s.identity)
+      : s?.last_seen_ms
+        ? "identity unknown (the reader does not answer osdp_ID)"
+        : "never identified";
     if (!s)
       return {
         name,
@@ -103,7 +108,7 @@ export function checkOsdpIdentities(
         return {
           name,
           status: "pass",
-          detail: `${s.identity ? who : "identity unknown (the reader does not answer osdp_ID)"}; key installed ${at(s.since_ms)}, not polled by the service yet${serviceRunning ? "" : " (start the service)"}`,
+          detail: `${who}; key installed ${at(s.since_ms)}, not polled by the service yet${serviceRunning ? "" : " (start the service)"}`,
         };
       case "stopped":
         return {

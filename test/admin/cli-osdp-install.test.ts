@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { VirtualOsdpPd } from "../../simulator/virtual-osdp-pd.js";
 import { osdpKeyPath } from "../../src/osdp/osdp-key-store.js";
+import { OsdpReaderStatusStore } from "../../src/osdp/reader-status.js";
 import { acquireInstanceLock } from "../../src/store/instance-lock.js";
 import { openDatabaseReadOnly } from "../../src/store/open-database.js";
 import { cli, writeConfig } from "../helpers/cli.js";
@@ -58,6 +59,12 @@ describe("doorward osdp install READER (service stopped; simulated hardware: a r
     const pd = h.sim.doors[0]?.readers.find((x) => x.id === "outer-in")?.device as VirtualOsdpPd;
     expect(pd.secureChannelActive).toBe(true);
     expect(h.app.services.audit.tail(20).some((x) => x.reason === "fault")).toBe(false);
+    // The row install wrote becomes the service's: online, the identity as recorded at install.
+    expect(new OsdpReaderStatusStore(h.app.services.db).get("outer-in")).toMatchObject({
+      state: "online",
+      secure_channel: true,
+      identity: { vendor: "0a1b2c", serial: 0x1002 },
+    });
   });
 
   it("records the identity the reader reported in its status row (state installed, no key); doctor shows it", async () => {
