@@ -76,6 +76,8 @@ export class VirtualOsdpPd {
   busyNext = 0;
   /** Never enter the Secure Channel: answer osdp_CHLNG and everything else in plaintext. */
   plaintextOnly = false;
+  /** false: answer osdp_ID with NAK "unknown command" (a reader that does not implement it). */
+  answersId = true;
   led: LedCommand | null = null;
   buzzer: BuzzerCommand | null = null;
   text: TextCommand | null = null;
@@ -194,6 +196,7 @@ export class VirtualOsdpPd {
     const nak = (why: number) => ({ code: Reply.NAK, data: Buffer.of(why) });
     switch (code) {
       case Cmd.ID:
+        if (!this.answersId) return nak(NakCode.unknownCommand);
         return { code: Reply.PDID, data: encodePdId(this.identity) };
       case Cmd.CAP:
         return { code: Reply.PDCAP, data: encodePdCap(this.capabilities()) };

@@ -235,6 +235,13 @@ export class OsdpReader {
   private handle(code: number, data: Buffer, frame: DecodedFrame, atMs: number): void {
     switch (this.stateValue) {
       case "id": {
+        // A reader that says it does not implement osdp_ID (NAK "unknown command") is reached
+        // all the same, its identity unknown: the ID only names the reader, nothing relies on it.
+        if (code === Reply.NAK && data[0] === NakCode.unknownCommand) {
+          this.identity = null;
+          this.enter("cap");
+          return;
+        }
         const id = code === Reply.PDID ? parsePdId(data) : null;
         if (!id) {
           this.fail(`offline: osdp_ID answered ${hex2(code)}`, atMs);
@@ -251,12 +258,13 @@ export class OsdpReader {
           return;
         }
         this.capabilities = caps;
-        callSafely(this.events.identity, {
-          device: this.device,
-          identity: this.identity as PdIdentity,
-          capabilities: caps,
-          atMs,
-        });
+        if (this.identity)
+          callSafely(this.events.identity, {
+            device: this.device,
+            identity: this.identity,
+            capabilities: caps,
+            atMs,
+          });
         if (!this.secure) {
           this.enter("online", atMs);
           return;

@@ -46,6 +46,11 @@ export interface DoctorProbes {
     databasePath: string,
     readerIds: readonly string[],
   ): Promise<Record<string, OsdpReaderStatus | null> | null>;
+  /**
+   * Whether a doorward process holds the data_dir's instance lock (the service runs), without
+   * taking it; null when it cannot tell. Absent: not known (an `online` row is taken as it is).
+   */
+  serviceRunning?(dataDir: string): Promise<boolean | null>;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

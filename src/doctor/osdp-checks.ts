@@ -63,17 +63,26 @@ const at = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOStr
 
 /**
  * One row per OSDP reader with what the service recorded of it: its identity (osdp_PDID) and when
- * it was last seen. Online passes; a reader never identified warns (the service has not reached
- * it); offline or Secure Channel failed fails, with the reader's own reason.
+ * it was last seen. Online passes while the service runs; online with no service running warns
+ * (the row outlived a service killed with -9: nobody polls the reader); installed (`osdp install`
+ * set its key, no service has polled it since) and stopped pass; a reader never identified warns
+ * (the service has not reached it); offline or Secure Channel failed fails, with its own reason.
+ * `serviceRunning`: null when it cannot be told, and an online row is then taken as it is.
  */
 export function checkOsdpIdentities(
   readers: readonly OsdpReaderSettings[],
   statuses: Record<string, OsdpReaderStatus | null> | null,
+  serviceRunning: boolean | null = null,
 ): CheckResult[] {
   return readers.map((r): CheckResult => {
     const name = `reader ${r.id}`;
     const s = statuses?.[r.id] ?? null;
-    const who = s?.identity ? describeIdentity(s.identity) : "never identified";
+    // Seen but no identity: the reader answered everything but osdp_ID (NAK "unknown command").
+    const who = s?.identity
+      ? describeIdentity(s.identity)
+      : s?.last_seen_ms
+        ? "identity unknown (the reader does not answer osdp_ID)"
+        : "never identified";
     if (!s)
       return {
         name,
@@ -83,10 +92,23 @@ export function checkOsdpIdentities(
       };
     switch (s.state) {
       case "online":
+        if (serviceRunning === false)
+          return {
+            name,
+            status: "warn",
+            detail: `${who}; last recorded online since ${at(s.since_ms)}, but the service is not running: it ended without a clean stop (killed or crashed), so nobody polls this reader and its state is unknown`,
+            fix: "start the service (sudo systemctl start doorward); journalctl -u doorward says why it ended",
+          };
         return {
           name,
           status: "pass",
           detail: `${who}; online since ${at(s.since_ms)}, ${s.secure_channel ? "Secure Channel up" : "plaintext (secure: false)"}`,
+        };
+      case "installed":
+        return {
+          name,
+          status: "pass",
+          detail: `${who}; key installed ${at(s.since_ms)}, not polled by the service yet${serviceRunning ? "" : " (start the service)"}`,
         };
       case "stopped":
         return {

@@ -121,6 +121,10 @@ export const realDoctorProbes: DoctorProbes = {
       db.close();
     }
   },
+  async serviceRunning(dataDir) {
+    const { instanceLockHeld } = await import("../store/instance-lock.js");
+    return instanceLockHeld(dataDir);
+  },
   async dataDirModes(dir) {
     return existsSync(dir) ? dataDirModeProblems(dir) : [];
   },

@@ -3,8 +3,12 @@ import type { Logger } from "../logger.js";
 import { KeyValueStore } from "../store/key-value-store.js";
 import type { Db } from "../store/open-database.js";
 
-/** The reader's link as the service last saw it; `stopped`: it was online when the service stopped. */
-export type OsdpLinkState = "online" | "offline" | "secure_channel_failed" | "stopped";
+/**
+ * The reader's link as last recorded: by the service (`stopped`: it was online when the service
+ * stopped), or by `doorward osdp install` (`installed`: its key was set, with the service stopped;
+ * no service has polled it since).
+ */
+export type OsdpLinkState = "online" | "offline" | "secure_channel_failed" | "stopped" | "installed";
 
 /**
  * What the service last knew of one OSDP reader, in kv `osdp:reader:<id>`, for `doorward doctor`
@@ -46,6 +50,25 @@ export class OsdpReaderStatusStore {
 
   set(readerId: string, status: OsdpReaderStatus): void {
     this.kv.setJson(readerId, status);
+  }
+
+  /**
+   * `doorward osdp install` set the reader's key (it runs with the service stopped, under the
+   * instance lock): the identity it reported then, or null when it does not answer osdp_ID. An
+   * unknown identity replaces the recorded one: an install is often a new or reset reader.
+   */
+  recordInstalled(readerId: string, identity: PdIdentity | null, atMs: number): void {
+    const prev = this.get(readerId);
+    const same = identity !== null && sameIdentity(prev?.identity ?? null, identity);
+    this.set(readerId, {
+      state: "installed",
+      secure_channel: false,
+      reason: null,
+      since_ms: atMs,
+      last_seen_ms: atMs,
+      identity,
+      identified_ms: identity === null ? null : same ? (prev?.identified_ms ?? atMs) : atMs,
+    });
   }
 }
 

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { VirtualOsdpPd } from "../../simulator/virtual-osdp-pd.js";
 import { osdpKeyPath } from "../../src/osdp/osdp-key-store.js";
+import { OsdpReaderStatusStore } from "../../src/osdp/reader-status.js";
 import { acquireInstanceLock } from "../../src/store/instance-lock.js";
+import { openDatabaseReadOnly } from "../../src/store/open-database.js";
 import { cli, writeConfig } from "../helpers/cli.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 
@@ -57,6 +59,34 @@ describe("doorward osdp install READER (service stopped; simulated hardware: a r
     const pd = h.sim.doors[0]?.readers.find((x) => x.id === "outer-in")?.device as VirtualOsdpPd;
     expect(pd.secureChannelActive).toBe(true);
     expect(h.app.services.audit.tail(20).some((x) => x.reason === "fault")).toBe(false);
+    // The row install wrote becomes the service's: online, the identity as recorded at install.
+    expect(new OsdpReaderStatusStore(h.app.services.db).get("outer-in")).toMatchObject({
+      state: "online",
+      secure_channel: true,
+      identity: { vendor: "0a1b2c", serial: 0x1002 },
+    });
+  });
+
+  it("records the identity the reader reported in its status row (state installed, no key); doctor shows it", async () => {
+    const { data, config } = setup();
+    const r = await cli(["osdp", "install", "outer-in", "--config", config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("recorded for doctor as installed");
+    const db = openDatabaseReadOnly(join(data, "doorward.db"));
+    const row = db
+      .prepare<[], { value: string }>("SELECT value FROM kv WHERE key = 'osdp:reader:outer-in'")
+      .get();
+    db.close();
+    expect(JSON.parse(row?.value ?? "null")).toMatchObject({
+      state: "installed",
+      identity: { vendor: "0a1b2c", model: 1, serial: 0x1002, firmware: "2.1.0" },
+    });
+    const hex = JSON.parse(readFileSync(osdpKeyPath(data), "utf8"))["outer-in"] as string;
+    expect(row?.value).not.toContain(hex);
+    const doctor = await cli(["doctor", "--config", config]);
+    expect(doctor.stdout).toMatch(
+      /reader outer-in\s+PASS\s+vendor 0a1b2c model 1 v1, serial 0x00001002, firmware 2\.1\.0; key installed \S+Z, not polled by the service yet/,
+    );
   });
 
   it("a reader not in the config, a secure: false reader or a missing READER is exit 2 with usage", async () => {

@@ -61,4 +61,35 @@ describe("doctor: OSDP reader identity rows", () => {
     });
     expect(rows[1]?.fix).toContain("doorward osdp install b");
   });
+
+  it("installed by `osdp install` (no service has polled it): passes with the identity, or says it is unknown", () => {
+    const installed = { state: "installed" as const, secure_channel: false, since_ms: T };
+    const rows = checkOsdpIdentities(
+      readers(),
+      { a: status(installed), b: status({ ...installed, identity: null, identified_ms: null }) },
+      false,
+    );
+    expect(rows[0]).toMatchObject({
+      status: "pass",
+      detail:
+        "vendor 0a1b2c model 3 v2, serial 0x0000beef, firmware 1.4.7; key installed 2026-01-02T03:04:05.000Z, not polled by the service yet (start the service)",
+    });
+    expect(rows[1]).toMatchObject({
+      status: "pass",
+      detail: expect.stringMatching(
+        /^identity unknown \(the reader does not answer osdp_ID\); key installed/,
+      ),
+    });
+  });
+
+  it("online while the service runs, or when doctor cannot tell, passes; online with no service warns", () => {
+    const statuses = { a: status({}), b: status({}) };
+    expect(checkOsdpIdentities(readers(), statuses, true).map((r) => r.status)).toEqual(["pass", "pass"]);
+    expect(checkOsdpIdentities(readers(), statuses, null).map((r) => r.status)).toEqual(["pass", "pass"]);
+    const stale = checkOsdpIdentities(readers(), statuses, false);
+    expect(stale.map((r) => r.status)).toEqual(["warn", "warn"]);
+    expect(stale[0]?.detail).toContain(
+      "last recorded online since 2026-01-02T03:04:05.000Z, but the service is not running",
+    );
+  });
 });

@@ -160,6 +160,24 @@ describe("OSDP reader identity and state in the database, and in doctor", () => 
     expect(walCommits(path)).toBe(commits);
   });
 
+  it("a reader that does not answer osdp_ID is recorded online, identity unknown; doctor says so", async () => {
+    const dir = tempDir();
+    new OsdpKeyStore(dir).set("outer-in", new SecretKey(randomBytes(16)));
+    h = await startHarness(
+      { data_dir: dir, doors: [doorEntry("outer", 4, [osdpReader("outer-in", 0)])] },
+      {
+        beforeStart: (sim) => {
+          (sim.doors[0]?.readers[0]?.device as unknown as VirtualOsdpPd).answersId = false;
+        },
+      },
+    );
+    await h.clock.advance(100);
+    expect(status("outer-in")).toMatchObject({ state: "online", secure_channel: true, identity: null });
+    expect(await doctorReport()).toMatch(
+      /reader outer-in\s+PASS\s+identity unknown \(the reader does not answer osdp_ID\); online since/,
+    );
+  });
+
   it("a plaintext reader (secure: false) is recorded online without Secure Channel", async () => {
     await start([osdpReader("outer-in", 0, { secure: false })], []);
     expect(status("outer-in")).toMatchObject({ state: "online", secure_channel: false });

@@ -74,7 +74,11 @@ async function osdpIdentityRows(settings: Settings, probes: DoctorProbes): Promi
     databasePath(settings),
     readers.map((r) => r.id),
   );
-  return checkOsdpIdentities(readers, statuses);
+  // An `online` row is only as fresh as the service that wrote it: a service killed with -9 left it.
+  const running = probes.serviceRunning
+    ? await probes.serviceRunning(settings.data_dir).catch(() => null)
+    : null;
+  return checkOsdpIdentities(readers, statuses, running);
 }
 
 export async function doctorCommand(args: string[], io: CliIo, probes?: DoctorProbes): Promise<number> {

@@ -1,14 +1,17 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { systemClock } from "../../../devices/system-clock.js";
 import type { SerialPortOpener } from "../../../devices/types.js";
+import { databasePath } from "../../app.js";
 import type { OsdpReaderSettings } from "../../config/door-schema.js";
 import { doorsOf } from "../../config/doors.js";
 import { chooseBackends } from "../../config/hardware-schema.js";
-import { installReaderKey } from "../../osdp/osdp-install.js";
+import { type InstallResult, installReaderKey } from "../../osdp/osdp-install.js";
 import { OsdpKeyStore } from "../../osdp/osdp-key-store.js";
+import { OsdpReaderStatusStore } from "../../osdp/reader-status.js";
 import { simWiringFromSettings } from "../../sim-wiring.js";
 import { AlreadyRunningError, acquireInstanceLock } from "../../store/instance-lock.js";
+import { type Db, openDatabase } from "../../store/open-database.js";
 import { printable } from "../../store/person-name.js";
 import { StoreError } from "../../store/user-store.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
@@ -55,27 +58,49 @@ export async function osdpCommand(args: string[], io: CliIo): Promise<number> {
       throw new StoreError(`${err.message} (the service owns the RS-485 port; stop it, install, start it)`);
     throw err;
   }
+  // The status row goes into the service's database when there is one (only `start` makes it);
+  // the instance lock held here means no service writes it meanwhile.
+  // A database that cannot be opened does not stop the install (the reader does not need it).
+  let db: Db | null = null;
+  let noRecordWhy = "no database yet (the service records the reader when it first polls it)";
+  try {
+    const path = databasePath(settings);
+    if (existsSync(path)) db = openDatabase(path, { mustExist: true });
+  } catch (err) {
+    noRecordWhy = (err as Error).message;
+  }
   try {
     const serial = await serialOpener(settings);
     io.stdout.write(
       `installing a Secure Channel key on ${printable(id)} (${reader.port}, address ${reader.address})...\n`,
     );
-    const { identity } = await installReaderKey({
+    const result = await installReaderKey({
       reader,
       serial,
       clock: systemClock,
       keys: new OsdpKeyStore(settings.data_dir),
+      status: db ? new OsdpReaderStatusStore(db) : null,
     });
-    const who = identity
-      ? ` (vendor ${identity.vendor}, serial ${identity.serial}, firmware ${identity.firmware})`
-      : "";
-    io.stdout.write(`key installed on ${printable(id)}${who}; stored in osdp-keys.json (0600)\n`);
+    io.stdout.write(`${installedMessage(id, result, noRecordWhy)}\n`);
     return 0;
   } catch (err) {
     throw new StoreError(`osdp install ${id}: ${(err as Error).message}`);
   } finally {
+    db?.close();
     lock.release();
   }
+}
+
+/** What install did, for the admin: the identity and whether doctor will see it before the service runs. */
+function installedMessage(id: string, r: InstallResult, noRecordWhy: string): string {
+  const i = r.identity;
+  const who = i
+    ? ` (vendor ${i.vendor}, serial ${i.serial}, firmware ${i.firmware})`
+    : " (identity unknown: the reader does not answer osdp_ID)";
+  const recorded = r.recorded
+    ? "recorded for doctor as installed"
+    : `not recorded for doctor: ${r.recordError ?? noRecordWhy}`;
+  return `key installed on ${printable(id)}${who}; stored in osdp-keys.json (0600); ${recorded}`;
 }
 
 /**

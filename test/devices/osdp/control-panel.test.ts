@@ -29,6 +29,18 @@ describe("OSDP Control Panel ↔ virtual PD over a simulated RS-485 line", () =>
     expect(rig.of("fault")).toEqual([]);
   });
 
+  it("a reader that NAKs osdp_ID as an unknown command still comes online with Secure Channel, identity unknown", async () => {
+    const rig = osdpRig();
+    rig.pd.answersId = false;
+    await rig.clock.advance(200);
+    expect(rig.reader.state).toBe("online");
+    expect(rig.reader.secureChannelActive).toBe(true);
+    expect(rig.reader.identity).toBeNull();
+    expect(commands(rig.pd).slice(0, 4)).toEqual([Cmd.ID, Cmd.CAP, Cmd.CHLNG, Cmd.SCRYPT]);
+    expect(rig.of("identity")).toEqual([]);
+    expect(rig.of("fault")).toEqual([]);
+  });
+
   it("polls an idle reader at least every 50 ms", async () => {
     const rig = osdpRig();
     await rig.clock.advance(1000);

@@ -5,8 +5,10 @@
 // seconds while the status view is shown. Every value is inserted as text.
 const READERS_REFRESH_MS = 5000;
 
-function identityText(id) {
-  if (!id) return "never identified";
+function identityText(o) {
+  const id = o.identity;
+  // Seen but no identity: the reader answers everything but osdp_ID.
+  if (!id) return o.last_seen ? "unknown (the reader does not answer osdp_ID)" : "never identified";
   const serial = `0x${id.serial.toString(16).padStart(8, "0")}`;
   return `vendor ${id.vendor} model ${id.model} v${id.version}, serial ${serial}, firmware ${id.firmware}`;
 }
@@ -15,6 +17,7 @@ function secureChannelText(o) {
   if (!o.secure) return "off (secure: false)";
   if (o.secure_channel) return "up";
   if (o.state === "secure_channel_failed") return `failed: ${o.reason ?? "unknown"}`;
+  if (o.state === "installed") return "key installed, not polled yet";
   return "down";
 }
 
@@ -23,6 +26,9 @@ function onlineText(r) {
   if (r.online === null) return "–";
   if (!r.osdp) return r.online ? "online" : "offline";
   if (r.online) return `online since ${new Date(r.osdp.since).toLocaleString()}`;
+  // `doorward osdp install` set its key; the service has not reached it yet.
+  if (r.osdp.state === "installed")
+    return `key installed ${new Date(r.osdp.since).toLocaleString()}, not polled yet`;
   const why = r.osdp.state === "offline" && r.osdp.reason ? ` (${r.osdp.reason})` : "";
   return `offline${why}, ${seen(r.osdp.last_seen)}`;
 }
@@ -46,7 +52,7 @@ async function loadReaders() {
         td("Reader", r.id),
         td("Kind", r.kind),
         td("Direction", r.direction ?? "–"),
-        td("Identity", r.osdp ? identityText(r.osdp.identity) : "–"),
+        td("Identity", r.osdp ? identityText(r.osdp) : "–"),
         td(
           "Secure Channel",
           r.osdp ? secureChannelText(r.osdp) : "–",
