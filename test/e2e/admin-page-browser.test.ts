@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PAGE_STATE } from "./chromium.js";
 import {
   addAdmin,
   type ControllerProcess,
@@ -64,7 +65,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
       viewport: { width: 1100, height: 800 },
     });
     admin = await context.newPage();
-  }, 60_000);
+  }, 120_000); // an upper bound: controller start (up to 45 s under load), accounts, Chromium
 
   afterAll(async () => {
     await browser?.close();
@@ -76,13 +77,15 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByLabel("Admin name").fill("ada");
     await admin.getByLabel("Password").fill("wrong password");
     await admin.getByRole("button", { name: "Log in" }).click();
-    await expect.poll(() => admin.locator("#login-error").textContent()).toBe("wrong name or password");
+    await expect
+      .poll(() => admin.locator("#login-error").textContent(), PAGE_STATE)
+      .toBe("wrong name or password");
     await admin.getByLabel("Password").fill("");
     await saveScreenshot(admin, "web-login.png");
     await admin.getByLabel("Password").fill("correct horse battery");
     await admin.getByRole("button", { name: "Log in" }).click();
     await admin.locator("#status").waitFor({ state: "visible" });
-    await expect.poll(() => admin.locator("#st-lock").textContent()).toBe("locked");
+    await expect.poll(() => admin.locator("#st-lock").textContent(), PAGE_STATE).toBe("locked");
   });
 
   it("throttles a name from this address after repeated wrong passwords", async () => {
@@ -92,13 +95,15 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     for (let i = 0; i < 5; i++) {
       await page.getByLabel("Password").fill(`wrong ${i}`);
       await page.getByRole("button", { name: "Log in" }).click();
-      await expect.poll(() => page.locator("#login-error").textContent()).toBe("wrong name or password");
+      await expect
+        .poll(() => page.locator("#login-error").textContent(), PAGE_STATE)
+        .toBe("wrong name or password");
       await page.locator("#login-error").evaluate((e) => (e.textContent = ""));
     }
     await page.getByLabel("Password").fill("another long password");
     await page.getByRole("button", { name: "Log in" }).click();
     await expect
-      .poll(() => page.locator("#login-error").textContent())
+      .poll(() => page.locator("#login-error").textContent(), PAGE_STATE)
       .toMatch(/too many wrong passwords for this name from your address/);
     await page.close();
   });
@@ -112,7 +117,9 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await page.getByRole("button", { name: "Log in" }).click();
     await page.locator("#me").filter({ hasText: "victim" }).waitFor();
     runCli(config, ["admin", "remove", "victim"]);
-    await expect.poll(() => page.locator("#login-error").textContent()).toMatch(/session was ended/);
+    await expect
+      .poll(() => page.locator("#login-error").textContent(), PAGE_STATE)
+      .toMatch(/session was ended/);
     expect(await page.locator("#login-view").isVisible()).toBe(true);
     await page.close();
   });
@@ -132,10 +139,10 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
         .getByRole("button", { name: key, exact: true })
         .click();
     await panel.getByRole("button", { name: "hash (enter)" }).click();
-    await expect.poll(() => panel.locator("#bolt-text").textContent()).toBe("released");
+    await expect.poll(() => panel.locator("#bolt-text").textContent(), PAGE_STATE).toBe("released");
     await panel.locator('#feed li[data-reason="granted"]').first().waitFor();
     await panel.getByRole("button", { name: "Push door" }).click();
-    await expect.poll(() => panel.locator("#door").getAttribute("aria-label")).toBe("door open");
+    await expect.poll(() => panel.locator("#door").getAttribute("aria-label"), PAGE_STATE).toBe("door open");
     await panel.locator('#feed li[data-reason="door_opened"]').first().waitFor();
     await panel.getByRole("button", { name: "Let go" }).click();
     await panel.close();
@@ -165,7 +172,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await prompt("stored");
     await finger("Lift finger");
     await expect
-      .poll(() => admin.locator("#enrol-state").textContent())
+      .poll(() => admin.locator("#enrol-state").textContent(), PAGE_STATE)
       .toMatch(/^Enrolled in sensor slot \d+\.$/);
     await admin.getByRole("button", { name: "Close" }).click();
     await admin
@@ -176,12 +183,12 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     // As a person would: the sensor must see the finger lifted (it polls every 200 ms) before
     // the next touch counts as a new one. The panel shows what the sensor last reported.
     await expect
-      .poll(() => panel.locator("#state-fingerprint").textContent())
+      .poll(() => panel.locator("#state-fingerprint").textContent(), PAGE_STATE)
       .toContain("sensor sees: no finger");
     await finger("Place Grace's finger");
     const granted = panel.locator('#feed li[data-reason="granted"]', { hasText: "via fingerprint" }).first();
     await granted.waitFor();
-    await expect.poll(() => panel.locator("#bolt-text").textContent()).toBe("released");
+    await expect.poll(() => panel.locator("#bolt-text").textContent(), PAGE_STATE).toBe("released");
     await finger("Lift finger");
     await panel.getByLabel("Badge number").fill("12345678");
     await saveScreenshot(panel, "simulator-panel.png", true);
@@ -198,7 +205,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     const check = admin.getByRole("button", { name: "Check the sensor against the allowlist" });
     await check.click();
     await expect
-      .poll(() => admin.locator("#sensor-verdict").textContent(), { timeout: 10_000 })
+      .poll(() => admin.locator("#sensor-verdict").textContent(), PAGE_STATE)
       .toMatch(/^Consistent: the sensor holds \d+ template\(s\) of \d+ slots\.$/);
     // A slot mapped to Grace that holds no template, written by another process as the CLI would.
     const db = new Database(join(dir, "data", "doorward.db"));
@@ -211,7 +218,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     }
     await check.click();
     await expect
-      .poll(() => admin.locator("#sensor-verdict").textContent(), { timeout: 10_000 })
+      .poll(() => admin.locator("#sensor-verdict").textContent(), PAGE_STATE)
       .toMatch(/^Inconsistent:/);
     expect(await admin.locator('#sensor-result li[data-kind="missing"]').textContent()).toMatch(
       /^Slot 42: Grace \([^)]+\) has no template on the sensor/,
@@ -223,12 +230,12 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByRole("button", { name: "Lockdown on…" }).click();
     await admin.getByRole("button", { name: "Confirm" }).click();
     await expect
-      .poll(() => admin.locator("#st-mode").textContent())
+      .poll(() => admin.locator("#st-mode").textContent(), PAGE_STATE)
       .toMatch(/^LOCKDOWN since .* by web:ada$/);
     const panel = await browser.newPage();
     await panel.goto(controller.panelUrl);
     // The fingerprint grant before may still hold the strike released for its unlock time.
-    await expect.poll(() => panel.locator("#bolt-text").textContent(), { timeout: 10_000 }).toBe("thrown");
+    await expect.poll(() => panel.locator("#bolt-text").textContent(), PAGE_STATE).toBe("thrown");
     for (const key of ["4", "7", "1", "1", "hash (enter)"])
       await panel
         .getByRole("group", { name: "Keypad" })
@@ -241,11 +248,11 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await denied.waitFor();
     expect(await denied.textContent()).toContain("Denied: lockdown (PIN)");
     await admin.locator("#verify").click();
-    await expect.poll(() => admin.locator("#st-verify").textContent()).toMatch(/^intact/);
+    await expect.poll(() => admin.locator("#st-verify").textContent(), PAGE_STATE).toMatch(/^intact/);
     await saveScreenshot(admin, "web-status.png", true);
     await admin.getByRole("button", { name: "End lockdown…" }).click();
     await admin.getByRole("button", { name: "Confirm" }).click();
-    await expect.poll(() => admin.locator("#st-mode").textContent()).toBe("normal");
+    await expect.poll(() => admin.locator("#st-mode").textContent(), PAGE_STATE).toBe("normal");
   });
 
   it("adds a schedule and a holiday, and assigns the schedule to a person", async () => {
@@ -253,7 +260,9 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByLabel("Schedule name").fill("office");
     await admin.getByLabel("Windows, one per line").fill("someday 8-9");
     await admin.getByRole("button", { name: "Add schedule" }).click();
-    await expect.poll(() => admin.locator("#sched-error").textContent()).toMatch(/expected a window/);
+    await expect
+      .poll(() => admin.locator("#sched-error").textContent(), PAGE_STATE)
+      .toMatch(/expected a window/);
     await admin.getByLabel("Windows, one per line").fill("mon-fri 07:00-19:00\nsat 09:00-13:00");
     await admin.getByRole("button", { name: "Add schedule" }).click();
     await admin.getByRole("cell", { name: "office", exact: true }).waitFor();
@@ -278,12 +287,14 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await windows.fill("mon-fri 07:00-19:00\nsomeday 8-9");
     await admin.getByRole("button", { name: "Save windows" }).click();
     await expect
-      .poll(() => admin.locator("#sched-edit-error").textContent())
+      .poll(() => admin.locator("#sched-edit-error").textContent(), PAGE_STATE)
       .toMatch(/^line 2 \(someday 8-9\)/);
     await windows.fill("mon-sun 06:00-22:00");
     await admin.getByRole("button", { name: "Save windows" }).click();
     const row = admin.locator("#sched-rows tr", { hasText: "office" });
-    await expect.poll(() => row.locator('td[data-h="Windows"]').textContent()).toMatch(/^mon 06:00-22:00/);
+    await expect
+      .poll(() => row.locator('td[data-h="Windows"]').textContent(), PAGE_STATE)
+      .toMatch(/^mon 06:00-22:00/);
     expect(await row.locator('td[data-h="People"]').textContent()).toBe("1");
   });
 
@@ -295,10 +306,12 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
       .getByRole("button", { name: "Set PIN" })
       .click();
     await admin.getByRole("button", { name: "Generate a random PIN" }).click();
-    await expect.poll(() => admin.locator("#pin-shown").textContent()).toMatch(/^New PIN: [0-9]{6}\./);
+    await expect
+      .poll(() => admin.locator("#pin-shown").textContent(), PAGE_STATE)
+      .toMatch(/^New PIN: [0-9]{6}\./);
     await admin.getByRole("button", { name: "Close" }).click();
     // The dialog's close event is a task of its own: wait for it rather than race it.
-    await expect.poll(() => admin.locator("#pin-shown").textContent()).toBe("");
+    await expect.poll(() => admin.locator("#pin-shown").textContent(), PAGE_STATE).toBe("");
   });
 
   it("unlocks once only after a confirmation", async () => {
@@ -318,7 +331,7 @@ describe.skipIf(!haveChromium)("admin page and simulator panel in Chromium", { t
     await admin.getByRole("link", { name: "Log" }).click();
     await admin.getByLabel("Outcome").selectOption("granted");
     await admin.getByRole("button", { name: "Show" }).click();
-    await expect.poll(() => admin.locator("#log-rows tr").count()).toBeGreaterThan(0);
+    await expect.poll(() => admin.locator("#log-rows tr").count(), PAGE_STATE).toBeGreaterThan(0);
     await saveScreenshot(admin, "web-log.png", true);
     const [download] = await Promise.all([
       admin.waitForEvent("download"),

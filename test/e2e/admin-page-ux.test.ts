@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PAGE_STATE } from "./chromium.js";
 import {
   addAdmin,
   type ControllerProcess,
@@ -31,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
       args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
     });
     page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
-  }, 60_000);
+  }, 120_000); // an upper bound: controller start (up to 45 s under load), Chromium
 
   afterAll(async () => {
     await browser?.close();
@@ -46,7 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
 
   it("before any admin exists, the login page says so and shows the command to create one", async () => {
     try {
-      await page.locator("#login-setup").waitFor({ timeout: 5000 });
+      await page.locator("#login-setup").waitFor(PAGE_STATE);
       expect(await page.locator("#login-setup").textContent()).toContain("No admin account exists yet");
       expect(await page.locator("#login-setup-command").textContent()).toBe("doorward admin add NAME");
     } finally {
@@ -54,7 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
     }
     await page.reload();
     await page.locator("#login-view").waitFor();
-    await expect.poll(() => page.locator("#login-setup").isVisible()).toBe(false);
+    await expect.poll(() => page.locator("#login-setup").isVisible(), PAGE_STATE).toBe(false);
     expect(await page.locator("nav").isVisible()).toBe(false);
   });
 
@@ -66,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
     expect(await page.locator("nav").isVisible()).toBe(true);
     // The demo people were seeded (audited) before the page opened: their rows (8) and the
     // admin's are there at once, up to the latest 20.
-    await expect.poll(() => page.locator("#feed li").count()).toBeGreaterThanOrEqual(10);
+    await expect.poll(() => page.locator("#feed li").count(), PAGE_STATE).toBeGreaterThanOrEqual(10);
     expect(await page.locator("#feed li").count()).toBeLessThanOrEqual(21);
     expect(await page.locator('#feed li[data-reason="fingerprint_enrolled"]').count()).toBe(2);
     const seeded = page.locator('#feed li[data-reason="badge_set"]').first();
@@ -83,7 +84,9 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
       });
     });
     const line = page.locator('#feed li[data-reason="user_added"]').first();
-    await expect.poll(() => line.textContent()).toMatch(/User added by web:ada – Hedy Lamarr \(u-/);
+    await expect
+      .poll(() => line.textContent(), PAGE_STATE)
+      .toMatch(/User added by web:ada – Hedy Lamarr \(u-/);
 
     // The page's own wording functions (globals of its scripts).
     expect(
@@ -115,7 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
     await page.getByRole("link", { name: "Status" }).click();
     await page.getByRole("button", { name: "Lockdown on…" }).click();
     await page.getByRole("button", { name: "Confirm" }).click();
-    await expect.poll(() => page.locator("#st-mode").textContent()).toMatch(/^LOCKDOWN/);
+    await expect.poll(() => page.locator("#st-mode").textContent(), PAGE_STATE).toMatch(/^LOCKDOWN/);
     expect(await page.getByRole("button", { name: "Unlock once…" }).isDisabled()).toBe(true);
     expect(await page.locator("#controls-note").textContent()).toMatch(/Unlock once is off during lockdown/);
 
@@ -124,13 +127,13 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
     await emergency.click();
     expect(await page.locator("#confirm-text").textContent()).toMatch(/This ends the lockdown/);
     await page.getByRole("button", { name: "Confirm" }).click();
-    await expect.poll(() => page.locator("#st-mode").textContent()).toMatch(/^EMERGENCY UNLOCK/);
+    await expect.poll(() => page.locator("#st-mode").textContent(), PAGE_STATE).toMatch(/^EMERGENCY UNLOCK/);
     expect(await page.locator("#confirm").isVisible()).toBe(false);
-    await expect.poll(() => page.locator("#st-lock").textContent()).toBe("unlocked");
+    await expect.poll(() => page.locator("#st-lock").textContent(), PAGE_STATE).toBe("unlocked");
 
     await page.getByRole("button", { name: "End emergency unlock…" }).click();
     await page.getByRole("button", { name: "Confirm" }).click();
-    await expect.poll(() => page.locator("#st-mode").textContent()).toBe("normal");
+    await expect.poll(() => page.locator("#st-mode").textContent(), PAGE_STATE).toBe("normal");
     expect(await page.getByRole("button", { name: "Unlock once…" }).isEnabled()).toBe(true);
     expect(dialogs).toEqual([]);
   });
@@ -150,10 +153,10 @@ describe.skipIf(!existsSync(CHROMIUM))("admin page for a new admin, in Chromium"
     runCli(config, ["user", "remove", "Rosalind Quist"]);
     await row.getByRole("button", { name: "Disable" }).click();
     await expect
-      .poll(() => page.locator("#people-error").textContent({ timeout: 5000 }), { timeout: 10_000 })
+      .poll(() => page.locator("#people-error").textContent({ timeout: 5000 }), PAGE_STATE)
       .toMatch(/no such|not found/i);
     expect(await page.locator("#people-error").getAttribute("role")).toBe("alert");
-    await expect.poll(() => row.count()).toBe(0); // the list is read again
+    await expect.poll(() => row.count(), PAGE_STATE).toBe(0); // the list is read again
     expect(dialogs).toEqual([]);
   });
 });

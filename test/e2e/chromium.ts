@@ -4,6 +4,13 @@ import { existsSync } from "node:fs";
 export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
 
+/**
+ * Options for `expect.poll` on a page's state. An upper bound only: the poll ends as soon as the
+ * state holds. Vitest's 1 s default ran out at load 15-19 on two cores, where a login (scrypt) or
+ * a single round trip to Chromium took longer than that.
+ */
+export const PAGE_STATE = { timeout: 15_000 } as const;
+
 export type Browser = import("playwright-core").Browser;
 export type Page = import("playwright-core").Page;
 

@@ -34,6 +34,8 @@ export function writeConfig(dir: string, sections = "web: {port: 0}\nsimulator_p
   return path;
 }
 
+const CONTROLLER_START_MS = 45_000;
+
 /** `doorward start --simulate` as a real process; resolves once both URLs are printed. */
 export async function startControllerProcess(config: string): Promise<ControllerProcess> {
   const child: ChildProcessWithoutNullStreams = spawn(
@@ -47,7 +49,13 @@ export async function startControllerProcess(config: string): Promise<Controller
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
   const urls = await new Promise<{ admin: string; panel: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`controller did not print its URLs:\n${out}`)), 15_000);
+    // An upper bound, not a delay (the ready line resolves at once): a first start creates the
+    // database, keys and certificate, seen taking over 15 s at load 17 on two cores. A process
+    // that never gets ready is killed, not left running after the test.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`controller did not print its URLs within ${CONTROLLER_START_MS} ms:\n${out}`));
+    }, CONTROLLER_START_MS);
     const check = () => {
       const admin = /admin page: (https:\/\/\S+)/.exec(out)?.[1];
       const panel = /simulator panel: (http:\/\/\S+)/.exec(out)?.[1];

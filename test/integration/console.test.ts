@@ -5,7 +5,14 @@ import { describe, expect, it } from "vitest";
 import { writeConfig } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
 
-describe("doorward start --simulate with a scripted console", () => {
+/**
+ * Upper bound on the whole run, not a delay: the process exits at the script's `quit`. Starting
+ * the controller and playing the script's paced keys and waits in real time took 17.6 s at load
+ * 15 on two cores, close to vitest's 20 s default; spawnSync blocks, so the test gets its own.
+ */
+const SCRIPT_RUN_MS = 90_000;
+
+describe("doorward start --simulate with a scripted console", { timeout: SCRIPT_RUN_MS + 10_000 }, () => {
   it("runs the controller on virtual hardware, executes piped commands and stops locked", () => {
     const dir = tempDir();
     const config = writeConfig(dir, join(dir, "data"), "log_level: warn\n");
@@ -26,7 +33,7 @@ describe("doorward start --simulate with a scripted console", () => {
     const run = spawnSync(process.execPath, ["bin/doorward.js", "start", "--simulate", "--config", config], {
       input: `${script.join("\n")}\n`,
       encoding: "utf8",
-      timeout: 30_000,
+      timeout: SCRIPT_RUN_MS,
     });
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;

@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/harness.js";
 
-describe("hardware/two-doors.example.yaml on the simulator console", () => {
+/**
+ * Upper bound on the whole run, not a delay: the process exits at the script's `quit`. Starting
+ * the controller and playing the script's paced keys and waits in real time took 17.6 s at load
+ * 15 on two cores, close to vitest's 20 s default; spawnSync blocks, so the test gets its own.
+ */
+const SCRIPT_RUN_MS = 90_000;
+
+describe("hardware/two-doors.example.yaml on the simulator console", {
+  timeout: SCRIPT_RUN_MS + 10_000,
+}, () => {
   it("starts both doors; console commands reach the door or reader they name, the first door by default", () => {
     const dir = tempDir();
     const config = join(dir, "two-doors.yaml");
@@ -36,7 +45,7 @@ describe("hardware/two-doors.example.yaml on the simulator console", () => {
     const run = spawnSync(process.execPath, ["bin/doorward.js", "start", "--simulate", "--config", config], {
       input: `${script.join("\n")}\n`,
       encoding: "utf8",
-      timeout: 30_000,
+      timeout: SCRIPT_RUN_MS,
     });
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
