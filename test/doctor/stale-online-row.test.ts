@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { SecretKey } from "../../devices/osdp/secure-channel.js";
 import { runDoctor } from "../../src/admin/commands/doctor-command.js";
 import { parseSettings } from "../../src/config/load-settings.js";
-import type { CheckResult, DoctorProbes } from "../../src/doctor/checks.js";
-import { realDoctorProbes } from "../../src/doctor/real-probes.js";
+import type { CheckResult } from "../../src/doctor/checks.js";
 import { OsdpKeyStore } from "../../src/osdp/osdp-key-store.js";
 import { acquireInstanceLock } from "../../src/store/instance-lock.js";
+import { databaseOnlyProbes } from "../helpers/doctor-probes.js";
 import { doorEntry, osdpReader } from "../helpers/doors.js";
 import { tempDir } from "../helpers/harness.js";
 
@@ -17,19 +17,6 @@ import { tempDir } from "../helpers/harness.js";
  * with the process.
  */
 const doors = [doorEntry("outer", 4, [osdpReader("outer-in", 0)])];
-
-/** Doctor on a machine with nothing else to check: the OSDP rows read the real data_dir. */
-const probes: DoctorProbes = {
-  ...realDoctorProbes,
-  exists: async () => true,
-  readWritable: async () => true,
-  gpioBase: async () => ({ base: 512, label: "pinctrl-bcm2711" }),
-  user: async () => ({ name: "root", groups: [] }),
-  i2cReadRegister: async () => 0,
-  fingerprintVerifyPassword: async () => 0,
-  fingerprintThroughService: async () => ({ answered: false }),
-  clockSynchronized: async () => true,
-};
 
 function runServiceThenKill9(): string {
   const dataDir = tempDir();
@@ -46,7 +33,7 @@ function runServiceThenKill9(): string {
 }
 
 const readerRow = async (dataDir: string): Promise<CheckResult | undefined> =>
-  (await runDoctor(parseSettings({ data_dir: dataDir, doors }), probes)).find(
+  (await runDoctor(parseSettings({ data_dir: dataDir, doors }), databaseOnlyProbes)).find(
     (r) => r.name === "reader outer-in",
   );
 

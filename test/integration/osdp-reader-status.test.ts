@@ -6,11 +6,11 @@ import { SecretKey } from "../../devices/osdp/secure-channel.js";
 import type { VirtualOsdpPd } from "../../simulator/virtual-osdp-pd.js";
 import { runDoctor } from "../../src/admin/commands/doctor-command.js";
 import { databasePath } from "../../src/app.js";
-import { type DoctorProbes, formatReport } from "../../src/doctor/checks.js";
-import { realDoctorProbes } from "../../src/doctor/real-probes.js";
+import { formatReport } from "../../src/doctor/checks.js";
 import { OsdpKeyStore, osdpKeyPath } from "../../src/osdp/osdp-key-store.js";
 import { OSDP_STATUS_NAMESPACE, OsdpReaderStatusStore } from "../../src/osdp/reader-status.js";
 import { WAL_CHECKPOINT_INTERVAL_MS } from "../../src/store/wal-checkpointer.js";
+import { databaseOnlyProbes } from "../helpers/doctor-probes.js";
 import { doorEntry, osdpReader } from "../helpers/doors.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import { walCommits } from "../helpers/wal-commits.js";
@@ -44,21 +44,8 @@ const kvRows = () =>
     .all(OSDP_STATUS_NAMESPACE)
     .filter((r) => r.key.startsWith(OSDP_STATUS_NAMESPACE));
 
-/** Doctor on a machine with nothing else to check: only the OSDP rows read the real database. */
-const osdpOnlyProbes: DoctorProbes = {
-  ...realDoctorProbes,
-  exists: async () => true,
-  readWritable: async () => true,
-  gpioBase: async () => ({ base: 512, label: "pinctrl-bcm2711" }),
-  user: async () => ({ name: "root", groups: [] }),
-  i2cReadRegister: async () => 0,
-  fingerprintVerifyPassword: async () => 0,
-  fingerprintThroughService: async () => ({ answered: false }),
-  clockSynchronized: async () => true,
-};
-
 async function doctorReport(): Promise<string> {
-  const results = await runDoctor((h as Harness).settings, osdpOnlyProbes);
+  const results = await runDoctor((h as Harness).settings, databaseOnlyProbes);
   return formatReport(results.filter((r) => r.name.startsWith("reader ") || r.name.startsWith("osdp ")));
 }
 
@@ -190,7 +177,7 @@ describe("OSDP reader identity and state in the database, and in doctor", () => 
     const stoppedAt = app.clock.now();
     await app.app.stop();
     h = undefined;
-    const report = await runDoctor(app.settings, osdpOnlyProbes);
+    const report = await runDoctor(app.settings, databaseOnlyProbes);
     const row = report.find((r) => r.name === "reader outer-in");
     expect(row).toMatchObject({ status: "pass" });
     expect(row?.detail).toContain(`last seen ${new Date(stoppedAt).toISOString()} (the service stopped)`);
