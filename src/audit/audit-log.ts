@@ -152,8 +152,6 @@ export class AuditLog {
       result = this.db.transaction(change).immediate();
     } finally {
       this.pending = null;
-      // Rows appended inside were not taken as the head (see appendAll): read it next time.
-      this.head = null;
     }
     this.heard(pending);
     return result;
