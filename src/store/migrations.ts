@@ -2,22 +2,27 @@ import { accessLevelsMigration } from "./migrations/access-levels.js";
 import { adminAccountsMigration } from "./migrations/admin-accounts.js";
 import { adminCodesMigration } from "./migrations/admin-codes.js";
 import { adminSessionsMigration } from "./migrations/admin-sessions.js";
+import { auditKindCheckMigration } from "./migrations/audit-kind-check.js";
 import { credentialsMigration } from "./migrations/credentials.js";
 import { doorNamespaceMigration } from "./migrations/door-namespace.js";
 import { mqttMigration } from "./migrations/mqtt.js";
-/**
- * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
- * records the last one applied. Never edit a released migration: add the next one.
- */
 import { policyMigration } from "./migrations/policy.js";
 import { policyRevisionMigration } from "./migrations/policy-revision.js";
+import type { Db } from "./open-database.js";
 
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  /** The change as SQL, or */
+  sql?: string;
+  /** as code, for what SQL alone cannot do; it runs inside the migration's transaction. */
+  run?: (db: Db) => void;
 }
 
+/**
+ * Versioned schema changes, applied in order inside one transaction each; PRAGMA user_version
+ * records the last one applied. Never edit a released migration: add the next one.
+ */
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -69,4 +74,5 @@ export const migrations: Migration[] = [
   doorNamespaceMigration,
   accessLevelsMigration,
   adminCodesMigration,
+  auditKindCheckMigration,
 ];

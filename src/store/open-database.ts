@@ -100,7 +100,8 @@ function migrate(db: Db, migrations: Migration[]): void {
     db.transaction(() => {
       const now = db.pragma("user_version", { simple: true }) as number;
       if (m.version <= now) return;
-      db.exec(m.sql);
+      if (m.sql) db.exec(m.sql);
+      m.run?.(db);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
