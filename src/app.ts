@@ -144,7 +144,10 @@ export function createApp({ settings, transports, clock, logger }: AppDeps): App
       db.close();
     });
     // Checkpoints between attempts, never inside an attempt's commit (see wal-checkpointer.ts).
-    const checkpointer = new WalCheckpointer(db, clock, (err) => log.warn({ err }, "WAL checkpoint failed"));
+    const checkpointer = new WalCheckpointer(db, clock, {
+      failed: (err, failedTicks) => log.warn({ err, failed_ticks: failedTicks }, "WAL checkpoint failed"),
+      recovered: (failedTicks) => log.info({ failed_ticks: failedTicks }, "WAL checkpoints work again"),
+    });
     checkpointer.start();
     stopSteps.push(() => checkpointer.stop());
     // A database of the single-door version keeps its mode and lockouts, now the first door's.

@@ -14,6 +14,16 @@ interface CheckpointResult {
 /** How often the service folds its WAL back into the database file. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 1000;
 
+/** While checkpoints keep failing (a full disk), how often that is said again. */
+export const CHECKPOINT_FAILURE_REPEAT_MS = 5 * 60_000;
+
+/** Who hears about failing checkpoints: once when they start, every so often while they go on, once when they stop. */
+export interface CheckpointReports {
+  /** `failedTicks`: how many ticks in a row have failed, this one included. */
+  failed(err: unknown, failedTicks: number): void;
+  recovered(failedTicks: number): void;
+}
+
 /**
  * Moves SQLite's WAL checkpoints off the commit of an attempt. By default the commit that grows
  * the WAL past 1,000 pages also copies them into the database file and fsyncs it, before it
@@ -30,11 +40,13 @@ export class WalCheckpointer {
   private readonly restartWrite;
   /** `changes` right after our own restarting write: equal later = nothing new to fold in. */
   private quietAt: string | null = null;
+  /** The failing streak: how many ticks, and when it was last reported. */
+  private failing: { ticks: number; reportedMs: number } | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly onError: (err: unknown) => void,
+    private readonly reports: CheckpointReports,
     private readonly intervalMs = WAL_CHECKPOINT_INTERVAL_MS,
   ) {
     this.changes = db
@@ -76,15 +88,38 @@ export class WalCheckpointer {
    */
   checkpoint(): void {
     try {
-      if (this.changes.get() === this.quietAt) return;
-      const [done] = this.db.pragma("wal_checkpoint(PASSIVE)") as CheckpointResult[];
-      if (done && done.busy === 0 && done.log > 0 && done.checkpointed === done.log) {
-        this.restartWrite.run(String(this.clock.now()));
-        this.quietAt = this.changes.get() ?? null;
-      }
+      this.fold();
     } catch (err) {
-      this.onError(err);
+      this.noteFailure(err);
+      return;
     }
+    if (this.failing) this.reports.recovered(this.failing.ticks);
+    this.failing = null;
+  }
+
+  private fold(): void {
+    if (this.changes.get() === this.quietAt) return;
+    const [done] = this.db.pragma("wal_checkpoint(PASSIVE)") as CheckpointResult[];
+    if (done && done.busy === 0 && done.log > 0 && done.checkpointed === done.log) {
+      this.restartWrite.run(String(this.clock.now()));
+      this.quietAt = this.changes.get() ?? null;
+    }
+  }
+
+  /**
+   * A tick that failed. On a full disk every tick fails, once a second: the first is reported,
+   * then one report every CHECKPOINT_FAILURE_REPEAT_MS with the count, not a warning a second in
+   * the journal (the attempts' own failures are reported by the storage guard, and nothing is
+   * lost: a checkpoint only copies rows the WAL already holds durably).
+   */
+  private noteFailure(err: unknown): void {
+    const now = this.clock.now();
+    const streak = this.failing ?? { ticks: 0, reportedMs: Number.NEGATIVE_INFINITY };
+    streak.ticks++;
+    this.failing = streak;
+    if (now - streak.reportedMs < CHECKPOINT_FAILURE_REPEAT_MS) return;
+    streak.reportedMs = now;
+    this.reports.failed(err, streak.ticks);
   }
 
   private schedule(): void {

@@ -4,7 +4,11 @@ import { FakeClock } from "../../simulator/fake-clock.js";
 import { databasePath } from "../../src/app.js";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { openDatabase } from "../../src/store/open-database.js";
-import { WAL_CHECKPOINT_INTERVAL_MS, WalCheckpointer } from "../../src/store/wal-checkpointer.js";
+import {
+  CHECKPOINT_FAILURE_REPEAT_MS,
+  WAL_CHECKPOINT_INTERVAL_MS,
+  WalCheckpointer,
+} from "../../src/store/wal-checkpointer.js";
 import { type Harness, startHarness, tempDir } from "../helpers/harness.js";
 import { walCommits } from "../helpers/wal-commits.js";
 
@@ -44,14 +48,59 @@ describe("WAL checkpoints between attempts, not inside a commit", () => {
     const clock = new FakeClock();
     const db = openDatabase(`${tempDir()}/c.db`);
     const errors: unknown[] = [];
-    const checkpointer = new WalCheckpointer(db, clock, (err) => errors.push(err));
+    const checkpointer = new WalCheckpointer(db, clock, {
+      failed: (err) => errors.push(err),
+      recovered: () => {},
+    });
     checkpointer.start();
     expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
     db.close();
     await clock.advance(WAL_CHECKPOINT_INTERVAL_MS * 2);
-    expect(errors).toHaveLength(2);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/not open/);
     checkpointer.stop();
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it("while every tick fails (a full disk) it is said once, then every five minutes with the count, then once when it works again", async () => {
+    const clock = new FakeClock();
+    const db = openDatabase(`${tempDir()}/c.db`);
+    // The same connection, whose checkpoints fail while `full` is set: SQLITE_FULL, as on a full disk.
+    let full = true;
+    const flaky = Object.create(db) as typeof db;
+    flaky.pragma = ((source: string, options?: never) => {
+      if (full && source.startsWith("wal_checkpoint"))
+        throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+      return db.pragma(source, options);
+    }) as typeof db.pragma;
+    const said: string[] = [];
+    const checkpointer = new WalCheckpointer(flaky, clock, {
+      failed: (err, ticks) => said.push(`failed ${ticks}: ${(err as Error).message}`),
+      recovered: (ticks) => said.push(`recovered after ${ticks}`),
+    });
+    checkpointer.start();
+    db.prepare("INSERT INTO kv (key, value) VALUES ('a', '1')").run(); // something to fold in
+    // The first failing tick is at 1 s; the next report is due five minutes after it.
+    await clock.advance(CHECKPOINT_FAILURE_REPEAT_MS);
+    expect(said).toEqual(["failed 1: database or disk is full"]);
+    await clock.advance(WAL_CHECKPOINT_INTERVAL_MS);
+    const ticksIn5Min = CHECKPOINT_FAILURE_REPEAT_MS / WAL_CHECKPOINT_INTERVAL_MS;
+    expect(said).toEqual([
+      "failed 1: database or disk is full",
+      `failed ${ticksIn5Min + 1}: database or disk is full`,
+    ]);
+    full = false;
+    await clock.advance(WAL_CHECKPOINT_INTERVAL_MS);
+    expect(said.at(-1)).toBe(`recovered after ${ticksIn5Min + 1}`);
+    // The WAL was folded in on that tick, and a later failure is news again.
+    await clock.advance(WAL_CHECKPOINT_INTERVAL_MS * 3);
+    expect(said).toHaveLength(3);
+    full = true;
+    db.prepare("INSERT INTO kv (key, value) VALUES ('b', '1')").run();
+    await clock.advance(WAL_CHECKPOINT_INTERVAL_MS);
+    expect(said.at(-1)).toBe("failed 1: database or disk is full");
+    checkpointer.stop();
+    db.close();
   });
 });
 
