@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import type { BadgeBadRead, BadgeRead } from "../../devices/badge/badge-events.js";
+import { encodeWiegand } from "../../devices/badge/wiegand-frame.js";
+import { WiegandReader } from "../../devices/badge/wiegand-reader.js";
+import { systemClock } from "../../devices/system-clock.js";
+import type { Clock } from "../../devices/types.js";
+import { FakeClock } from "../../simulator/fake-clock.js";
+import { SimGpioChip } from "../../simulator/sim-gpio.js";
+import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js";
+
+/**
+ * A stalled event loop (a loaded machine, a long GC, a blocking call) makes many timers due at
+ * once. Node does not run them in due order then: timers with the same delay share one list,
+ * lists run in the order of their OLDEST timer, and a list runs every timer in it that is due.
+ * A bit timer whose delay equals another component's pending timer (the TCA8418 keypad polls
+ * every 20 ms) therefore runs before bits due earlier. Moving bit 10 of badge 12345678 forward
+ * keeps the first parity half's count and decodes as 12460366: a valid frame, someone else's
+ * number (the rare `unknown_credential` in the two-door console test at high load).
+ */
+
+/** Blocks the event loop, as a descheduled process or a long GC pause does. */
+function stallEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: timers fall due but cannot run
+  }
+}
+
+/** The real driver on simulated lines; `outcome` is the first frame it reports, read or refused. */
+async function readerOnSimulatedLines(clock: Clock) {
+  const chip = new SimGpioChip(clock);
+  const d0 = chip.pin(5, 1);
+  const d1 = chip.pin(6, 1);
+  const lines = { d0: await chip.open(5, "in"), d1: await chip.open(6, "in") };
+  const outcome = new Promise<BadgeRead | BadgeBadRead>((resolve) => {
+    const report = (result: BadgeRead | BadgeBadRead) => {
+      reader.stop();
+      resolve(result);
+    };
+    const reader = new WiegandReader({ ...lines, clock, onBadge: report, onBadRead: report });
+    reader.start();
+  });
+  return { virtual: new VirtualWiegandReader({ d0, d1, clock }), d0, d1, outcome };
+}
+
+describe("VirtualWiegandReader after an event-loop stall", () => {
+  it("on Node's real timers, a stall with another 20 ms timer pending still reads the presented number", async () => {
+    const { virtual, outcome } = await readerOnSimulatedLines(systemClock);
+
+    const cancelPoll = systemClock.setTimeout(() => {}, 20); // a keypad's poll, armed a little earlier
+    stallEventLoop(5);
+    const sent = virtual.present(12345678, "W26");
+    stallEventLoop(100); // every bit of the frame falls due while the loop is blocked
+    await sent;
+    cancelPoll();
+
+    expect(await outcome).toMatchObject({ number: "12345678", format: "W26" });
+  });
+});
