@@ -4,7 +4,6 @@ import { encodeWiegand } from "../../devices/badge/wiegand-frame.js";
 import { WiegandReader } from "../../devices/badge/wiegand-reader.js";
 import { systemClock } from "../../devices/system-clock.js";
 import type { Clock } from "../../devices/types.js";
-import { FakeClock } from "../../simulator/fake-clock.js";
 import { SimGpioChip } from "../../simulator/sim-gpio.js";
 import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js";
 
@@ -14,8 +13,9 @@ import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js"
  * lists run in the order of their OLDEST timer, and a list runs every timer in it that is due.
  * A bit timer whose delay equals another component's pending timer (the TCA8418 keypad polls
  * every 20 ms) therefore runs before bits due earlier. Moving bit 10 of badge 12345678 forward
- * keeps the first parity half's count and decodes as 12460366: a valid frame, someone else's
- * number (the rare `unknown_credential` in the two-door console test at high load).
+ * keeps the first parity half's count: it decoded as 12460366 or 12394830 (depending on the other
+ * timer's phase), a valid frame with someone else's number — the rare `unknown_credential` of
+ * the two-door console test at high load, where two TCA8418 keypads poll every 20 ms.
  */
 
 /** Blocks the event loop, as a descheduled process or a long GC pause does. */
@@ -23,6 +23,40 @@ function stallEventLoop(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until) {
     // busy: timers fall due but cannot run
+  }
+}
+
+/**
+ * A fake clock for a process that wakes late: everything that fell due meanwhile runs, but the
+ * NEWEST timer first. The Clock contract promises no order between overdue timers (Node's own
+ * order is shown above), so a device that needs its edges in order must not depend on it.
+ */
+class LateWakingClock implements Clock {
+  private nowMs = Date.UTC(2026, 0, 5, 9, 0, 0);
+  private timers: { id: number; dueMs: number; fn: () => void }[] = [];
+  private nextId = 1;
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  setTimeout(fn: () => void, ms: number): () => void {
+    const id = this.nextId++;
+    this.timers.push({ id, dueMs: this.nowMs + Math.max(0, ms), fn });
+    return () => {
+      this.timers = this.timers.filter((t) => t.id !== id);
+    };
+  }
+
+  async wakeAfter(ms: number): Promise<void> {
+    this.nowMs += ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.dueMs <= this.nowMs).sort((a, b) => b.id - a.id)[0];
+      if (!due) return;
+      this.timers = this.timers.filter((t) => t.id !== due.id);
+      due.fn();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 }
 
@@ -54,6 +88,22 @@ describe("VirtualWiegandReader after an event-loop stall", () => {
     await sent;
     cancelPoll();
 
+    expect(await outcome).toMatchObject({ number: "12345678", format: "W26" });
+  });
+
+  it("with overdue timers run newest first, the wire still carries the frame in order and it reads back", async () => {
+    const clock = new LateWakingClock();
+    const { virtual, d0, d1, outcome } = await readerOnSimulatedLines(clock);
+    const wire: string[] = [];
+    d0.onChange((level) => level === 0 && wire.push("0"));
+    d1.onChange((level) => level === 0 && wire.push("1"));
+
+    const sent = virtual.present(12345678, "W26");
+    await clock.wakeAfter(200); // the whole frame is overdue at once
+    await sent;
+    await clock.wakeAfter(200); // and the driver's end-of-frame gap
+
+    expect(wire.join("")).toBe(encodeWiegand(12345678, "W26").join(""));
     expect(await outcome).toMatchObject({ number: "12345678", format: "W26" });
   });
 });
