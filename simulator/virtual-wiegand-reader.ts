@@ -26,6 +26,7 @@ interface WireEdge {
   atMs: number;
   pin: SimPin;
   level: Level;
+  startsFrame?: boolean;
   done?: () => void;
 }
 
@@ -37,7 +38,9 @@ interface WireEdge {
  * The edges wait in one time-ordered queue driven by a single timer, never a timer per edge: after
  * an event-loop stall Node runs overdue timers grouped by their delay, not in due order, so timers
  * per bit could reach the wire reordered (a valid-parity frame of another card). Edges that fell
- * due during a stall go out at once, in order, as a kernel's queued GPIO events would arrive.
+ * due during a stall go out at once, in order, as a kernel's queued GPIO events would arrive; the
+ * quiet gap before a queued frame is kept from when the previous frame actually went out, so a
+ * stall never merges two cards into one (bad_length) frame.
  */
 export class VirtualWiegandReader {
   private readonly d0: SimPin;
@@ -51,6 +54,8 @@ export class VirtualWiegandReader {
   /** Edges not yet on the wire, in time order (frames are queued after each other). */
   private edges: WireEdge[] = [];
   private cancelTimer: (() => void) | null = null;
+  /** Clock time at which the last frame's final edge actually went out (late after a stall). */
+  private lastFrameSentAtMs = Number.NEGATIVE_INFINITY;
   /** Lines forced low by holdLow(); pulses on them change nothing. */
   private held = new Set<SimPin>();
 
@@ -90,7 +95,7 @@ export class VirtualWiegandReader {
       bits.forEach((bit, i) => {
         const pin = bit === 1 ? this.d1 : this.d0;
         const fallMs = startMs + i * this.bitIntervalMs;
-        this.edges.push({ atMs: fallMs, pin, level: 0 });
+        this.edges.push({ atMs: fallMs, pin, level: 0, ...(i === 0 ? { startsFrame: true } : {}) });
         const last = i === bits.length - 1;
         this.edges.push({
           atMs: fallMs + this.pulseLowMs,
@@ -124,6 +129,7 @@ export class VirtualWiegandReader {
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.edges = [];
+    this.lastFrameSentAtMs = Number.NEGATIVE_INFINITY;
     this.release();
     this.freeAtMs = Number.NEGATIVE_INFINITY;
   }
@@ -142,14 +148,30 @@ export class VirtualWiegandReader {
     const now = this.clock.now();
     try {
       for (let edge = this.edges[0]; edge && edge.atMs <= now; edge = this.edges[0]) {
+        if (edge.startsFrame && this.postponeForFrameGap(edge)) break;
         this.edges.shift();
         if (edge.level === 0) edge.pin.drive(0);
         else if (!this.held.has(edge.pin)) edge.pin.drive(1);
-        edge.done?.();
+        if (edge.done) {
+          this.lastFrameSentAtMs = now;
+          edge.done();
+        }
       }
     } finally {
       // A throwing listener on the wire loses its edge, not every frame queued behind it.
       this.armTimer();
     }
+  }
+
+  /**
+   * A frame due now but less than a gap after the previous one actually went out (both fell due in
+   * one stall) moves, with everything queued after it, to a full gap later. True if it moved.
+   */
+  private postponeForFrameGap(first: WireEdge): boolean {
+    const shiftMs = this.lastFrameSentAtMs + this.interFrameGapMs - first.atMs;
+    if (shiftMs <= 0) return false;
+    for (const edge of this.edges) edge.atMs += shiftMs;
+    this.freeAtMs += shiftMs;
+    return true;
   }
 }

@@ -60,26 +60,30 @@ class LateWakingClock implements Clock {
   }
 }
 
-/** The real driver on simulated lines; `outcome` is the first frame it reports, read or refused. */
+/** The real driver on simulated lines; `reports` are its frames, read or refused, in order. */
 async function readerOnSimulatedLines(clock: Clock) {
   const chip = new SimGpioChip(clock);
   const d0 = chip.pin(5, 1);
   const d1 = chip.pin(6, 1);
   const lines = { d0: await chip.open(5, "in"), d1: await chip.open(6, "in") };
-  const outcome = new Promise<BadgeRead | BadgeBadRead>((resolve) => {
-    const report = (result: BadgeRead | BadgeBadRead) => {
-      reader.stop();
-      resolve(result);
-    };
-    const reader = new WiegandReader({ ...lines, clock, onBadge: report, onBadRead: report });
-    reader.start();
+  const reports: (BadgeRead | BadgeBadRead)[] = [];
+  let reportFirst: (first: BadgeRead | BadgeBadRead) => void = () => {};
+  const firstReport = new Promise<BadgeRead | BadgeBadRead>((resolve) => {
+    reportFirst = resolve;
   });
-  return { virtual: new VirtualWiegandReader({ d0, d1, clock }), d0, d1, outcome };
+  const report = (result: BadgeRead | BadgeBadRead) => {
+    reports.push(result);
+    reportFirst(result);
+  };
+  const reader = new WiegandReader({ ...lines, clock, onBadge: report, onBadRead: report });
+  reader.start();
+  const virtual = new VirtualWiegandReader({ d0, d1, clock });
+  return { virtual, d0, d1, reports, firstReport, stop: () => reader.stop() };
 }
 
 describe("VirtualWiegandReader after an event-loop stall", () => {
   it("on Node's real timers, a stall with another 20 ms timer pending still reads the presented number", async () => {
-    const { virtual, outcome } = await readerOnSimulatedLines(systemClock);
+    const { virtual, firstReport, stop } = await readerOnSimulatedLines(systemClock);
 
     const cancelPoll = systemClock.setTimeout(() => {}, 20); // a keypad's poll, armed a little earlier
     stallEventLoop(5);
@@ -88,12 +92,12 @@ describe("VirtualWiegandReader after an event-loop stall", () => {
     await sent;
     cancelPoll();
 
-    expect(await outcome).toMatchObject({ number: "12345678", format: "W26" });
+    expect(await firstReport.finally(stop)).toMatchObject({ number: "12345678", format: "W26" });
   });
 
   it("with overdue timers run newest first, the wire still carries the frame in order and it reads back", async () => {
     const clock = new LateWakingClock();
-    const { virtual, d0, d1, outcome } = await readerOnSimulatedLines(clock);
+    const { virtual, d0, d1, reports } = await readerOnSimulatedLines(clock);
     const wire: string[] = [];
     d0.onChange((level) => level === 0 && wire.push("0"));
     d1.onChange((level) => level === 0 && wire.push("1"));
@@ -104,6 +108,22 @@ describe("VirtualWiegandReader after an event-loop stall", () => {
     await clock.wakeAfter(200); // and the driver's end-of-frame gap
 
     expect(wire.join("")).toBe(encodeWiegand(12345678, "W26").join(""));
-    expect(await outcome).toMatchObject({ number: "12345678", format: "W26" });
+    expect(reports).toMatchObject([{ number: "12345678", format: "W26" }]);
+  });
+
+  it("two cards queued back to back, both overdue after a stall, are still sent as two frames and both read", async () => {
+    const clock = new LateWakingClock();
+    const { virtual, reports } = await readerOnSimulatedLines(clock);
+
+    const first = virtual.present(12345678, "W26");
+    const second = virtual.present(87654321, "W34");
+    await clock.wakeAfter(500); // both frames and the gap between them fell due in the stall
+    for (let i = 0; i < 300; i++) await clock.wakeAfter(1); // a healthy loop again: timers run when due
+    await Promise.all([first, second]);
+
+    expect(reports).toMatchObject([
+      { number: "12345678", format: "W26" },
+      { number: "87654321", format: "W34" },
+    ]);
   });
 });
