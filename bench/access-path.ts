@@ -197,6 +197,7 @@ export async function benchAccessPath(): Promise<Record<string, number | string>
     log_row_floor_p50_ms: p(floorMs, 50),
     log_row_floor_to_bare_ratio_p50: round(percentile(floorMs, 50) / bareP50, 2),
     path_over_log_row_floor_p50_ms: round(percentile(pathMs, 50) - percentile(floorMs, 50)),
+    path_to_log_row_floor_ratio_p50: round(percentile(pathMs, 50) / percentile(floorMs, 50), 2),
     path_over_bare_p50_ms: round(percentile(pathMs, 50) - bareP50),
     path_to_bare_ratio_p50: round(percentile(pathMs, 50) / bareP50, 2),
     path_to_bare_p99_over_ms: round(percentile(pathMs, 99) - bareP99),

@@ -1,10 +1,9 @@
 import { inspect } from "node:util";
 import { callSafely } from "../keypad/keypad.js";
 import type { Clock } from "../types.js";
-import { Cmd, hex2, NakCode, Reply, Scs } from "./constants.js";
+import { Cmd, hex2, NakCode, Reply } from "./constants.js";
 import {
   encodeBuzzer,
-  encodeKeyset,
   encodeLed,
   encodeText,
   type Feedback,
@@ -12,11 +11,9 @@ import {
   type LocalStatus,
   type PdCapability,
   type PdIdentity,
-  parsePdCap,
-  parsePdId,
-  supportsSecureChannel,
 } from "./messages.js";
 import { type DecodedFrame, encodeFrame } from "./packet-codec.js";
+import { type Command, isConnecting, ReaderConnection } from "./reader-connection.js";
 import {
   type OsdpReaderEvents,
   type OsdpReaderOptions,
@@ -25,7 +22,6 @@ import {
   readerTiming,
   reportPdData,
 } from "./reader-events.js";
-import { CpHandshake } from "./sc-handshake.js";
 import { SecretKey } from "./secure-channel.js";
 import type { SecureSession } from "./secure-session.js";
 
@@ -38,11 +34,6 @@ interface InFlight {
   attempts: number;
 }
 
-interface Queued {
-  code: number;
-  data: Buffer;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -50,6 +41,8 @@ const EMPTY = Buffer.alloc(0);
  * when it may talk) through takeCommand / onReply / onTimeout. It never falls back to plaintext
  * when Secure Channel is required: any handshake or MAC failure leaves it offline with a
  * `secure_channel_failed` fault, and it retries the handshake later, never without it.
+ * This file is the plumbing (retries, sequence numbers, Secure Channel framing, faults, back-off)
+ * and the online polling; what each answer during connection means is in reader-connection.ts.
  */
 export class OsdpReader {
   readonly device: string;
@@ -57,23 +50,18 @@ export class OsdpReader {
   private readonly clock: Clock;
   private readonly events: OsdpReaderEvents;
   private readonly secure: boolean;
-  private key: SecretKey | null;
-  private install: OsdpReaderOptions["install"] | null;
+  private readonly connection: ReaderConnection;
   private readonly timing: ReaderTiming;
 
   private stateValue: ReaderState = "offline";
   private dueAt: number;
   private inFlight: InFlight | null = null;
   private lastSequence = 0;
-  private queue: Queued[] = [];
-  private handshake: CpHandshake | null = null;
+  private queue: Command[] = [];
   private session: SecureSession | null = null;
-  private pendingKey: SecretKey | null = null;
   private reconnectDelay: number;
   private faultDetail: string | null = null;
   private local: Partial<LocalStatus> = {};
-  identity: PdIdentity | null = null;
-  capabilities: PdCapability[] = [];
   readonly counters = { commands: 0, polls: 0, retries: 0, naks: 0, rejectedReplies: 0 };
 
   constructor(opts: OsdpReaderOptions) {
@@ -84,11 +72,13 @@ export class OsdpReader {
     this.clock = opts.clock;
     this.events = opts.events;
     this.secure = opts.secure ?? true;
-    this.key = opts.key ?? null;
-    this.install = opts.install ?? null;
-    if (this.secure && !this.key && !this.install)
+    const key = opts.key ?? null;
+    const install = opts.install ?? null;
+    if (this.secure && !key && !install)
       throw new Error(`${opts.device}: Secure Channel needs a key (or install mode)`);
     this.timing = readerTiming(opts);
+    const { device, events, secure, timing } = this;
+    this.connection = new ReaderConnection({ device, events, secure, random: timing.random }, key, install);
     this.reconnectDelay = this.timing.reconnectMs;
     this.dueAt = this.clock.now();
   }
@@ -117,6 +107,16 @@ export class OsdpReader {
 
   get secureChannelActive(): boolean {
     return this.session !== null;
+  }
+
+  /** What the reader said it is (osdp_PDID); null until known, or when it does not implement osdp_ID. */
+  get identity(): PdIdentity | null {
+    return this.connection.identity;
+  }
+
+  /** What the reader said it can do (osdp_PDCAP), from its latest connection. */
+  get capabilities(): PdCapability[] {
+    return this.connection.capabilities;
   }
 
   /** When the reader next wants the bus (Infinity while it waits for something else). */
@@ -165,7 +165,7 @@ export class OsdpReader {
     if (this.session) {
       bytes = this.session.seal({ address: this.address, sequence, code, data }, { mark: this.timing.mark });
     } else {
-      const scb = this.handshakeBlock(code);
+      const scb = this.connection.handshakeBlock(code);
       const fields = { address: this.address, reply: false, sequence, crc: true, scb, code, data };
       bytes = encodeFrame(fields, { mark: this.timing.mark });
     }
@@ -176,29 +176,9 @@ export class OsdpReader {
     return bytes;
   }
 
-  private nextCommand(): Queued {
-    switch (this.stateValue) {
-      case "id":
-        return { code: Cmd.ID, data: Buffer.of(0) };
-      case "cap":
-        return { code: Cmd.CAP, data: Buffer.of(0) };
-      case "chlng":
-        this.handshake = new CpHandshake(this.install ? null : this.key, this.timing.random);
-        return { code: Cmd.CHLNG, data: this.handshake.cpRandom };
-      case "scrypt":
-        return { code: Cmd.SCRYPT, data: this.handshake?.serverCryptogram ?? EMPTY };
-      case "keyset":
-        return { code: Cmd.KEYSET, data: encodeKeyset((this.pendingKey as SecretKey).reveal()) };
-      default:
-        return this.queue.shift() ?? { code: Cmd.POLL, data: EMPTY };
-    }
-  }
-
-  private handshakeBlock(code: number): { type: number; data: Buffer } | null {
-    if (!this.handshake) return null;
-    if (code === Cmd.CHLNG) return { type: Scs.CHLNG, data: Buffer.of(this.handshake.keySelector) };
-    if (code === Cmd.SCRYPT) return { type: Scs.SCRYPT, data: Buffer.of(this.handshake.keySelector) };
-    return null;
+  private nextCommand(): Command {
+    if (isConnecting(this.stateValue)) return this.connection.command(this.stateValue);
+    return this.queue.shift() ?? { code: Cmd.POLL, data: EMPTY };
   }
 
   /** A reply addressed to this reader. Returns false if it was not the answer to the command in flight. */
@@ -232,98 +212,22 @@ export class OsdpReader {
     return true;
   }
 
+  /** Online: polling replies. Connecting: ReaderConnection says what the answer means; only the reader changes state. */
   private handle(code: number, data: Buffer, frame: DecodedFrame, atMs: number): void {
-    switch (this.stateValue) {
-      case "id": {
-        // A reader that says it does not implement osdp_ID (NAK "unknown command") is reached
-        // all the same, its identity unknown: the ID only names the reader, nothing relies on it.
-        if (code === Reply.NAK && data[0] === NakCode.unknownCommand) {
-          this.identity = null;
-          this.enter("cap");
-          return;
-        }
-        const id = code === Reply.PDID ? parsePdId(data) : null;
-        if (!id) {
-          this.fail(`offline: osdp_ID answered ${hex2(code)}`, atMs);
-          return;
-        }
-        this.identity = id;
-        this.enter("cap");
-        return;
-      }
-      case "cap": {
-        const caps = code === Reply.PDCAP ? parsePdCap(data) : null;
-        if (!caps) {
-          this.fail(`offline: osdp_CAP answered ${hex2(code)}`, atMs);
-          return;
-        }
-        this.capabilities = caps;
-        if (this.identity)
-          callSafely(this.events.identity, {
-            device: this.device,
-            identity: this.identity,
-            capabilities: caps,
-            atMs,
-          });
-        if (!this.secure) {
-          this.enter("online", atMs);
-          return;
-        }
-        if (!supportsSecureChannel(caps)) {
-          this.fail("secure_channel_failed: the reader offers no Secure Channel", atMs);
-          return;
-        }
-        this.enter("chlng");
-        return;
-      }
-      case "chlng": {
-        if (code !== Reply.CCRYPT || frame.scb?.type !== Scs.CCRYPT || !this.handshake) {
-          this.fail(`secure_channel_failed: osdp_CHLNG answered ${hex2(code)} without SCS_12`, atMs);
-          return;
-        }
-        const checked = this.handshake.onClientCryptogram(data);
-        if (!checked.ok) {
-          this.fail(`secure_channel_failed: ${checked.why}`, atMs);
-          return;
-        }
-        this.enter("scrypt");
-        return;
-      }
-      case "scrypt": {
-        if (code !== Reply.RMAC_I || frame.scb?.type !== Scs.RMAC_I || !this.handshake) {
-          this.fail(`secure_channel_failed: osdp_SCRYPT answered ${hex2(code)} without SCS_14`, atMs);
-          return;
-        }
-        const done = this.handshake.onInitialRmac(data);
-        if (!done.ok) {
-          this.fail(`secure_channel_failed: ${done.why}`, atMs);
-          return;
-        }
-        this.session = done.session;
-        this.handshake = null;
-        if (this.install) this.beginKeyInstall();
-        else this.enter("online", atMs);
-        return;
-      }
-      case "keyset": {
-        if (code !== Reply.ACK) {
-          this.fail(`secure_channel_failed: osdp_KEYSET answered ${hex2(code)}`, atMs);
-          return;
-        }
-        // The reader now holds the new key: reconnect with it; install mode is over.
-        this.key = this.pendingKey;
-        this.pendingKey = null;
-        this.install = null;
-        this.session = null;
-        this.enter("chlng");
-        return;
-      }
-      case "online":
-        this.onlineReply(code, data, atMs);
-        return;
-      default:
-        return;
+    if (this.stateValue === "online") {
+      this.onlineReply(code, data, atMs);
+      return;
     }
+    if (!isConnecting(this.stateValue)) return;
+    const step = this.connection.onReply(this.stateValue, code, data, frame, atMs);
+    if ("fail" in step) {
+      this.fail(step.fail, atMs);
+      return;
+    }
+    if (step.session !== undefined) this.session = step.session;
+    if (step.next === "keyset") this.beginKeyInstall();
+    else if (step.next === "online") this.enter("online", atMs);
+    else this.enter(step.next);
   }
 
   private onlineReply(code: number, data: Buffer, atMs: number): void {
@@ -350,8 +254,9 @@ export class OsdpReader {
     }
   }
 
+  /** Install mode: the bus skips this reader until the new key is stored, then osdp_KEYSET sends it. */
   private beginKeyInstall(): void {
-    const install = this.install;
+    const install = this.connection.installMode;
     if (!install) return;
     const key = new SecretKey(this.timing.random(16));
     this.stateValue = "keyset";
@@ -362,7 +267,7 @@ export class OsdpReader {
       .then(
         () => {
           if (this.stateValue !== "keyset") return;
-          this.pendingKey = key;
+          this.connection.keyStored(key);
           this.dueAt = this.clock.now();
           this.wake();
         },
@@ -420,7 +325,7 @@ export class OsdpReader {
     this.stateValue = "offline";
     this.inFlight = null;
     this.session = null;
-    this.handshake = null;
+    this.connection.abandonHandshake();
     this.queue = [];
     this.local = {};
     this.dueAt = atMs + (backoff ? this.reconnectDelay : 0);
