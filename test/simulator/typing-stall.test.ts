@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { Pcf8574Keypad } from "../../devices/keypad/pcf8574-keypad.js";
+import { Tca8418Keypad } from "../../devices/keypad/tca8418-keypad.js";
+import { SimI2cBus } from "../../simulator/sim-i2c.js";
+import { typePaced } from "../../simulator/sim-doors.js";
+import { VirtualPcf8574Matrix } from "../../simulator/virtual-pcf8574-matrix.js";
+import { VirtualTca8418 } from "../../simulator/virtual-tca8418.js";
+import { LateWakingClock } from "../helpers/late-waking-clock.js";
+
+/**
+ * A person types a PIN while the event loop is stalled: the keystrokes that fell due meanwhile
+ * must still reach the keypad in the order typed. After a stall Node runs overdue timers grouped
+ * by delay, not in due order (see virtual-wiegand-stall.test.ts), and the LateWakingClock runs
+ * them newest first; a timer per keystroke then typed the PIN backwards (a denied attempt).
+ * The PIN is not in matrix order, so a scan that sees several keys held at once cannot restore it.
+ */
+const PIN = "3175#";
+
+describe("typing after an event-loop stall, with overdue timers run newest first", () => {
+  it("typePaced delivers the keys to the TCA8418 driver in the order typed", async () => {
+    const clock = new LateWakingClock();
+    const bus = new SimI2cBus(clock);
+    const chip = new VirtualTca8418({ clock });
+    bus.attach(0x34, chip);
+    const keys: string[] = [];
+    const driver = new Tca8418Keypad({ bus, clock, pollMs: 20, onKey: (e) => keys.push(e.key) });
+    await driver.start();
+
+    const typed = typePaced(clock, chip, PIN);
+    await clock.wakeAfter(700); // all but the last key-up fell due during the stall
+    await clock.tick(1_000);
+    await typed;
+    await clock.tick(100); // the driver's next poll
+    await driver.stop();
+
+    expect(keys.join("")).toBe(PIN);
+  });
+
+  it("VirtualPcf8574Matrix.type() delivers the keys to the scanning driver in the order typed", async () => {
+    const clock = new LateWakingClock();
+    const bus = new SimI2cBus(clock);
+    const matrix = new VirtualPcf8574Matrix({ clock });
+    bus.attach(0x20, matrix);
+    const keys: string[] = [];
+    const driver = new Pcf8574Keypad({ bus, clock, scanMs: 20, onKey: (e) => keys.push(e.key) });
+    await driver.start();
+
+    matrix.type(PIN);
+    await clock.wakeAfter(400); // three key-downs and two key-ups fell due during the stall
+    await clock.tick(1_500);
+    await driver.stop();
+
+    expect(keys.join("")).toBe(PIN);
+  });
+});
