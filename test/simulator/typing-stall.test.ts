@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Pcf8574Keypad } from "../../devices/keypad/pcf8574-keypad.js";
 import { Tca8418Keypad } from "../../devices/keypad/tca8418-keypad.js";
-import { SimI2cBus } from "../../simulator/sim-i2c.js";
 import { typePaced } from "../../simulator/sim-doors.js";
+import { SimI2cBus } from "../../simulator/sim-i2c.js";
 import { VirtualPcf8574Matrix } from "../../simulator/virtual-pcf8574-matrix.js";
 import { VirtualTca8418 } from "../../simulator/virtual-tca8418.js";
 import { LateWakingClock } from "../helpers/late-waking-clock.js";
@@ -16,6 +16,15 @@ import { LateWakingClock } from "../helpers/late-waking-clock.js";
  */
 const PIN = "3175#";
 
+/** Keypad driver handlers: keys typed, and faults or recoveries (none expected) as text. */
+function handlers(keys: string[], faults: string[]) {
+  return {
+    onKey: (e: { key: string }) => keys.push(e.key),
+    onFault: (e: { detail: string }) => faults.push(e.detail),
+    onRecovered: () => faults.push("recovered"),
+  };
+}
+
 describe("typing after an event-loop stall, with overdue timers run newest first", () => {
   it("typePaced delivers the keys to the TCA8418 driver in the order typed", async () => {
     const clock = new LateWakingClock();
@@ -23,7 +32,8 @@ describe("typing after an event-loop stall, with overdue timers run newest first
     const chip = new VirtualTca8418({ clock });
     bus.attach(0x34, chip);
     const keys: string[] = [];
-    const driver = new Tca8418Keypad({ bus, clock, pollMs: 20, onKey: (e) => keys.push(e.key) });
+    const faults: string[] = [];
+    const driver = new Tca8418Keypad({ bus, clock, pollMs: 20, ...handlers(keys, faults) });
     await driver.start();
 
     const typed = typePaced(clock, chip, PIN);
@@ -34,6 +44,7 @@ describe("typing after an event-loop stall, with overdue timers run newest first
     await driver.stop();
 
     expect(keys.join("")).toBe(PIN);
+    expect(faults).toEqual([]);
   });
 
   it("VirtualPcf8574Matrix.type() delivers the keys to the scanning driver in the order typed", async () => {
@@ -42,14 +53,17 @@ describe("typing after an event-loop stall, with overdue timers run newest first
     const matrix = new VirtualPcf8574Matrix({ clock });
     bus.attach(0x20, matrix);
     const keys: string[] = [];
-    const driver = new Pcf8574Keypad({ bus, clock, scanMs: 20, onKey: (e) => keys.push(e.key) });
+    const faults: string[] = [];
+    const driver = new Pcf8574Keypad({ bus, clock, scanMs: 20, ...handlers(keys, faults) });
     await driver.start();
 
-    matrix.type(PIN);
+    const typed = matrix.type(PIN);
     await clock.wakeAfter(400); // three key-downs and two key-ups fell due during the stall
     await clock.tick(1_500);
+    await typed;
     await driver.stop();
 
     expect(keys.join("")).toBe(PIN);
+    expect(faults).toEqual([]);
   });
 });
