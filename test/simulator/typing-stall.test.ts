@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Pcf8574Keypad } from "../../devices/keypad/pcf8574-keypad.js";
 import { Tca8418Keypad } from "../../devices/keypad/tca8418-keypad.js";
+import { systemClock } from "../../devices/system-clock.js";
 import { typePaced } from "../../simulator/sim-doors.js";
 import { SimI2cBus } from "../../simulator/sim-i2c.js";
 import { VirtualPcf8574Matrix } from "../../simulator/virtual-pcf8574-matrix.js";
 import { VirtualTca8418 } from "../../simulator/virtual-tca8418.js";
-import { LateWakingClock } from "../helpers/late-waking-clock.js";
+import { LateWakingClock, stallEventLoop } from "../helpers/event-loop-stall.js";
 
 /**
  * A person types a PIN while the event loop is stalled: the keystrokes that fell due meanwhile
@@ -25,8 +26,45 @@ function handlers(keys: string[], faults: string[]) {
   };
 }
 
-describe("typing after an event-loop stall, with overdue timers run newest first", () => {
-  it("typePaced delivers the keys to the TCA8418 driver in the order typed", async () => {
+describe("typing after an event-loop stall", () => {
+  it("on Node's real timers, with another 160 ms timer overdue, typePaced still delivers the PIN in order", async () => {
+    const bus = new SimI2cBus(systemClock);
+    const chip = new VirtualTca8418({ clock: systemClock });
+    bus.attach(0x34, chip);
+    const keys: string[] = [];
+    const faults: string[] = [];
+    let allTyped: () => void = () => {};
+    const allKeys = new Promise<void>((resolve) => {
+      allTyped = resolve;
+    });
+    const driver = new Tca8418Keypad({
+      bus,
+      clock: systemClock,
+      pollMs: 20,
+      ...handlers(keys, faults),
+      onKey: (e) => {
+        keys.push(e.key);
+        if (keys.length === PIN.length) allTyped();
+      },
+    });
+    await driver.start();
+
+    // Another component's 160 ms timer, already overdue: Node's 160 ms list now runs before the
+    // list holding the first keystroke, and with it the second key-down, due 160 ms later.
+    const cancelOther = systemClock.setTimeout(() => {}, 160);
+    stallEventLoop(170);
+    const typed = typePaced(systemClock, chip, PIN);
+    stallEventLoop(400); // the first three keystrokes fall due while the loop is blocked
+    await typed;
+    await allKeys;
+    cancelOther();
+    await driver.stop();
+
+    expect(keys.join("")).toBe(PIN);
+    expect(faults).toEqual([]);
+  });
+
+  it("with overdue timers run newest first, typePaced delivers the keys to the TCA8418 driver in order", async () => {
     const clock = new LateWakingClock();
     const bus = new SimI2cBus(clock);
     const chip = new VirtualTca8418({ clock });
@@ -47,7 +85,7 @@ describe("typing after an event-loop stall, with overdue timers run newest first
     expect(faults).toEqual([]);
   });
 
-  it("VirtualPcf8574Matrix.type() delivers the keys to the scanning driver in the order typed", async () => {
+  it("with overdue timers run newest first, VirtualPcf8574Matrix.type() delivers the keys to the scanning driver in order", async () => {
     const clock = new LateWakingClock();
     const bus = new SimI2cBus(clock);
     const matrix = new VirtualPcf8574Matrix({ clock });

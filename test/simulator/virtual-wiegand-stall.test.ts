@@ -6,7 +6,7 @@ import { systemClock } from "../../devices/system-clock.js";
 import type { Clock } from "../../devices/types.js";
 import { SimGpioChip } from "../../simulator/sim-gpio.js";
 import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js";
-import { LateWakingClock } from "../helpers/late-waking-clock.js";
+import { LateWakingClock, stallEventLoop } from "../helpers/event-loop-stall.js";
 
 /**
  * A stalled event loop (a loaded machine, a long GC, a blocking call) makes many timers due at
@@ -18,14 +18,6 @@ import { LateWakingClock } from "../helpers/late-waking-clock.js";
  * timer's phase), a valid frame with someone else's number — the rare `unknown_credential` of
  * the two-door console test at high load, where two TCA8418 keypads poll every 20 ms.
  */
-
-/** Blocks the event loop, as a descheduled process or a long GC pause does. */
-function stallEventLoop(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // busy: timers fall due but cannot run
-  }
-}
 
 /** The real driver on simulated lines; `reports` are its frames, read or refused, in order. */
 async function readerOnSimulatedLines(clock: Clock) {

@@ -1,5 +1,13 @@
 import type { Clock } from "../../devices/types.js";
 
+/** Blocks the event loop, as a descheduled process or a long GC pause does: timers fall due but cannot run. */
+export function stallEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
 /**
  * A fake clock for a process that wakes late: everything that fell due meanwhile runs, but the
  * NEWEST timer first. The Clock contract promises no order between overdue timers (Node runs
