@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { auditorCommand } from "../../src/admin/commands/hub-auditor-command.js";
 import * as hasher from "../../src/admin/http/password-hasher.js";
+import { AuditorTrail } from "../../src/hub/http/auditor-trail.js";
 import { ApiClient } from "../admin/http/web-harness.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
@@ -225,7 +227,11 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
       writeFileSync(config, `hub:\n  database_url: "${u}"\n  data_dir: ${dir}\n`);
       return (await cli(["hub", "auditor", ...args, "--config", config], { stdin })).code;
     }
-    return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, 8444);
+    const trail = new AuditorTrail(randomBytes(32));
+    return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, {
+      httpPort: 8444,
+      trail,
+    });
   }
 
   it("ends sessions when the auditor is removed or their password changed with `doorward hub auditor`", async () => {
