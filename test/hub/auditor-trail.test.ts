@@ -52,13 +52,14 @@ describe.each(cliDatabases())("doorward hub auditor history on $name", (db) => {
   };
 
   it("refuses wrong words for history with exit 2 and the usage", async () => {
-    for (const args of [
-      ["hub", "auditor", "history", NAME],
-      ["hub", "auditor", "history", "--bogus"],
-    ]) {
-      const r = await run(args);
+    for (const [args, message] of [
+      [["hub", "auditor", "history", NAME], "hub auditor history: takes no NAME"],
+      [["hub", "auditor", "history", "--bogus"], "Unknown option '--bogus'"],
+    ] as const) {
+      const r = await run([...args]);
       expect(r.code, args.join(" ")).toBe(2);
-      expect(r.stderr).toMatch(/doorward hub auditor history|Unknown option/);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain("doorward hub auditor history");
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
   });
