@@ -50,6 +50,7 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
       "/api/events/export?format=csv",
       "/api/chart",
       "/api/alerts",
+      "/api/auditor-trail",
       "/api/session",
     ]) {
       const res = await client.request("GET", path);
@@ -61,6 +62,16 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Auditor name");
     expect((await client.request("GET", "/page-common.js")).status).toBe(200);
+  });
+
+  it("shows the auditor trail: who added which auditor, and that its chain is intact", async () => {
+    expect((await client.login()).status).toBe(200);
+    const { entries, chain } = (await json("/api/auditor-trail")) as {
+      entries: Array<Record<string, unknown>>;
+      chain: unknown;
+    };
+    expect(entries.map((e) => [e.action, e.auditor, e.by])).toEqual([["add", "ada", "os:test"]]);
+    expect(chain).toEqual({ ok: true, checked: 1 });
   });
 
   it("lists the doors with their chain state and the fork alert with its first rewritten seq", async () => {
