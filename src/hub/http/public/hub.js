@@ -120,7 +120,7 @@ async function loadTrail() {
       ),
     );
     $("trail-chain").textContent = chain.ok
-      ? `Hash chain intact (${chain.checked} rows).`
+      ? `Hash chain intact (${chain.checked} ${chain.checked === 1 ? "row" : "rows"}).`
       : `Hash chain BROKEN at row ${chain.firstBad.id}: ${chain.firstBad.problem}.`;
     showError("access-error", null);
   } catch (err) {
