@@ -167,6 +167,13 @@ describe.each(hubStoreFactories())("auditor trail on $name", (factory) => {
     expect(await count()).toBe(1);
   });
 
+  it("changes made at once (several CLIs on one PostgreSQL) all commit, on one intact chain", async () => {
+    const names = ["ada", "bob", "cy", "dee", "eve"];
+    await Promise.all(names.map((n) => new AuditorAccounts(store, trail).add(n, "scrypt$x", "os:root")));
+    expect(await verifyAuditorTrail(store)).toEqual({ ok: true, checked: names.length });
+    expect((await readTrail(store)).map((e) => e.auditor).sort()).toEqual(names);
+  });
+
   it("verification names an edited, a removed or a re-linked row", async () => {
     const accounts = new AuditorAccounts(store, trail);
     await accounts.add("ada", "scrypt$a", "os:root");
