@@ -54,11 +54,11 @@ export async function auditorCommand(
   sub: string,
   name: string | null,
   io: CliIo,
-  ctx: { httpPort: number; trail: AuditorTrail; by?: string },
+  ctx: { httpPort: number; trail: AuditorTrail },
 ): Promise<number> {
   await migrateAuditorTables(store);
   const accounts = new AuditorAccounts(store, ctx.trail);
-  const by = ctx.by ?? currentActor();
+  const by = currentActor();
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const newPassword = async () => {
     const password = await readNewSecret(io, "password");
