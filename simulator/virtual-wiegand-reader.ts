@@ -1,5 +1,5 @@
 import { encodeWiegand, type WiegandFormat } from "../devices/badge/wiegand-frame.js";
-import type { Clock } from "../devices/types.js";
+import type { Clock, Level } from "../devices/types.js";
 import type { SimPin } from "./sim-gpio.js";
 
 export interface VirtualWiegandReaderOptions {
@@ -21,10 +21,26 @@ export interface VirtualWiegandReaderOptions {
   interFrameGapMs?: number;
 }
 
+/** One level change on the wire, at a clock time; `done` resolves a presentation after its last pulse. */
+interface WireEdge {
+  atMs: number;
+  pin: SimPin;
+  level: Level;
+  startsFrame?: boolean;
+  done?: () => void;
+}
+
 /**
  * A Wiegand badge reader on the other end of two GPIO wires: presenting a card produces the real
  * pulse train, one low pulse per bit on D0 (a 0) or D1 (a 1), lines idle high. Frames presented
  * back to back are queued with a quiet gap between them, as a real reader would send them.
+ *
+ * The edges wait in one time-ordered queue driven by a single timer, never a timer per edge: after
+ * an event-loop stall Node runs overdue timers grouped by their delay, not in due order, so timers
+ * per bit could reach the wire reordered (a valid-parity frame of another card). Edges that fell
+ * due during a stall go out at once, in order, as a kernel's queued GPIO events would arrive; the
+ * quiet gap before a queued frame is kept from when the previous frame actually went out, so a
+ * stall never merges two cards into one (bad_length) frame.
  */
 export class VirtualWiegandReader {
   private readonly d0: SimPin;
@@ -35,7 +51,11 @@ export class VirtualWiegandReader {
   private readonly interFrameGapMs: number;
   /** Clock time at which the wire is free for the next frame. */
   private freeAtMs = Number.NEGATIVE_INFINITY;
-  private pending = new Set<() => void>();
+  /** Edges not yet on the wire, in time order (frames are queued after each other). */
+  private edges: WireEdge[] = [];
+  private cancelTimer: (() => void) | null = null;
+  /** Clock time at which the last frame's final edge actually went out (late after a stall). */
+  private lastFrameSentAtMs = Number.NEGATIVE_INFINITY;
   /** Lines forced low by holdLow(); pulses on them change nothing. */
   private held = new Set<SimPin>();
 
@@ -73,18 +93,18 @@ export class VirtualWiegandReader {
 
     return new Promise<void>((resolve) => {
       bits.forEach((bit, i) => {
-        const isLast = i === bits.length - 1;
-        this.schedule(startMs + i * this.bitIntervalMs - now, () => {
-          const pin = bit === 1 ? this.d1 : this.d0;
-          const end = () => {
-            if (!this.held.has(pin)) pin.drive(1);
-            if (isLast) resolve();
-          };
-          pin.drive(0);
-          if (this.pulseLowMs === 0) end();
-          else this.schedule(this.pulseLowMs, end);
+        const pin = bit === 1 ? this.d1 : this.d0;
+        const fallMs = startMs + i * this.bitIntervalMs;
+        this.edges.push({ atMs: fallMs, pin, level: 0, ...(i === 0 ? { startsFrame: true } : {}) });
+        const last = i === bits.length - 1;
+        this.edges.push({
+          atMs: fallMs + this.pulseLowMs,
+          pin,
+          level: 1,
+          ...(last ? { done: resolve } : {}),
         });
       });
+      this.armTimer();
     });
   }
 
@@ -106,17 +126,52 @@ export class VirtualWiegandReader {
    * mid-frame. Promises of cancelled frames never resolve.
    */
   dispose(): void {
-    for (const cancel of this.pending) cancel();
-    this.pending.clear();
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    this.edges = [];
+    this.lastFrameSentAtMs = Number.NEGATIVE_INFINITY;
     this.release();
     this.freeAtMs = Number.NEGATIVE_INFINITY;
   }
 
-  private schedule(delayMs: number, fn: () => void): void {
-    const cancel = this.clock.setTimeout(() => {
-      this.pending.delete(cancel);
-      fn();
-    }, delayMs);
-    this.pending.add(cancel);
+  private armTimer(): void {
+    const next = this.edges[0];
+    if (this.cancelTimer || !next) return;
+    this.cancelTimer = this.clock.setTimeout(
+      () => this.sendDueEdges(),
+      Math.max(0, next.atMs - this.clock.now()),
+    );
+  }
+
+  private sendDueEdges(): void {
+    this.cancelTimer = null;
+    const now = this.clock.now();
+    try {
+      for (let edge = this.edges[0]; edge && edge.atMs <= now; edge = this.edges[0]) {
+        if (edge.startsFrame && this.postponeForFrameGap(edge)) break;
+        this.edges.shift();
+        if (edge.level === 0) edge.pin.drive(0);
+        else if (!this.held.has(edge.pin)) edge.pin.drive(1);
+        if (edge.done) {
+          this.lastFrameSentAtMs = now;
+          edge.done();
+        }
+      }
+    } finally {
+      // A throwing listener on the wire loses its edge, not every frame queued behind it.
+      this.armTimer();
+    }
+  }
+
+  /**
+   * A frame due now but less than a gap after the previous one actually went out (both fell due in
+   * one stall) moves, with everything queued after it, to a full gap later. True if it moved.
+   */
+  private postponeForFrameGap(first: WireEdge): boolean {
+    const shiftMs = this.lastFrameSentAtMs + this.interFrameGapMs - first.atMs;
+    if (shiftMs <= 0) return false;
+    for (const edge of this.edges) edge.atMs += shiftMs;
+    this.freeAtMs += shiftMs;
+    return true;
   }
 }
