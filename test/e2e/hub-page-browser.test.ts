@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettingsFile } from "../../src/config/load-settings.js";
@@ -108,6 +109,16 @@ describe.skipIf(!haveChromium)("the auditors' page on the hub in Chromium", { ti
     );
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(["records-room"]));
     expect(Math.min(...rows.map((r) => r[1] as number))).toBe(3);
+    // The CLI's `hub auditor add` above is on record, with the OS user who ran it.
+    await page.getByRole("link", { name: "Access" }).click();
+    const trail = page.locator("#trail-rows tr");
+    await expect.poll(() => trail.count()).toBe(1);
+    expect(await trail.locator("td").evaluateAll((tds) => tds.slice(1).map((td) => td.textContent))).toEqual([
+      "add",
+      "ada",
+      `os:${userInfo().username}`,
+    ]);
+    expect(await page.locator("#trail-chain").textContent()).toBe("Hash chain intact (1 row).");
   });
 
   it("searches events, pages, exports CSV, and draws entries and denials per hour", async () => {

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { auditorCommand } from "../../src/admin/commands/hub-auditor-command.js";
 import * as hasher from "../../src/admin/http/password-hasher.js";
+import { AuditorTrail } from "../../src/hub/http/auditor-trail.js";
 import { ApiClient } from "../admin/http/web-harness.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
@@ -48,6 +50,7 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
       "/api/events/export?format=csv",
       "/api/chart",
       "/api/alerts",
+      "/api/auditor-trail",
       "/api/session",
     ]) {
       const res = await client.request("GET", path);
@@ -59,6 +62,16 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Auditor name");
     expect((await client.request("GET", "/page-common.js")).status).toBe(200);
+  });
+
+  it("shows the auditor trail: who added which auditor, and that its chain is intact", async () => {
+    expect((await client.login()).status).toBe(200);
+    const { entries, chain } = (await json("/api/auditor-trail")) as {
+      entries: Array<Record<string, unknown>>;
+      chain: unknown;
+    };
+    expect(entries.map((e) => [e.action, e.auditor, e.by])).toEqual([["add", "ada", "os:test"]]);
+    expect(chain).toEqual({ ok: true, checked: 1 });
   });
 
   it("lists the doors with their chain state and the fork alert with its first rewritten seq", async () => {
@@ -225,7 +238,11 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
       writeFileSync(config, `hub:\n  database_url: "${u}"\n  data_dir: ${dir}\n`);
       return (await cli(["hub", "auditor", ...args, "--config", config], { stdin })).code;
     }
-    return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, 8444);
+    const trail = new AuditorTrail(randomBytes(32));
+    return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, {
+      httpPort: 8444,
+      trail,
+    });
   }
 
   it("ends sessions when the auditor is removed or their password changed with `doorward hub auditor`", async () => {

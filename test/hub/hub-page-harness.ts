@@ -4,6 +4,7 @@ import { hashPassword } from "../../src/admin/http/password-hasher.js";
 import { hubSchema } from "../../src/config/hub-schema.js";
 import { AuditorAccounts } from "../../src/hub/http/auditor-accounts.js";
 import { migrateAuditorTables } from "../../src/hub/http/auditor-schema.js";
+import { AuditorTrail } from "../../src/hub/http/auditor-trail.js";
 import { HubHttpServer } from "../../src/hub/http/hub-http-server.js";
 import { type IncomingEvent, ingestBatch } from "../../src/hub/ingest.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
@@ -49,7 +50,11 @@ export interface PageHarness {
 /** The page over a store, with auditor `ada` / `correct horse`, on a free port. */
 export async function startPage(store: HubStore, http: Record<string, unknown> = {}): Promise<PageHarness> {
   await migrateAuditorTables(store);
-  await new AuditorAccounts(store).add("ada", await hashPassword("correct horse", { n: 2 ** 12 }));
+  await new AuditorAccounts(store, new AuditorTrail(randomBytes(32))).add(
+    "ada",
+    await hashPassword("correct horse", { n: 2 ** 12 }),
+    "os:test",
+  );
   const clock = { now: T0 + 4 * 3_600_000 };
   const settings = hubSchema.parse({ data_dir: tempDir(), http: { port: 0, ...http } });
   const server = new HubHttpServer({

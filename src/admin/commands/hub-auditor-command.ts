@@ -2,8 +2,10 @@ import { hashPassword } from "../../admin/http/password-hasher.js";
 import type { HubSettings } from "../../config/hub-schema.js";
 import { AUDITOR_NAME_PATTERN, AuditorAccounts, AuditorError } from "../../hub/http/auditor-accounts.js";
 import { migrateAuditorTables } from "../../hub/http/auditor-schema.js";
+import { AuditorTrail, readTrail } from "../../hub/http/auditor-trail.js";
 import type { HubStore } from "../../hub/store/hub-store.js";
 import { openHubStore } from "../../hub/store/open-hub-store.js";
+import { currentActor } from "../admin-service.js";
 import type { CliIo } from "../cli-context.js";
 import { UsageError } from "../cli-errors.js";
 import { readNewSecret } from "../secret-input.js";
@@ -11,10 +13,12 @@ import { readNewSecret } from "../secret-input.js";
 export const HUB_AUDITOR_USAGE = `doorward hub auditor add NAME      (an account for the auditors' page; password from a hidden prompt or the first line of stdin)
 doorward hub auditor passwd NAME
 doorward hub auditor remove NAME
-doorward hub auditor list`;
+doorward hub auditor list
+doorward hub auditor history       (every add, passwd and remove: when, whom, by whom)`;
 
 const MIN_PASSWORD = 10;
-const SUBS = ["add", "passwd", "remove", "list"];
+const SUBS = ["add", "passwd", "remove", "list", "history"];
+const TAKES_NO_NAME = ["list", "history"];
 
 /** Checks the words before anything is opened: wrong ones exit 2 with the usage and change nothing. */
 export function parseAuditorArgs(positionals: string[]): { sub: string; name: string | null } {
@@ -24,8 +28,8 @@ export function parseAuditorArgs(positionals: string[]): { sub: string; name: st
       sub ? `unknown hub auditor command '${sub}'` : "missing hub auditor command",
       HUB_AUDITOR_USAGE,
     );
-  if (sub === "list") {
-    if (names.length) throw new UsageError("hub auditor list: takes no NAME", HUB_AUDITOR_USAGE);
+  if (TAKES_NO_NAME.includes(sub)) {
+    if (names.length) throw new UsageError(`hub auditor ${sub}: takes no NAME`, HUB_AUDITOR_USAGE);
     return { sub, name: null };
   }
   if (names.length !== 1)
@@ -42,17 +46,19 @@ export function parseAuditorArgs(positionals: string[]): { sub: string; name: st
 /**
  * `doorward hub auditor …` on an open hub store. Removing an auditor or changing a password ends
  * their sessions at once (the rows go in the same commit). With the embedded database (PGlite)
- * the hub must be stopped first: one process holds it.
+ * the hub must be stopped first: one process holds it. Each change is kept in the hub's auditor
+ * trail, naming the operating-system account that ran the command (`by`, as the door's CLI does).
  */
 export async function auditorCommand(
   store: HubStore,
   sub: string,
   name: string | null,
   io: CliIo,
-  httpPort: number,
+  ctx: { httpPort: number; trail: AuditorTrail },
 ): Promise<number> {
   await migrateAuditorTables(store);
-  const accounts = new AuditorAccounts(store);
+  const accounts = new AuditorAccounts(store, ctx.trail);
+  const by = currentActor();
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const newPassword = async () => {
     const password = await readNewSecret(io, "password");
@@ -65,22 +71,25 @@ export async function auditorCommand(
       for (const a of await accounts.list())
         out(`${a.name}\t${a.lastLogin ? `last login ${a.lastLogin}` : "never logged in"}`);
       return 0;
+    case "history":
+      for (const e of await readTrail(store)) out(`${e.ts}\t${e.action}\t${e.auditor}\tby ${e.by}`);
+      return 0;
     case "add": {
       const who = name as string;
       if (await accounts.find(who)) throw new AuditorError(`auditor '${who}' already exists`);
-      await accounts.add(who, await newPassword());
-      out(`auditor ${who} added; log in at https://<the hub>:${httpPort}/`);
+      await accounts.add(who, await newPassword(), by);
+      out(`auditor ${who} added; log in at https://<the hub>:${ctx.httpPort}/`);
       return 0;
     }
     case "passwd": {
       const who = name as string;
       if (!(await accounts.find(who))) throw new AuditorError(`no such auditor: '${who}'`);
-      await accounts.setPassword(who, await newPassword());
+      await accounts.setPassword(who, await newPassword(), by);
       out(`password changed for ${who}; their open sessions have ended`);
       return 0;
     }
     default:
-      await accounts.remove(name as string);
+      await accounts.remove(name as string, by);
       out(`auditor ${name} removed; their open sessions have ended`);
       return 0;
   }
@@ -91,7 +100,8 @@ export async function runAuditorCommand(hub: HubSettings, positionals: string[],
   const { sub, name } = parseAuditorArgs(positionals);
   const store = await openHubStore({ databaseUrl: hub.database_url, dataDir: hub.data_dir });
   try {
-    return await auditorCommand(store, sub, name, io, hub.http.port);
+    const trail = AuditorTrail.forDataDir(hub.data_dir);
+    return await auditorCommand(store, sub, name, io, { httpPort: hub.http.port, trail });
   } finally {
     await store.close();
   }

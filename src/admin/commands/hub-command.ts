@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { HubSettings } from "../../config/hub-schema.js";
 import { exportHeader, exportLine } from "../../hub/event-export.js";
+import { type TrailVerdict, verifyAuditorTrail } from "../../hub/http/auditor-trail.js";
 import { startHub } from "../../hub/hub-main.js";
 import {
   approveDoor,
@@ -21,7 +22,7 @@ import { HUB_AUDITOR_USAGE, parseAuditorArgs, runAuditorCommand } from "./hub-au
 export const HUB_USAGE = `doorward hub [start]                 the site's audit hub (hub.* in the config)
 doorward hub query [--door D] [--user CODE] [--since T] [--until T] [--reason R] [--format table|json|csv]
 doorward hub doors [--format table|json]
-doorward hub verify [--door D]
+doorward hub verify [--door D]      (without --door also the auditor trail)
 doorward hub enrol DOOR --key FILE_OR_PEM [--prefix P]
 doorward hub approve DOOR
 doorward hub purge
@@ -142,7 +143,11 @@ export async function hubCommand(args: string[], io: CliIo): Promise<number> {
           return 1;
         }
         for (const v of verdicts) write(verdictLine(v));
-        return verdicts.every((v) => v.ok) ? 0 : 1;
+        if (values.door) return verdicts.every((v) => v.ok) ? 0 : 1;
+        // Without --door, the whole hub: its own record of auditor changes too.
+        const trail = await verifyAuditorTrail(store);
+        write(trailVerdictLine(trail));
+        return verdicts.every((v) => v.ok) && trail.ok ? 0 : 1;
       }
       case "enrol": {
         const door = positionals[0] as string;
@@ -180,6 +185,12 @@ function verdictLine(v: ChainVerdict): string {
   return v.ok
     ? `${v.door}: ok, ${v.checked} rows, chain intact`
     : `${v.door}: BROKEN at seq ${v.firstBad?.seq}: ${v.firstBad?.problem} (${v.checked} rows before it are intact)`;
+}
+
+function trailVerdictLine(v: TrailVerdict): string {
+  return v.ok
+    ? `auditor trail: ok, ${v.checked} rows, chain intact`
+    : `auditor trail: BROKEN at row ${v.firstBad?.id}: ${v.firstBad?.problem} (${v.checked} rows before it are intact)`;
 }
 
 async function runHub(hub: HubSettings, io: CliIo, write: (t: string) => void): Promise<number> {

@@ -1,6 +1,7 @@
 import { ADMIN_NAME_PATTERN } from "../../admin/http/admin-account-store.js";
 import { StoreError } from "../../store/user-store.js";
-import type { HubStore } from "../store/hub-store.js";
+import type { HubStore, Sql } from "../store/hub-store.js";
+import type { AuditorTrail, TrailAction } from "./auditor-trail.js";
 
 /** A refused account change (the CLI prints it and exits 1). */
 export class AuditorError extends StoreError {}
@@ -18,19 +19,26 @@ export const AUDITOR_NAME_PATTERN = ADMIN_NAME_PATTERN;
 /**
  * The hub page's accounts, in the hub's database (so every hub process sharing a PostgreSQL
  * sees the same ones). Removing an account or changing its password ends its sessions in the
- * same commit: the next request with an old cookie is a 401.
+ * same commit: the next request with an old cookie is a 401. Every change also writes its row of
+ * the hub's auditor trail in that commit (`by`: who made it, `os:<user>`); the page, which only
+ * reads accounts, is built without a trail and cannot change them.
  */
 export class AuditorAccounts {
-  constructor(private readonly store: HubStore) {}
+  constructor(
+    private readonly store: HubStore,
+    private readonly trail: AuditorTrail | null = null,
+  ) {}
 
-  async add(name: string, passwordHash: string): Promise<void> {
+  async add(name: string, passwordHash: string, by: string): Promise<void> {
     if (!AUDITOR_NAME_PATTERN.test(name))
       throw new AuditorError("an auditor name is 1-32 lowercase letters, digits, '.', '_' or '-'");
-    const rows = await this.store.query(
-      "INSERT INTO hub_auditors (name, password_hash) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id",
-      [name, passwordHash],
-    );
-    if (rows.length === 0) throw new AuditorError(`auditor '${name}' already exists`);
+    await this.change("add", name, by, async (tx) => {
+      const rows = await tx.query(
+        "INSERT INTO hub_auditors (name, password_hash) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id",
+        [name, passwordHash],
+      );
+      if (rows.length === 0) throw new AuditorError(`auditor '${name}' already exists`);
+    });
   }
 
   async find(name: string): Promise<Auditor | undefined> {
@@ -63,20 +71,32 @@ export class AuditorAccounts {
   }
 
   /** Its sessions go with it (ON DELETE CASCADE). */
-  async remove(name: string): Promise<void> {
-    const rows = await this.store.query("DELETE FROM hub_auditors WHERE name = $1 RETURNING id", [name]);
-    if (rows.length === 0) throw new AuditorError(`no such auditor: '${name}'`);
+  async remove(name: string, by: string): Promise<void> {
+    await this.change("remove", name, by, async (tx) => {
+      const rows = await tx.query("DELETE FROM hub_auditors WHERE name = $1 RETURNING id", [name]);
+      if (rows.length === 0) throw new AuditorError(`no such auditor: '${name}'`);
+    });
   }
 
   /** A new password ends every session opened with the old one, in the same commit. */
-  async setPassword(name: string, passwordHash: string): Promise<void> {
-    await this.store.transaction(async (tx) => {
+  async setPassword(name: string, passwordHash: string, by: string): Promise<void> {
+    await this.change("passwd", name, by, async (tx) => {
       const rows = await tx.query<{ id: number }>(
         "UPDATE hub_auditors SET password_hash = $2 WHERE name = $1 RETURNING id",
         [name, passwordHash],
       );
       if (!rows[0]) throw new AuditorError(`no such auditor: '${name}'`);
       await tx.query("DELETE FROM hub_auditor_sessions WHERE auditor_id = $1", [rows[0].id]);
+    });
+  }
+
+  /** The change and its trail row in one transaction: both commit, or neither. */
+  private async change(action: TrailAction, name: string, by: string, fn: (tx: Sql) => Promise<void>) {
+    const trail = this.trail;
+    if (!trail) throw new Error("AuditorAccounts: changing accounts needs the auditor trail");
+    await this.store.transaction(async (tx) => {
+      await fn(tx);
+      await trail.append(tx, action, name, by);
     });
   }
 

@@ -31,6 +31,29 @@ const STEPS: string[][] = [
        PRIMARY KEY (name_key, address)
      )`,
   ],
+  // Who was given or lost access, and when (auditor-trail.ts): append-only and hash-chained.
+  // Rows name auditors and the people who changed them by keyed codes; the names those codes
+  // stand for live apart, in hub_auditor_trail_names, so removing an auditor removes their name.
+  [
+    `CREATE TABLE hub_auditor_trail (
+       id bigint PRIMARY KEY,
+       ts timestamptz NOT NULL,
+       action text NOT NULL CHECK (action IN ('add', 'passwd', 'remove')),
+       auditor_code text NOT NULL,
+       actor_code text NOT NULL,
+       prev_hash text NOT NULL,
+       hash text NOT NULL
+     )`,
+    `CREATE TABLE hub_auditor_trail_names (code text PRIMARY KEY, name text NOT NULL)`,
+    // Not a defence against the database's owner (the hash chain is what shows their edits),
+    // but no slip of a query or a retention job changes the trail unnoticed.
+    `CREATE FUNCTION hub_auditor_trail_refuse() RETURNS trigger LANGUAGE plpgsql AS
+       $$ BEGIN RAISE EXCEPTION 'hub_auditor_trail is append-only'; END $$`,
+    `CREATE TRIGGER hub_auditor_trail_append_only BEFORE UPDATE OR DELETE ON hub_auditor_trail
+       FOR EACH ROW EXECUTE FUNCTION hub_auditor_trail_refuse()`,
+    `CREATE TRIGGER hub_auditor_trail_no_truncate BEFORE TRUNCATE ON hub_auditor_trail
+       FOR EACH STATEMENT EXECUTE FUNCTION hub_auditor_trail_refuse()`,
+  ],
 ];
 
 /** Applies what is missing, under an advisory lock (hubs starting together, a CLI beside them). */

@@ -1,6 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHmac } from "node:crypto";
 import {
   afterFailure,
   FORGET_AFTER_MS,
@@ -9,6 +7,7 @@ import {
   throttledUntilOf,
 } from "../../web/login-throttle-rules.js";
 import type { HubStore } from "../store/hub-store.js";
+import { loadOrCreateKeyFile } from "./hub-key-file.js";
 
 /**
  * The door's login throttle (src/web/login-throttle-rules.ts) over the hub's database: per
@@ -78,17 +77,5 @@ export class AuditorThrottle {
  * to share the count.
  */
 export function loadOrCreateNameKey(dataDir: string): Buffer {
-  const file = join(dataDir, "auditor-login.key");
-  if (existsSync(file)) return readFileSync(file);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  try {
-    writeFileSync(file, key, { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    // Another hub process on this data dir made it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(file);
-    throw err;
-  }
-  chmodSync(file, 0o600); // whatever the umask
-  return key;
+  return loadOrCreateKeyFile(dataDir, "auditor-login.key");
 }

@@ -5,6 +5,7 @@ import { type ExportFormat, exportHeader, exportLine } from "../event-export.js"
 import { type EventFilter, listDoors } from "../hub-queries.js";
 import type { HubStore } from "../store/hub-store.js";
 import type { AuditorAccounts } from "./auditor-accounts.js";
+import { readTrail, verifyAuditorTrail } from "./auditor-trail.js";
 import {
   allEvents,
   decodeCursor,
@@ -129,6 +130,11 @@ export function addHubPageRoutes(
       },
     };
   });
+
+  // Who was given or lost access to this page, and whether that record is intact.
+  router.add("GET", "/api/auditor-trail", async () => ({
+    json: { entries: await readTrail(store), chain: await verifyAuditorTrail(store) },
+  }));
 
   router.add("GET", "/api/alerts", async ({ query }) => {
     const q = validate(z.object({ door: text(128), kind: text(32) }), {

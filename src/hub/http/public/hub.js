@@ -1,7 +1,8 @@
-// doorward audit hub page (read-only): doors, alerts, event search with export, and the chart.
+// doorward audit hub page (read-only): doors, alerts, event search with export, the chart, and
+// the record of auditor account changes.
 // Helpers ($, el, api, showError, fmtTime, csrf) come from page-common.js, shared with the door's page.
 
-const VIEWS = ["doors", "alerts", "events"];
+const VIEWS = ["doors", "alerts", "events", "access"];
 let cursors = [null]; // the "after" cursor of each page seen, so Previous goes back
 let pageIndex = 0;
 
@@ -11,6 +12,7 @@ function route() {
   if (view === "doors") loadDoors();
   if (view === "alerts") loadAlerts();
   if (view === "events") search();
+  if (view === "access") loadTrail();
 }
 
 function showLogin() {
@@ -99,6 +101,30 @@ async function loadAlerts() {
     showError("alerts-error", null);
   } catch (err) {
     showError("alerts-error", err);
+  }
+}
+
+async function loadTrail() {
+  try {
+    const { entries, chain } = await api("GET", "/api/auditor-trail");
+    $("trail-rows").replaceChildren(
+      ...entries.map((e) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, fmtTime(e.ts)),
+          el("td", {}, e.action),
+          el("td", {}, e.auditor),
+          el("td", {}, e.by),
+        ),
+      ),
+    );
+    $("trail-chain").textContent = chain.ok
+      ? `Hash chain intact (${chain.checked} ${chain.checked === 1 ? "row" : "rows"}).`
+      : `Hash chain BROKEN at row ${chain.firstBad.id}: ${chain.firstBad.problem}.`;
+    showError("access-error", null);
+  } catch (err) {
+    showError("access-error", err);
   }
 }
 
