@@ -1,4 +1,6 @@
 import type { Clock, KeypadKey, Level } from "../devices/types.js";
+import { queueKeystrokes } from "./keystrokes.js";
+import { OrderedSteps } from "./ordered-steps.js";
 import { SerialTxDevice } from "./serial-tx-device.js";
 import type { SimGpioChip } from "./sim-gpio.js";
 import type { SimI2cBus } from "./sim-i2c.js";
@@ -185,21 +187,10 @@ function createReader(p: SimParts, r: SimReaderWiring): VirtualReader {
 
 /**
  * Types like a person: key down, key up, every KEY_STEP_MS of simulated time, so a PIN of any
- * allowed length fits the keypad controller's FIFO. Resolves after the last key is released.
+ * allowed length fits the keypad controller's FIFO. The keystrokes go out in order from one queue
+ * with a single timer (a timer per keystroke could run reordered after a stall, see OrderedSteps).
+ * Resolves after the last key is released.
  */
 export function typePaced(clock: Clock, keypad: VirtualKeypad, keys: string): Promise<void> {
-  const presses = [...keys] as KeypadKey[];
-  if (presses.length === 0) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    presses.forEach((key, i) => {
-      clock.setTimeout(() => keypad.keyDown(key), 2 * i * KEY_STEP_MS);
-      clock.setTimeout(
-        () => {
-          keypad.keyUp(key);
-          if (i === presses.length - 1) resolve();
-        },
-        (2 * i + 1) * KEY_STEP_MS,
-      );
-    });
-  });
+  return queueKeystrokes(new OrderedSteps(clock), keypad, [...keys] as KeypadKey[], KEY_STEP_MS, KEY_STEP_MS);
 }

@@ -1,6 +1,8 @@
 import { DEFAULT_KEYPAD_LAYOUT, parseKeypadLayout } from "../devices/keypad/keypad.js";
 import { PCF8574_COL_BITS, PCF8574_ROW_BITS } from "../devices/keypad/pcf8574-keypad.js";
 import type { Clock, KeypadKey } from "../devices/types.js";
+import { queueKeystrokes } from "./keystrokes.js";
+import { OrderedSteps } from "./ordered-steps.js";
 import type { I2cTarget } from "./sim-i2c.js";
 
 export interface VirtualPcf8574MatrixOptions {
@@ -19,8 +21,11 @@ export class VirtualPcf8574Matrix implements I2cTarget {
   private latch = 0xff;
   private readonly held = new Set<KeypadKey>();
   private readonly positions = new Map<KeypadKey, { row: number; col: number }>();
+  /** Keystrokes typed but not yet done, in order (one timer, so a stall cannot reorder them). */
+  private readonly keystrokes: OrderedSteps;
 
   constructor(private readonly opts: VirtualPcf8574MatrixOptions) {
+    this.keystrokes = new OrderedSteps(opts.clock);
     parseKeypadLayout(opts.layout ?? DEFAULT_KEYPAD_LAYOUT).forEach((row, r) => {
       row.forEach((key, c) => {
         this.positions.set(key, { row: r, col: c });
@@ -47,13 +52,15 @@ export class VirtualPcf8574Matrix implements I2cTarget {
     this.opts.clock.setTimeout(() => this.keyUp(key), holdMs);
   }
 
-  /** Types like a person: each key held holdMs, then gapMs before the next. */
-  type(keys: string, holdMs = 80, gapMs = 80): void {
-    [...keys].forEach((ch, i) => {
-      const key = ch as KeypadKey;
-      if (!this.positions.has(key)) throw new Error(`key "${ch}" is not on this keypad`);
-      this.opts.clock.setTimeout(() => this.press(key, holdMs), i * (holdMs + gapMs));
-    });
+  /**
+   * Types like a person: each key held holdMs, then gapMs before the next; text typed while
+   * earlier text is still being typed follows it. Resolves once the last key is released.
+   */
+  type(keys: string, holdMs = 80, gapMs = 80): Promise<void> {
+    const presses = [...keys] as KeypadKey[];
+    const unknown = presses.find((key) => !this.positions.has(key));
+    if (unknown !== undefined) throw new Error(`key "${unknown}" is not on this keypad`);
+    return queueKeystrokes(this.keystrokes, this, presses, holdMs, gapMs);
   }
 
   /** The pin levels: latch levels, with closed keys joining a row and a column (low wins). */

@@ -6,6 +6,7 @@ import { systemClock } from "../../devices/system-clock.js";
 import type { Clock } from "../../devices/types.js";
 import { SimGpioChip } from "../../simulator/sim-gpio.js";
 import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js";
+import { LateWakingClock, stallEventLoop } from "../helpers/event-loop-stall.js";
 
 /**
  * A stalled event loop (a loaded machine, a long GC, a blocking call) makes many timers due at
@@ -17,48 +18,6 @@ import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js"
  * timer's phase), a valid frame with someone else's number — the rare `unknown_credential` of
  * the two-door console test at high load, where two TCA8418 keypads poll every 20 ms.
  */
-
-/** Blocks the event loop, as a descheduled process or a long GC pause does. */
-function stallEventLoop(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // busy: timers fall due but cannot run
-  }
-}
-
-/**
- * A fake clock for a process that wakes late: everything that fell due meanwhile runs, but the
- * NEWEST timer first. The Clock contract promises no order between overdue timers (Node's own
- * order is shown above), so a device that needs its edges in order must not depend on it.
- */
-class LateWakingClock implements Clock {
-  private nowMs = Date.UTC(2026, 0, 5, 9, 0, 0);
-  private timers: { id: number; dueMs: number; fn: () => void }[] = [];
-  private nextId = 1;
-
-  now(): number {
-    return this.nowMs;
-  }
-
-  setTimeout(fn: () => void, ms: number): () => void {
-    const id = this.nextId++;
-    this.timers.push({ id, dueMs: this.nowMs + Math.max(0, ms), fn });
-    return () => {
-      this.timers = this.timers.filter((t) => t.id !== id);
-    };
-  }
-
-  async wakeAfter(ms: number): Promise<void> {
-    this.nowMs += ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.dueMs <= this.nowMs).sort((a, b) => b.id - a.id)[0];
-      if (!due) return;
-      this.timers = this.timers.filter((t) => t.id !== due.id);
-      due.fn();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-}
 
 /** The real driver on simulated lines; `reports` are its frames, read or refused, in order. */
 async function readerOnSimulatedLines(clock: Clock) {
@@ -118,7 +77,7 @@ describe("VirtualWiegandReader after an event-loop stall", () => {
     const first = virtual.present(12345678, "W26");
     const second = virtual.present(87654321, "W34");
     await clock.wakeAfter(500); // both frames and the gap between them fell due in the stall
-    for (let i = 0; i < 300; i++) await clock.wakeAfter(1); // a healthy loop again: timers run when due
+    await clock.tick(300); // a healthy loop again: timers run when due
     await Promise.all([first, second]);
 
     expect(reports).toMatchObject([

@@ -55,6 +55,18 @@ describe("Pcf8574Keypad", () => {
     await keypad.stop();
   });
 
+  it("type() with a key not on the keypad throws and types none of the keys", async () => {
+    const { keypad, matrix, clock, keys } = rig();
+    await keypad.start();
+    expect(() => matrix.type("12A4")).toThrow('key "A" is not on this keypad');
+    await clock.advance(2_000);
+    expect(keys).toEqual([]);
+    matrix.type("12");
+    await clock.advance(1_000);
+    expect(keys).toEqual(["1", "2"]);
+    await keypad.stop();
+  });
+
   it("debounces: a contact seen in one scan only is ignored; two consecutive scans count", async () => {
     const { keypad, matrix, clock, keys } = rig();
     await keypad.start();
