@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { BadgeBadRead, BadgeRead } from "../../devices/badge/badge-events.js";
+import { decodeWiegand, encodeWiegand, type WiegandFormat } from "../../devices/badge/wiegand-frame.js";
+import { WiegandReader } from "../../devices/badge/wiegand-reader.js";
+import { FakeClock } from "../../simulator/fake-clock.js";
+import { SimGpioChip } from "../../simulator/sim-gpio.js";
+import { VirtualWiegandReader } from "../../simulator/virtual-wiegand-reader.js";
+
+/**
+ * Wiegand has no length field: a 34-bit frame that loses its last 8 bits (a stall, a missed short
+ * pulse) is 26 bits, and about 1 in 4 of those pass 26-bit parity. Card 87654400 is one: its first
+ * 26 bits are a valid W26 frame of card 342400. A reader configured for the one format it sends
+ * refuses every other length, valid parity or not.
+ */
+const CARD_W34 = 87654400;
+const TRUNCATED = encodeWiegand(CARD_W34, "W34").slice(0, 26);
+
+/** The real driver on simulated lines, fed by a virtual reader; `reports` in arrival order. */
+async function rig(formats?: WiegandFormat[]) {
+  const clock = new FakeClock();
+  const chip = new SimGpioChip(clock);
+  const d0 = chip.pin(5, 1);
+  const d1 = chip.pin(6, 1);
+  const reports: (BadgeRead | BadgeBadRead)[] = [];
+  const reader = new WiegandReader({
+    d0: await chip.open(5, "in"),
+    d1: await chip.open(6, "in"),
+    clock,
+    formats,
+    onBadge: (r) => reports.push(r),
+    onBadRead: (r) => reports.push(r),
+  });
+  reader.start();
+  const virtual = new VirtualWiegandReader({ d0, d1, clock });
+  const send = async (sent: Promise<void>) => {
+    await clock.advance(200);
+    await sent;
+  };
+  return { virtual, send, reports, stats: () => reader.stats() };
+}
+
+describe("a Wiegand reader's accepted formats", () => {
+  it("the truncated card really is a valid W26 frame of another number (the danger)", () => {
+    expect(decodeWiegand(TRUNCATED)).toMatchObject({ ok: true, format: "W26", number: "342400" });
+  });
+
+  it("configured for W34, the first 26 bits of a 34-bit card are a bad read naming the problem, not a badge", async () => {
+    const { virtual, send, reports, stats } = await rig(["W34"]);
+    await send(virtual.presentRaw(TRUNCATED));
+    expect(reports).toEqual([
+      { format: "W26", detail: "34-bit frame expected, got 26 bits", atMs: expect.any(Number) },
+    ]);
+    expect(stats()).toMatchObject({ badges: 0, badReads: 1 });
+  });
+
+  it("configured for W34, a genuine W26 frame is refused too, and a W34 frame still reads", async () => {
+    const { virtual, send, reports } = await rig(["W34"]);
+    await send(virtual.present(12345678, "W26"));
+    await send(virtual.present(CARD_W34, "W34"));
+    expect(reports).toMatchObject([
+      { format: "W26", detail: "34-bit frame expected, got 26 bits" },
+      { format: "W34", number: String(CARD_W34) },
+    ]);
+  });
+
+  it("configured for W26, a 34-bit frame is refused", async () => {
+    const { virtual, send, reports } = await rig(["W26"]);
+    await send(virtual.present(CARD_W34, "W34"));
+    expect(reports).toMatchObject([{ format: "W34", detail: "26-bit frame expected, got 34 bits" }]);
+  });
+
+  it("by default both formats read, as before", async () => {
+    const { virtual, send, reports } = await rig();
+    await send(virtual.present(12345678, "W26"));
+    await send(virtual.present(CARD_W34, "W34"));
+    expect(reports).toMatchObject([
+      { format: "W26", number: "12345678" },
+      { format: "W34", number: String(CARD_W34) },
+    ]);
+  });
+});
