@@ -20,11 +20,16 @@ function problemsOf(raw: Record<string, unknown>): string[] {
 describe("badge.wiegand.formats", () => {
   it("defaults to both formats, as before the setting existed", () => {
     expect(parseSettings({}).badge.wiegand.formats).toEqual(["W26", "W34"]);
-    expect(parseSettings({ badge: { wiegand: { d0_line: 5 } } }).badge.wiegand.formats).toEqual(["W26", "W34"]);
+    expect(parseSettings({ badge: { wiegand: { d0_line: 5 } } }).badge.wiegand.formats).toEqual([
+      "W26",
+      "W34",
+    ]);
   });
 
   it("takes a list, or a single format name", () => {
-    expect(parseSettings({ badge: { wiegand: { formats: ["W34"] } } }).badge.wiegand.formats).toEqual(["W34"]);
+    expect(parseSettings({ badge: { wiegand: { formats: ["W34"] } } }).badge.wiegand.formats).toEqual([
+      "W34",
+    ]);
     expect(parseSettings({ badge: { wiegand: { formats: "W26" } } }).badge.wiegand.formats).toEqual(["W26"]);
   });
 
@@ -33,10 +38,10 @@ describe("badge.wiegand.formats", () => {
       'badge.wiegand.formats.0: expected one of "W26", "W34"',
     ]);
     expect(problemsOf({ badge: { wiegand: { formats: "h10306" } } })).toEqual([
-      'badge.wiegand.formats: expected one of "W26", "W34"',
+      'badge.wiegand.formats.0: expected one of "W26", "W34"',
     ]);
     expect(problemsOf({ badge: { wiegand: { formats: [] } } })).toEqual([
-      "badge.wiegand.formats: at least one format",
+      "badge.wiegand.formats: expected a value >= 1",
     ]);
   });
 
