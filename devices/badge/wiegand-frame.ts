@@ -126,6 +126,20 @@ export function encodeWiegand(
   return bits;
 }
 
+/**
+ * The format a reader sending `accepted` formats uses for a card: the first one it fits (so the
+ * default, both, sends small numbers as W26 and larger ones as W34, as the simulator always did).
+ * Null if the card fits none of them.
+ */
+export function formatForCard(
+  credential: number,
+  accepted: ReadonlyArray<WiegandFormat> = WIEGAND_FORMATS,
+): WiegandFormat | null {
+  const fits = (f: WiegandFormat) =>
+    Number.isInteger(credential) && credential >= 0 && credential < 2 ** (LAYOUTS[f].bits - 2);
+  return accepted.find(fits) ?? null;
+}
+
 /** "1011…" → bits; for tests and the simulator panel. Throws on other characters. */
 export function bitsFromString(text: string): (0 | 1)[] {
   return [...text.replace(/[\s_]/g, "")].map((c) => {

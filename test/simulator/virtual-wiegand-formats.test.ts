@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { BadgeBadRead, BadgeRead } from "../../devices/badge/badge-events.js";
-import { decodeWiegand, encodeWiegand, type WiegandFormat } from "../../devices/badge/wiegand-frame.js";
+import {
+  decodeWiegand,
+  encodeWiegand,
+  formatForCard,
+  type WiegandFormat,
+} from "../../devices/badge/wiegand-frame.js";
 import { WiegandReader } from "../../devices/badge/wiegand-reader.js";
 import { FakeClock } from "../../simulator/fake-clock.js";
 import { SimGpioChip } from "../../simulator/sim-gpio.js";
@@ -31,7 +36,7 @@ async function rig(formats?: WiegandFormat[]) {
     onBadRead: (r) => reports.push(r),
   });
   reader.start();
-  const virtual = new VirtualWiegandReader({ d0, d1, clock });
+  const virtual = new VirtualWiegandReader({ d0, d1, clock, formats });
   const send = async (sent: Promise<void>) => {
     await clock.advance(200);
     await sent;
@@ -77,5 +82,21 @@ describe("a Wiegand reader's accepted formats", () => {
       { format: "W26", number: "12345678" },
       { format: "W34", number: String(CARD_W34) },
     ]);
+  });
+
+  it("a virtual reader sends each card in the first of its formats the card fits, as a real one would", async () => {
+    expect([formatForCard(12345678), formatForCard(CARD_W34), formatForCard(2 ** 32)]).toEqual([
+      "W26",
+      "W34",
+      null,
+    ]);
+    expect(formatForCard(12345678, ["W34"])).toBe("W34");
+    expect(formatForCard(CARD_W34, ["W26"])).toBeNull();
+
+    const { virtual, send, reports } = await rig(["W34"]);
+    await send(virtual.presentCard(12345678));
+    expect(reports).toMatchObject([{ format: "W34", number: "12345678" }]);
+    expect(virtual.canSend(2 ** 32)).toBe(false);
+    expect(() => virtual.presentCard(2 ** 32)).toThrow(RangeError);
   });
 });
