@@ -2,20 +2,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { doorsOf } from "../../src/config/doors.js";
-import { ConfigError, parseSettings } from "../../src/config/load-settings.js";
+import { parseSettings } from "../../src/config/load-settings.js";
 import { cli } from "../helpers/cli.js";
+import { configProblemsOf as problemsOf } from "../helpers/config-problems.js";
 import { doorEntry } from "../helpers/doors.js";
 import { tempDir } from "../helpers/harness.js";
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseSettings(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("badge.wiegand.formats", () => {
   it("defaults to both formats, as before the setting existed", () => {
