@@ -11,7 +11,13 @@ const wiegandFormat = z.enum(WIEGAND_FORMATS as [WiegandFormat, ...WiegandFormat
  * (Wiegand has no length field) is a bad read, never another card.
  */
 const wiegandFormats = z
-  .preprocess((v) => (typeof v === "string" ? [v] : v), z.array(wiegandFormat).min(1))
+  .preprocess(
+    (v) => (typeof v === "string" ? [v] : v),
+    z
+      .array(wiegandFormat)
+      .min(1)
+      .transform((formats) => [...new Set(formats)]),
+  )
   .default(() => [...WIEGAND_FORMATS]);
 
 const RDM6300_DEFAULTS = { port: "/dev/ttyUSB0", repeat_window_ms: 1500 };

@@ -22,6 +22,9 @@ describe("badge.wiegand.formats", () => {
       "W34",
     ]);
     expect(parseSettings({ badge: { wiegand: { formats: "W26" } } }).badge.wiegand.formats).toEqual(["W26"]);
+    expect(parseSettings({ badge: { wiegand: { formats: ["W34", "W34"] } } }).badge.wiegand.formats).toEqual([
+      "W34",
+    ]);
   });
 
   it("an unknown format name, or none at all, is a config error naming the key", () => {
