@@ -1,3 +1,4 @@
+import type { WiegandFormat } from "../devices/badge/wiegand-frame.js";
 import type { Clock, KeypadKey, Level } from "../devices/types.js";
 import { queueKeystrokes } from "./keystrokes.js";
 import { OrderedSteps } from "./ordered-steps.js";
@@ -39,7 +40,7 @@ export type SimReaderWiring =
       interruptLine: number | null;
     }
   | { id: string; kind: "fingerprint"; path: string; password: number }
-  | { id: string; kind: "wiegand"; d0Line: number; d1Line: number }
+  | { id: string; kind: "wiegand"; d0Line: number; d1Line: number; formats?: WiegandFormat[] }
   | { id: string; kind: "rdm6300"; path: string }
   | {
       id: string;
@@ -162,6 +163,7 @@ function createReader(p: SimParts, r: SimReaderWiring): VirtualReader {
         d0: gpio.pin(r.d0Line, 1),
         d1: gpio.pin(r.d1Line, 1),
         clock,
+        formats: r.formats,
       });
       return { id: r.id, kind: "wiegand", device };
     }

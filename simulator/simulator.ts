@@ -1,3 +1,4 @@
+import type { WiegandFormat } from "../devices/badge/wiegand-frame.js";
 import type { Clock, Transports } from "../devices/types.js";
 import { SerialTxDevice } from "./serial-tx-device.js";
 import {
@@ -36,7 +37,7 @@ export interface SimWiring {
   fingerprintPath?: string;
   fingerprintPassword?: number;
   /** GPIO lines of the Wiegand reader's D0/D1 (default 23/24). */
-  wiegand?: { d0Line: number; d1Line: number };
+  wiegand?: { d0Line: number; d1Line: number; formats?: WiegandFormat[] };
   /** Serial path of the VirtualRdm6300 (default /dev/ttyUSB0). */
   rdm6300Path?: string;
   /** Several doors, each with only the readers it lists. */

@@ -1,4 +1,9 @@
-import { encodeWiegand, type WiegandFormat } from "../devices/badge/wiegand-frame.js";
+import {
+  encodeWiegand,
+  formatForCard,
+  WIEGAND_FORMATS,
+  type WiegandFormat,
+} from "../devices/badge/wiegand-frame.js";
 import type { Clock } from "../devices/types.js";
 import { OrderedSteps } from "./ordered-steps.js";
 import type { SimPin } from "./sim-gpio.js";
@@ -18,6 +23,8 @@ export interface VirtualWiegandReaderOptions {
    * visible millisecond (must stay below bitIntervalMs).
    */
   pulseLowMs?: number;
+  /** The formats this reader sends (its `badge.wiegand.formats`); presentCard uses the first that fits. */
+  formats?: ReadonlyArray<WiegandFormat>;
   /** Quiet time kept after a frame before the next queued one starts; must exceed the reader's 25 ms gap. */
   interFrameGapMs?: number;
 }
@@ -40,6 +47,7 @@ export class VirtualWiegandReader {
   private readonly bitIntervalMs: number;
   private readonly pulseLowMs: number;
   private readonly interFrameGapMs: number;
+  private readonly formats: ReadonlyArray<WiegandFormat>;
   /** Edges not yet on the wire, frames queued after each other. */
   private readonly edges: OrderedSteps;
   /** Lines forced low by holdLow(); pulses on them change nothing. */
@@ -52,6 +60,7 @@ export class VirtualWiegandReader {
     this.bitIntervalMs = opts.bitIntervalMs ?? 2;
     this.pulseLowMs = opts.pulseLowMs ?? 0;
     this.interFrameGapMs = opts.interFrameGapMs ?? 50;
+    this.formats = opts.formats ?? WIEGAND_FORMATS;
     if (this.pulseLowMs >= this.bitIntervalMs) throw new RangeError("pulseLowMs must be below bitIntervalMs");
     // Idle state of a connected reader: both data lines pulled high.
     this.d0.drive(1);
@@ -67,6 +76,21 @@ export class VirtualWiegandReader {
     format: WiegandFormat = "W26",
   ): Promise<void> {
     return this.presentRaw(encodeWiegand(credential, format));
+  }
+
+  /** Whether presentCard can send this number in one of the reader's formats. */
+  canSend(credential: number): boolean {
+    return formatForCard(credential, this.formats) !== null;
+  }
+
+  /**
+   * Presents a card as this reader would send it: in the first of its formats the number fits
+   * (a W34-only reader sends every card as 34 bits). Throws RangeError if it fits none.
+   */
+  presentCard(credential: number): Promise<void> {
+    const format = formatForCard(credential, this.formats);
+    if (!format) throw new RangeError(`card ${credential} does not fit ${this.formats.join(" or ")}`);
+    return this.present(credential, format);
   }
 
   /** Sends arbitrary bits (bad parity, wrong length, a noise burst) for fault tests. */

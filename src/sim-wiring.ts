@@ -21,7 +21,11 @@ export function simWiringFromSettings(s: Settings, osdpKeys?: OsdpKeySource): Si
     keypadInterruptLine: s.keypad.interrupt_gpio,
     fingerprintPath: s.fingerprint.port,
     fingerprintPassword: s.fingerprint.password,
-    wiegand: { d0Line: s.badge.wiegand.d0_line, d1Line: s.badge.wiegand.d1_line },
+    wiegand: {
+      d0Line: s.badge.wiegand.d0_line,
+      d1Line: s.badge.wiegand.d1_line,
+      formats: s.badge.wiegand.formats,
+    },
     rdm6300Path: s.badge.rdm6300.port,
   };
   // A single-door file keeps today's bench: every kind of reader is wired, fitted or not.
@@ -57,7 +61,13 @@ function simReader(r: ReaderSettings, osdpKeys?: OsdpKeySource): SimDoorWiring["
     case "badge":
       return r.reader === "rdm6300"
         ? { id: r.id, kind: "rdm6300", path: r.rdm6300.port }
-        : { id: r.id, kind: "wiegand", d0Line: r.wiegand.d0_line, d1Line: r.wiegand.d1_line };
+        : {
+            id: r.id,
+            kind: "wiegand",
+            d0Line: r.wiegand.d0_line,
+            d1Line: r.wiegand.d1_line,
+            formats: r.wiegand.formats,
+          };
     case "osdp":
       // The virtual reader holds the key the controller stored for it (as the real one would after
       // `doorward osdp install`); with none it is in factory state and accepts only install mode.

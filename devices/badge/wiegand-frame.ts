@@ -16,9 +16,17 @@
  */
 
 export type WiegandFormat = "W26" | "W34";
+export const WIEGAND_FORMATS: readonly WiegandFormat[] = ["W26", "W34"];
 
-/** Why a frame was refused. A refused frame must never become a badge read. */
-export type WiegandFault = "bad_length" | "bad_parity" | "bad_bit";
+/**
+ * Why a frame was refused. A refused frame must never become a badge read. A frame of a known
+ * length the reader is not set to send gets a sentence ("34-bit frame expected, got 26 bits").
+ */
+export type WiegandFault =
+  | "bad_length"
+  | "bad_parity"
+  | "bad_bit"
+  | `${string}-bit frame expected, got ${number} bits`;
 
 export type WiegandDecodeResult =
   | { ok: true; format: WiegandFormat; facility: number; card: number; number: string }
@@ -55,10 +63,22 @@ function readUint(bits: ReadonlyArray<number>, from: number, toExclusive: number
   return value;
 }
 
-/** Decodes one frame of received bits. Never throws. */
-export function decodeWiegand(bits: ReadonlyArray<number>): WiegandDecodeResult {
+/**
+ * Decodes one frame of received bits. Never throws. `accepted` are the formats the reader sends:
+ * Wiegand has no length field, so a 34-bit frame cut short after 26 bits (a stall, a missed
+ * pulse) passes 26-bit parity about 1 time in 4 and would read as another card. A reader set to
+ * W34 refuses every 26-bit frame instead, whatever its parity.
+ */
+export function decodeWiegand(
+  bits: ReadonlyArray<number>,
+  accepted: ReadonlyArray<WiegandFormat> = WIEGAND_FORMATS,
+): WiegandDecodeResult {
   const format = layoutFor(bits.length);
   if (!format) return { ok: false, format: `W${bits.length}`, detail: "bad_length" };
+  if (!accepted.includes(format)) {
+    const expected = accepted.map((f) => LAYOUTS[f].bits).join(" or ");
+    return { ok: false, format, detail: `${expected}-bit frame expected, got ${bits.length} bits` };
+  }
   if (bits.some((b) => b !== 0 && b !== 1)) return { ok: false, format, detail: "bad_bit" };
 
   const { bits: n, facilityBits } = LAYOUTS[format];
@@ -104,6 +124,20 @@ export function encodeWiegand(
   bits[0] = ones(bits, 1, half) % 2 === 1 ? 1 : 0; // make the first half even
   bits[n - 1] = ones(bits, half, n - 1) % 2 === 0 ? 1 : 0; // make the second half odd
   return bits;
+}
+
+/**
+ * The format a reader sending `accepted` formats uses for a card: the first one it fits (so the
+ * default, both, sends small numbers as W26 and larger ones as W34, as the simulator always did).
+ * Null if the card fits none of them.
+ */
+export function formatForCard(
+  credential: number,
+  accepted: ReadonlyArray<WiegandFormat> = WIEGAND_FORMATS,
+): WiegandFormat | null {
+  const fits = (f: WiegandFormat) =>
+    Number.isInteger(credential) && credential >= 0 && credential < 2 ** (LAYOUTS[f].bits - 2);
+  return accepted.find(fits) ?? null;
 }
 
 /** "1011…" → bits; for tests and the simulator panel. Throws on other characters. */

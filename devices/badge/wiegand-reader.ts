@@ -1,6 +1,6 @@
 import type { Clock, GpioLine, Level } from "../types.js";
 import type { BadgeBadRead, BadgeRead } from "./badge-events.js";
-import { decodeWiegand } from "./wiegand-frame.js";
+import { decodeWiegand, WIEGAND_FORMATS, type WiegandFormat } from "./wiegand-frame.js";
 
 export interface WiegandReaderOptions {
   /** Data 0 line, opened as an input WITHOUT activeLow and WITHOUT debounce: pulses last ~50 µs. */
@@ -9,7 +9,15 @@ export interface WiegandReaderOptions {
   d1: GpioLine;
   clock: Clock;
   onBadge: (read: BadgeRead) => void;
-  /** detail: bad_parity, bad_length, bad_bit (from the codec) or both_lines_low (wiring or reader fault). */
+  /**
+   * The formats this reader sends (default both). A frame of another length, even with valid
+   * parity for that length, is a bad read: see decodeWiegand.
+   */
+  formats?: ReadonlyArray<WiegandFormat>;
+  /**
+   * detail: bad_parity, bad_length, bad_bit, "34-bit frame expected, got 26 bits" (from the codec)
+   * or both_lines_low (wiring or reader fault).
+   */
   onBadRead: (bad: BadgeBadRead) => void;
   /** Silence that ends a frame. Readers space bits 0.2–20 ms apart; 25 ms is the usual gap. */
   frameGapMs?: number;
@@ -28,7 +36,7 @@ export interface WiegandReaderStats {
 
 /**
  * Collects Wiegand bits from D0/D1 falling edges and decodes each frame once the lines have been
- * quiet for frameGapMs. Every frame ends in exactly one of: onBadge (valid W26/W34), onBadRead
+ * quiet for frameGapMs. Every frame ends in exactly one of: onBadge (valid, accepted format), onBadRead
  * (anything else of plausible length), or the noise counter. A frame that fails any check is
  * never turned into a badge read.
  *
@@ -116,7 +124,7 @@ export class WiegandReader {
       ? { ok: false, format: `W${bitCount}`, detail: "both_lines_low" }
       : bitCount > this.maxFrameBits
         ? { ok: false, format: `W${bitCount}`, detail: "bad_length" }
-        : decodeWiegand(bits);
+        : decodeWiegand(bits, this.opts.formats ?? WIEGAND_FORMATS);
     if (result.ok) {
       this.counters.badges++;
       this.opts.onBadge({ number: result.number, format: result.format, atMs });

@@ -218,7 +218,11 @@ export class SimConsole {
       if (rdm && (!wiegand || target.reader !== undefined)) {
         rdm.present(n.toString(16).padStart(8, "0"));
         this.clock.setTimeout(() => rdm.remove(), 600);
-      } else void wiegand?.present(n, n > 0xffffff ? "W34" : "W26");
+      } else if (wiegand) {
+        // As the reader sends it: a W34-only reader sends every card as 34 bits.
+        if (!wiegand.canSend(n)) return this.error(`badge: ${n} does not fit this reader's formats`);
+        void wiegand.presentCard(n);
+      }
     } else return this.error("badge: a decimal badge number (up to 4294967295) or garbled");
     await this.settle(300);
     return true;

@@ -71,6 +71,7 @@ export class BadgeReaderService {
       d1,
       clock: this.deps.clock,
       frameGapMs: w.frame_gap_ms,
+      formats: w.formats,
       onBadge: this.deps.onBadge,
       onBadRead: this.deps.onBadRead,
     });

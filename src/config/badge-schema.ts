@@ -1,6 +1,25 @@
 import { z } from "zod";
+import { WIEGAND_FORMATS, type WiegandFormat } from "../../devices/badge/wiegand-frame.js";
 
 const WIEGAND_DEFAULTS = { d0_line: 23, d1_line: 24, frame_gap_ms: 25 };
+
+const wiegandFormat = z.enum(WIEGAND_FORMATS as [WiegandFormat, ...WiegandFormat[]]);
+
+/**
+ * The frame formats the reader sends: a list, or one name. The default (both) keeps configs
+ * written before the setting; set it to the reader's one format so that a truncated frame
+ * (Wiegand has no length field) is a bad read, never another card.
+ */
+const wiegandFormats = z
+  .preprocess(
+    (v) => (typeof v === "string" ? [v] : v),
+    z
+      .array(wiegandFormat)
+      .min(1)
+      .transform((formats) => [...new Set(formats)]),
+  )
+  .default(() => [...WIEGAND_FORMATS]);
+
 const RDM6300_DEFAULTS = { port: "/dev/ttyUSB0", repeat_window_ms: 1500 };
 
 /**
@@ -18,9 +37,10 @@ export const badgeSchema = z
         d0_line: z.number().int().min(0).max(1023).default(WIEGAND_DEFAULTS.d0_line),
         d1_line: z.number().int().min(0).max(1023).default(WIEGAND_DEFAULTS.d1_line),
         frame_gap_ms: z.number().int().min(5).max(200).default(WIEGAND_DEFAULTS.frame_gap_ms),
+        formats: wiegandFormats,
       })
       .strict()
-      .default(() => ({ ...WIEGAND_DEFAULTS })),
+      .default(() => ({ ...WIEGAND_DEFAULTS, formats: [...WIEGAND_FORMATS] })),
     rdm6300: z
       .object({
         port: z.string().min(1).default(RDM6300_DEFAULTS.port),
@@ -32,7 +52,7 @@ export const badgeSchema = z
   .strict()
   .default(() => ({
     reader: "auto" as const,
-    wiegand: { ...WIEGAND_DEFAULTS },
+    wiegand: { ...WIEGAND_DEFAULTS, formats: [...WIEGAND_FORMATS] },
     rdm6300: { ...RDM6300_DEFAULTS },
   }));
 

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { doorsOf, resolveDoorId } from "../../src/config/doors.js";
-import { ConfigError, loadSettingsFile, parseSettings } from "../../src/config/load-settings.js";
+import { loadSettingsFile, parseSettings } from "../../src/config/load-settings.js";
+import { configProblemsOf as problemsOf } from "../helpers/config-problems.js";
 import { doorEntry as door, keypadReader } from "../helpers/doors.js";
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseSettings(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const keypad = (id: string, address: number) => keypadReader(id, address);
 

@@ -4,18 +4,9 @@ import { decodeWiegand, encodeWiegand } from "../../devices/badge/wiegand-frame.
 import { normaliseBadgeNumber } from "../../src/admin/credential-admin.js";
 import { canonicalBadgeNumber } from "../../src/badge/badge-number.js";
 import { doorsOf } from "../../src/config/doors.js";
-import { ConfigError, parseSettings } from "../../src/config/load-settings.js";
+import { parseSettings } from "../../src/config/load-settings.js";
+import { configProblemsOf as problemsOf } from "../helpers/config-problems.js";
 import { doorEntry } from "../helpers/doors.js";
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseSettings(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const osdp = (id: string, address: number, extra: Record<string, unknown> = {}) => ({
   id,

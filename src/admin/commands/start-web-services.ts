@@ -112,7 +112,7 @@ async function addCredentialDevices(running: RunningController, panel: Panel): P
       if (app.settings.badge.reader === "rdm6300") {
         sim.rdm6300.present(n.toString(16).padStart(8, "0"));
         clock.setTimeout(() => sim.rdm6300.remove(), 600);
-      } else void sim.wiegand.present(n, n > 0xffffff ? "W34" : "W26").catch(() => undefined);
+      } else if (sim.wiegand.canSend(n)) void sim.wiegand.presentCard(n).catch(() => undefined);
     }, demo),
   );
   const { osdpPanelDevice } = await import("../../../simulator/panel/osdp-panel-device.js");
