@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { doctorCommand, runDoctor } from "../../src/admin/commands/doctor-command.js";
-import { parseSettings } from "../../src/config/load-settings.js";
+import { loadSettingsFile, parseSettings } from "../../src/config/load-settings.js";
 import { type CheckResult, exitCodeFor } from "../../src/doctor/checks.js";
 import { healthyPiProbes } from "../helpers/doctor-probes.js";
 import { doorEntry, keypadReader, osdpReader } from "../helpers/doors.js";
@@ -29,21 +29,24 @@ const badge = (id: string, wiegand: Record<string, unknown>, direction: "in" | "
 
 describe("doctor: Wiegand readers left on the default formats", () => {
   it("a single-door Wiegand reader without formats warns, naming the key and the 1-in-4 risk; exit 1", async () => {
-    const results = await runDoctor(
-      pi({ badge: { reader: "wiegand", wiegand: { d0_line: 5, d1_line: 6 } } }),
-      healthyPiProbes(),
-    );
-    const rows = wiegandRows(results);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ name: "wiegand badge", status: "warn" });
-    expect(rows[0]?.detail).toContain("formats not set");
-    expect(rows[0]?.detail).toContain("about 1 time in 4");
-    expect(rows[0]?.fix).toBe(
-      "set badge.wiegand.formats to the one format this reader sends: [W26] or [W34]",
-    );
-    // Everything else passes: the warning alone makes the exit status non-zero, as for any warning.
-    expect(results.filter((r) => r.status !== "pass")).toEqual(rows);
-    expect(exitCodeFor(results)).toBe(1);
+    // formats left out of `wiegand:`, and `wiegand:` left out altogether (its own default).
+    for (const [badge, lines] of [
+      [{ reader: "wiegand", wiegand: { d0_line: 5, d1_line: 6 } }, "D0 GPIO5, D1 GPIO6"],
+      [{ reader: "wiegand" }, "D0 GPIO23, D1 GPIO24"],
+    ] as const) {
+      const results = await runDoctor(pi({ badge }), healthyPiProbes());
+      const rows = wiegandRows(results);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ name: "wiegand badge", status: "warn" });
+      expect(rows[0]?.detail).toMatch(new RegExp(`^${lines}; formats not set`));
+      expect(rows[0]?.detail).toContain("about 1 time in 4");
+      expect(rows[0]?.fix).toBe(
+        "set badge.wiegand.formats to the one format this reader sends: [W26] or [W34]",
+      );
+      // Everything else passes: the warning alone makes the exit status non-zero, as for any warning.
+      expect(results.filter((r) => r.status !== "pass")).toEqual(rows);
+      expect(exitCodeFor(results)).toBe(1);
+    }
   });
 
   it("the reader's one format set explicitly: a pass row with it, no warning, exit 0", async () => {
@@ -95,9 +98,9 @@ describe("doctor: Wiegand readers left on the default formats", () => {
       doors: [
         doorEntry("outer", 4, [
           keypadReader("outer-keypad", 0x34),
-          badge("outer-exit", { d0_line: 5, d1_line: 6, formats: ["W34"] }, "out"),
+          badge("outer-exit", { d0_line: 20, d1_line: 21, formats: ["W34"] }, "out"),
         ]),
-        doorEntry("cage", 12, [badge("cage-badge", { d0_line: 7, d1_line: 8 })]),
+        doorEntry("cage", 12, [{ id: "cage-badge", kind: "badge" }]), // reader: wiegand, every default
       ],
     });
     const rows = wiegandRows(await runDoctor(settings, healthyPiProbes()));
@@ -105,10 +108,18 @@ describe("doctor: Wiegand readers left on the default formats", () => {
       ["wiegand outer/outer-exit", "pass"],
       ["wiegand cage/cage-badge", "warn"],
     ]);
-    expect(rows[1]?.detail).toMatch(/^D0 GPIO7, D1 GPIO8; formats not set/);
+    expect(rows[1]?.detail).toMatch(/^D0 GPIO23, D1 GPIO24; formats not set/);
     expect(rows[1]?.fix).toBe(
       "set wiegand.formats of reader cage-badge (door cage) to the one format it sends: [W26] or [W34]",
     );
+  });
+
+  it("the two-door example sets its reader's format: its row passes", async () => {
+    const example = loadSettingsFile("hardware/two-doors.example.yaml");
+    const rows = wiegandRows(await runDoctor(example, healthyPiProbes()));
+    expect(rows).toEqual([
+      { name: "wiegand outer/outer-exit", status: "pass", detail: "D0 GPIO5, D1 GPIO6; formats W34" },
+    ]);
   });
 
   it("read from a YAML file by `doorward doctor`: the warning is in the table, exit 1", async () => {
