@@ -23,5 +23,6 @@ export async function openPgliteStore(dir: string | null): Promise<HubStore> {
       await db.exec(script);
     },
     close: () => db.close(),
+    wasmMemoryBytes: () => (db as unknown as { mod?: { HEAPU8: Uint8Array } }).mod?.HEAPU8.byteLength ?? 0,
   };
 }

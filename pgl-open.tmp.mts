@@ -1,0 +1,11 @@
+import { PGlite } from "@electric-sql/pglite";
+const dir = process.argv[2];
+const m = (db?: any) => { (globalThis as any).gc?.(); const u = process.memoryUsage(); return { rss: u.rss>>20, heap: u.heapUsed>>20, ext: u.external>>20, ab: u.arrayBuffers>>20, wasm: db ? db.mod.HEAPU8.byteLength>>20 : 0 }; };
+console.log("before", m());
+const t0 = performance.now();
+const db = await PGlite.create(dir);
+console.log("open ms", Math.round(performance.now()-t0), m(db));
+await db.query("select 1");
+console.log("after q", m(db));
+await db.close();
+console.log("closed", m());

@@ -1,0 +1,16 @@
+import { PGlite } from "@electric-sql/pglite";
+const dir = process.argv[2];
+const extra = JSON.parse(process.argv[3] ?? "[]");
+const initialMemory = process.argv[4] ? Number(process.argv[4]) : undefined;
+const m = (db?: any) => { (globalThis as any).gc?.(); const u = process.memoryUsage(); return { rss: u.rss>>20, heap: u.heapUsed>>20, ext: u.external>>20, ab: u.arrayBuffers>>20, wasm: db ? db.mod.HEAPU8.byteLength>>20 : 0 }; };
+console.log("base", m());
+const db = await PGlite.create(dir, { startParams: [...(PGlite as any).defaultStartParams, ...extra.flatMap((s: string) => ["-c", s])], initialMemory });
+console.log("open", m(db));
+for (const s of ["shared_buffers","work_mem","maintenance_work_mem","wal_buffers"]) process.stdout.write(s+"="+(await db.query<any>(`SHOW ${s}`)).rows[0][s]+" ");
+console.log();
+await db.exec("create table if not exists t (id int primary key, p text)");
+await db.query("insert into t select g, repeat('x', 300) from generate_series(1,200000) g on conflict do nothing");
+console.log("after 200k insert", m(db));
+await db.query("select count(*) from t");
+console.log("after scan", m(db));
+await db.close();
