@@ -3,27 +3,16 @@ import type { IClientOptions } from "mqtt";
 import type { HubSettings } from "../config/hub-schema.js";
 
 /**
- * Messages the broker may send the hub beyond those it acknowledged: one batch committing (its
- * PUBACKs wait for the commit) and two filling behind it, so the next batch is full when a
- * commit ends. More only sat in the hub's memory as parsed events: with 65,535 (MQTT's
- * maximum) a backlog drain held ~65,000 of them, 150–250 MB of heap at a batch_max of 5,000.
- */
-export const IN_FLIGHT_BATCHES = 3;
-
-export const hubReceiveMaximum = (h: HubSettings): number =>
-  Math.min(65_535, IN_FLIGHT_BATCHES * h.batch_max);
-
-/**
  * A persistent session: MQTT 5 with clean start false and a session that outlives a crash
  * (the broker keeps QoS 1 messages for the hub while it is away and redelivers the unacked
- * ones), and a receive maximum of a few batches (see IN_FLIGHT_BATCHES).
+ * ones), and a receive maximum large enough for a whole batch to be in flight before its acks.
  */
 export function hubClientOptions(h: HubSettings, extra: Partial<IClientOptions> = {}): IClientOptions {
   const opts: IClientOptions = {
     protocolVersion: 5,
     clientId: h.client_id,
     clean: false,
-    properties: { sessionExpiryInterval: 7 * 86_400, receiveMaximum: hubReceiveMaximum(h) },
+    properties: { sessionExpiryInterval: 7 * 86_400, receiveMaximum: 65_535 },
     keepalive: 30,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,

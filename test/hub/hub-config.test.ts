@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../../src/config/load-settings.js";
-import { hubClientOptions, hubSubscriptions } from "../../src/hub/mqtt-options.js";
+import { hubSubscriptions } from "../../src/hub/mqtt-options.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
 
@@ -19,16 +19,6 @@ describe("hub settings", () => {
     expect(hubSubscriptions({ ...hub, shared_subscription: true })[0]).toBe(
       "$share/doorward-hub/doorward/+/event",
     );
-  });
-
-  it("the broker may send the hub three batches beyond its acks, not MQTT's 65,535 (the rest waits at the broker)", () => {
-    const { hub } = parseSettings({});
-    const receiveMaximum = (batch_max: number) =>
-      hubClientOptions({ ...hub, batch_max }).properties?.receiveMaximum;
-    expect(receiveMaximum(1000)).toBe(3000);
-    expect(receiveMaximum(5000)).toBe(15_000);
-    expect(receiveMaximum(1)).toBe(3);
-    expect(receiveMaximum(10_000)).toBe(30_000); // the largest batch_max; MQTT allows 65,535
   });
 
   it("a bad hub section is a config error naming the key: exit 2, no stack trace", async () => {
