@@ -26,7 +26,7 @@ describe("the embedded hub database (PGlite)", () => {
         await store.close();
       }
       expect(existsSync(join(dir, "PG_VERSION"))).toBe(true);
-      expect(existsSync(`${dir}.initdb`)).toBe(false);
+      expect(readdirSync(join(dir, ".."))).toEqual(["pgdata"]);
 
       const again = await openPgliteStore(dir);
       try {
@@ -46,8 +46,9 @@ describe("the embedded hub database (PGlite)", () => {
     async () => {
       const dir = join(tempDir(), "pgdata");
       mkdirSync(dir);
-      mkdirSync(`${dir}.initdb`);
-      writeFileSync(join(`${dir}.initdb`, "PG_VERSION"), "18\n"); // half made: a version, no catalog
+      const cutShort = `${dir}.initdb-999999`;
+      mkdirSync(cutShort);
+      writeFileSync(join(cutShort, "PG_VERSION"), "18\n"); // half made: a version, no catalog
       const store = await openPgliteStore(dir);
       try {
         await migrate(store);
@@ -55,7 +56,7 @@ describe("the embedded hub database (PGlite)", () => {
       } finally {
         await store.close();
       }
-      expect(existsSync(`${dir}.initdb`)).toBe(false);
+      expect(readdirSync(join(dir, ".."))).toEqual(["pgdata"]);
     },
     INITDB_MS,
   );
@@ -66,6 +67,6 @@ describe("the embedded hub database (PGlite)", () => {
     writeFileSync(join(dir, "notes.txt"), "not a database\n");
     await expect(openPgliteStore(dir)).rejects.toThrow(`${dir} holds files but no PostgreSQL cluster`);
     expect(readdirSync(dir)).toEqual(["notes.txt"]);
-    expect(existsSync(`${dir}.initdb`)).toBe(false);
+    expect(readdirSync(join(dir, ".."))).toEqual(["pgdata"]);
   });
 });

@@ -10,7 +10,7 @@ import {
   rmSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 
@@ -35,9 +35,16 @@ export async function ensurePgliteDataDir(dir: string): Promise<void> {
   // An empty directory (made by an earlier start) is replaced; one with other files is not ours.
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new Error(`${dir} holds files but no PostgreSQL cluster (no PG_VERSION): move them away`);
-  const building = `${dir}.initdb`;
-  rmSync(building, { recursive: true, force: true }); // an earlier attempt that was cut short
-  mkdirSync(building, { recursive: true, mode: 0o700 });
+  // Earlier attempts that were cut short. Each attempt builds in a directory of its own: a child
+  // orphaned by a killed hub may still be writing into its directory, and only the process that
+  // started a child renames that child's directory into place.
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const prefix = `${basename(dir)}.initdb-`;
+  for (const name of readdirSync(parent))
+    if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
+  const building = `${dir}.initdb-${process.pid}`;
+  mkdirSync(building, { mode: 0o700 });
   try {
     await promisify(execFile)(process.execPath, [...LOADER, CHILD_MODULE, building], {
       maxBuffer: 16 * 1024 * 1024,
@@ -48,12 +55,25 @@ export async function ensurePgliteDataDir(dir: string): Promise<void> {
     const why = e.stderr?.trim().split("\n").filter(Boolean).slice(-3).join(" / ") || e.message;
     throw new Error(`could not create the embedded hub database in ${dir}: ${why}`);
   }
+  // PGlite's file system never fsyncs: the cluster is put on disk before it becomes the database,
+  // and the rename after it.
+  fsyncTree(building);
   renameSync(building, dir); // replaces an empty directory
+  fsyncPath(parent);
+}
 
-  const parent = openSync(dirname(dir), "r");
+function fsyncTree(path: string): void {
+  for (const entry of readdirSync(path, { withFileTypes: true }))
+    if (entry.isDirectory()) fsyncTree(join(path, entry.name));
+    else if (entry.isFile()) fsyncPath(join(path, entry.name));
+  fsyncPath(path);
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
   try {
-    fsyncSync(parent); // the rename itself outlives a power cut
+    fsyncSync(fd);
   } finally {
-    closeSync(parent);
+    closeSync(fd);
   }
 }
