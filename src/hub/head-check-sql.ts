@@ -29,8 +29,9 @@ export interface HeadState {
 /**
  * One statement: locks, in door order, the rows the heads may touch (each prefix's rows, and
  * the row named after its chain, which a door first seen through its head would collide with),
- * and reads the hash held at each head's seq on its prefix's chain (the first row by door, as
- * a head's check picks it).
+ * and reads with each row the hashes held on its chain at the seqs its prefix's heads name.
+ * Plain rows with a sub-select, not CTEs and JSON: for one head this is planned as fast as the
+ * single-row SELECT it replaces.
  */
 export async function readHeadState(
   tx: Sql,
@@ -38,40 +39,50 @@ export async function readHeadState(
   lookups: Array<{ prefix: string; seq: number }>,
 ): Promise<HeadState> {
   const unique = [...new Set(prefixes)];
-  const seen = new Set<string>();
-  const wanted = lookups.filter((l) => {
-    const key = `${l.prefix}\n${l.seq}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  const [row] = await tx.query<{
-    doors: DoorHeadRow[] | null;
-    held: Array<{ chain: string | null; seq: number; hash: string | null }> | null;
-  }>(
-    `WITH locked AS MATERIALIZED (
-       SELECT door, prefix, public_key, head_seq, head_hash, head_ts, head_verified, last_seq,
-              checkpoint_seq, chain_state, state_seq, doors, NULL::text AS last_seen
-       FROM hub_doors WHERE prefix = ANY($1::text[]) OR door = ANY($2::text[])
-       ORDER BY door FOR UPDATE)
-     SELECT (SELECT json_agg(l) FROM locked l) AS doors,
-            (SELECT json_agg(json_build_object('chain', c.door, 'seq', q.seq, 'hash', e.hash))
-             FROM unnest($3::text[], $4::bigint[]) AS q(prefix, seq)
-             LEFT JOIN LATERAL (SELECT l.door FROM locked l WHERE l.prefix = q.prefix
-                                ORDER BY l.door LIMIT 1) c ON true
-             LEFT JOIN LATERAL (SELECT h.hash FROM hub_events h WHERE h.chain = c.door AND h.seq = q.seq
-                                LIMIT 1) e ON true) AS held`,
-    [unique, unique.map(chainOf), wanted.map((l) => l.prefix), wanted.map((l) => l.seq)],
-  );
+  const columns =
+    "door, prefix, public_key, head_seq, head_verified, last_seq, checkpoint_seq, chain_state, state_seq, doors";
+  type Row = Omit<DoorHeadRow, "head_hash" | "head_ts" | "last_seen"> & { held: string[] };
+  // The heads of one door (the usual batch): every seq asked is that prefix's, so plain
+  // parameters serve, the cheapest statement for the server to plan.
+  const rows =
+    unique.length === 1
+      ? await tx.query<Row>(
+          `SELECT ${columns},
+             ARRAY(SELECT h.seq || ' ' || h.hash FROM hub_events h WHERE h.chain = d.door AND h.seq = ANY($3::bigint[])) AS held
+           FROM hub_doors d WHERE prefix = $1 OR door = $2 ORDER BY door FOR UPDATE`,
+          [unique[0], chainOf(unique[0] as string), lookups.map((l) => l.seq)],
+        )
+      : await tx.query<Row>(
+          `SELECT ${columns},
+             ARRAY(SELECT h.seq || ' ' || h.hash FROM hub_events h
+                   WHERE h.chain = d.door AND h.seq IN (SELECT q.seq FROM unnest($3::text[], $4::bigint[]) AS q(prefix, seq)
+                                                        WHERE q.prefix = d.prefix)) AS held
+           FROM hub_doors d WHERE prefix = ANY($1::text[]) OR door = ANY($2::text[])
+           ORDER BY door FOR UPDATE`,
+          [unique, unique.map(chainOf), lookups.map((l) => l.prefix), lookups.map((l) => l.seq)],
+        );
+  const seqsOf = new Map<string, number[]>();
+  for (const l of lookups) seqsOf.set(l.prefix, [...(seqsOf.get(l.prefix) ?? []), l.seq]);
   const held = new Map<string, string | null>();
-  for (const h of row?.held ?? []) if (h.chain !== null) held.set(`${h.chain}\n${h.seq}`, h.hash);
-  return { doors: row?.doors ?? [], held };
+  const doors: DoorHeadRow[] = [];
+  for (const { held: hashes, ...row } of rows) {
+    doors.push({ ...row, head_hash: null, head_ts: null, last_seen: null });
+    // Every seq asked for on this row's prefix: none held unless listed.
+    for (const seq of seqsOf.get(row.prefix) ?? []) held.set(`${row.door}\n${seq}`, null);
+    for (const h of hashes) {
+      const [seq, hash] = h.split(" ");
+      const key = `${row.door}\n${seq}`;
+      if (!held.get(key)) held.set(key, hash ?? null);
+    }
+  }
+  return { doors, held };
 }
 
 /**
  * One statement: the rows of doors first seen through a head (a row of that name made
  * meanwhile by another hub gets the head as the separate INSERT and UPDATE would have given
  * it), every other touched door's final head state, and the alerts in the order they arose.
+ * Only the parts with something to write are sent (the common batch is the UPDATE alone).
  */
 export async function writeHeadVerdicts(
   tx: Sql,
@@ -79,45 +90,60 @@ export async function writeHeadVerdicts(
   changed: DoorHeadRow[],
   alerts: HubAlert[],
 ): Promise<void> {
-  if (created.length === 0 && changed.length === 0 && alerts.length === 0) return;
-  const heads = (rows: DoorHeadRow[]) =>
-    JSON.stringify(
-      rows.map((r) => ({
-        door: r.door,
-        prefix: r.prefix,
-        head_seq: r.head_seq,
-        head_hash: r.head_hash,
-        head_ts: r.head_ts,
-        head_verified: r.head_verified,
-        chain_state: r.chain_state,
-        state_seq: r.state_seq,
-        last_seen: r.last_seen,
-      })),
+  const [only] = changed;
+  if (only && changed.length === 1 && created.length === 0 && alerts.length === 0) {
+    // One door's head and nothing to raise (the usual batch): plain parameters, as cheap as it gets.
+    await tx.query(
+      `UPDATE hub_doors SET head_seq = $2, head_hash = $3, head_ts = $4, head_verified = $5, chain_state = $6,
+         state_seq = $7, last_seen = COALESCE($8, last_seen) WHERE door = $1`,
+      [
+        only.door,
+        only.head_seq,
+        only.head_hash,
+        only.head_ts,
+        only.head_verified,
+        only.chain_state,
+        only.state_seq,
+        only.last_seen,
+      ],
     );
-  await tx.query(
-    `WITH created AS (
-       INSERT INTO hub_doors (door, prefix, head_seq, head_hash, head_ts, head_verified)
+    return;
+  }
+  const parts: string[] = [];
+  const params: string[] = [];
+  const heads = (rows: DoorHeadRow[]) => {
+    params.push(
+      JSON.stringify(
+        rows.map((r) => ({
+          door: r.door,
+          prefix: r.prefix,
+          head_seq: r.head_seq,
+          head_hash: r.head_hash,
+          head_ts: r.head_ts,
+          head_verified: r.head_verified,
+          chain_state: r.chain_state,
+          state_seq: r.state_seq,
+          last_seen: r.last_seen,
+        })),
+      ),
+    );
+    return `$${params.length}::json`;
+  };
+  if (created.length > 0)
+    parts.push(`INSERT INTO hub_doors (door, prefix, head_seq, head_hash, head_ts, head_verified)
        SELECT door, prefix, head_seq, head_hash, head_ts, false
-       FROM json_to_recordset($1::json) AS x(door text, prefix text, head_seq bigint, head_hash text, head_ts timestamptz)
+       FROM json_to_recordset(${heads(created)}) AS x(door text, prefix text, head_seq bigint, head_hash text, head_ts timestamptz)
        ON CONFLICT (door) DO UPDATE SET head_seq = EXCLUDED.head_seq, head_hash = EXCLUDED.head_hash,
-         head_ts = EXCLUDED.head_ts, head_verified = false
-       RETURNING 1),
-     changed AS (
-       UPDATE hub_doors d SET head_seq = u.head_seq, head_hash = u.head_hash, head_ts = u.head_ts,
+         head_ts = EXCLUDED.head_ts, head_verified = false`);
+  if (changed.length > 0)
+    parts.push(`UPDATE hub_doors d SET head_seq = u.head_seq, head_hash = u.head_hash, head_ts = u.head_ts,
          head_verified = u.head_verified, chain_state = u.chain_state, state_seq = u.state_seq,
          last_seen = COALESCE(u.last_seen, d.last_seen)
-       FROM json_to_recordset($2::json) AS u(door text, head_seq bigint, head_hash text, head_ts timestamptz,
+       FROM json_to_recordset(${heads(changed)}) AS u(door text, head_seq bigint, head_hash text, head_ts timestamptz,
          head_verified boolean, chain_state text, state_seq bigint, last_seen timestamptz)
-       WHERE d.door = u.door
-       RETURNING 1),
-     raised AS (
-       INSERT INTO hub_alerts (door, kind, seq, detail)
-       SELECT door, kind, seq, detail FROM json_to_recordset($3::json) AS a(door text, kind text, seq bigint, detail text)
-       RETURNING 1)
-     SELECT (SELECT count(*) FROM created) + (SELECT count(*) FROM changed) + (SELECT count(*) FROM raised) AS n`,
-    [
-      heads(created),
-      heads(changed),
+       WHERE d.door = u.door`);
+  if (alerts.length > 0) {
+    params.push(
       JSON.stringify(
         alerts.map((a) => ({
           door: a.door,
@@ -126,6 +152,16 @@ export async function writeHeadVerdicts(
           detail: a.detail ? JSON.stringify(a.detail) : null,
         })),
       ),
-    ],
-  );
+    );
+    parts.push(`INSERT INTO hub_alerts (door, kind, seq, detail)
+       SELECT door, kind, seq, detail FROM json_to_recordset($${params.length}::json)
+         AS a(door text, kind text, seq bigint, detail text)`);
+  }
+  if (parts.length === 0) return;
+  // The created and changed rows are disjoint, so the parts never touch one row twice.
+  const [main, ...others] = parts.reverse();
+  const sql = others.length
+    ? `WITH ${others.map((p, i) => `w${i} AS (${p} RETURNING 1)`).join(", ")} ${main}`
+    : (main as string);
+  await tx.query(sql, params);
 }
