@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -236,9 +235,11 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
       const dir = tempDir();
       const config = join(dir, "config.yaml");
       writeFileSync(config, `hub:\n  database_url: "${u}"\n  data_dir: ${dir}\n`);
+      // A host changing auditors of a shared database has the trail's key file (docs/hub.md).
+      writeFileSync(join(dir, "auditor-trail.key"), h.trailKey, { mode: 0o600 });
       return (await cli(["hub", "auditor", ...args, "--config", config], { stdin })).code;
     }
-    const trail = new AuditorTrail(randomBytes(32));
+    const trail = new AuditorTrail(h.trailKey);
     return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, {
       httpPort: 8444,
       trail,

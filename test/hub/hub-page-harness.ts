@@ -44,13 +44,16 @@ export interface PageHarness {
   store: HubStore;
   /** The page's clock: tests move it to expire sessions. */
   clock: { now: number };
+  /** The auditor trail's key `ada` was added under: a CLI changing auditors is given the same. */
+  trailKey: Buffer;
   stop(): Promise<void>;
 }
 
 /** The page over a store, with auditor `ada` / `correct horse`, on a free port. */
 export async function startPage(store: HubStore, http: Record<string, unknown> = {}): Promise<PageHarness> {
   await migrateAuditorTables(store);
-  await new AuditorAccounts(store, new AuditorTrail(randomBytes(32))).add(
+  const trailKey = randomBytes(32);
+  await new AuditorAccounts(store, new AuditorTrail(trailKey)).add(
     "ada",
     await hashPassword("correct horse", { n: 2 ** 12 }),
     "os:test",
@@ -70,6 +73,7 @@ export async function startPage(store: HubStore, http: Record<string, unknown> =
     base: url.replace(/\/$/, ""),
     store,
     clock,
+    trailKey,
     async stop() {
       await server.stop();
       await store.close();
