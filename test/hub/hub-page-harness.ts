@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { LightDoor } from "../../simulator/light-door.js";
 import { hashPassword } from "../../src/admin/http/password-hasher.js";
 import { hubSchema } from "../../src/config/hub-schema.js";
@@ -46,6 +48,8 @@ export interface PageHarness {
   clock: { now: number };
   /** The auditor trail's key `ada` was added under: a CLI changing auditors is given the same. */
   trailKey: Buffer;
+  /** The hub's data dir, where that key is (`auditor-trail.key`). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -60,6 +64,7 @@ export async function startPage(store: HubStore, http: Record<string, unknown> =
   );
   const clock = { now: T0 + 4 * 3_600_000 };
   const settings = hubSchema.parse({ data_dir: tempDir(), http: { port: 0, ...http } });
+  writeFileSync(join(settings.data_dir, "auditor-trail.key"), trailKey, { mode: 0o600 });
   const server = new HubHttpServer({
     settings,
     store,
@@ -74,6 +79,7 @@ export async function startPage(store: HubStore, http: Record<string, unknown> =
     store,
     clock,
     trailKey,
+    dataDir: settings.data_dir,
     async stop() {
       await server.stop();
       await store.close();
