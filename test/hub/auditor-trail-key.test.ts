@@ -9,6 +9,7 @@ import { migrateAuditorTables } from "../../src/hub/http/auditor-schema.js";
 import { AuditorTrail } from "../../src/hub/http/auditor-trail.js";
 import { checkTrailKey } from "../../src/hub/http/auditor-trail-key.js";
 import type { HubStore } from "../../src/hub/store/hub-store.js";
+import { openHubStore } from "../../src/hub/store/open-hub-store.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/harness.js";
 import { cliDatabases, hubStoreFactories } from "./hub-stores.js";
@@ -150,6 +151,25 @@ describe.each(cliDatabases())("the auditor trail's key file on $name", (db) => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toContain("--new-trail-key");
     }
+  });
+
+  it("removing an auditor named under an old key and a new one leaves their name in no table", async () => {
+    await twoRowsThenLoseKey();
+    expect(
+      (await run(["hub", "auditor", "passwd", "ada", "--new-trail-key"], "another long password\n")).code,
+    ).toBe(0);
+    expect((await run(["hub", "auditor", "remove", "ada"])).code).toBe(0);
+    const hub = loadSettingsFile(config).hub;
+    const store = await openHubStore({ databaseUrl: hub.database_url, dataDir: hub.data_dir });
+    try {
+      const names = await store.query<{ name: string }>("SELECT name FROM hub_auditor_trail_names");
+      expect(names.map((n) => n.name).sort()).toEqual(["bob", ME, ME].sort()); // the OS user under each key
+    } finally {
+      await store.close();
+    }
+    expect(historyRows((await run(["hub", "auditor", "history"])).stdout).map((r) => r[1])).not.toContain(
+      "ada",
+    );
   });
 });
 

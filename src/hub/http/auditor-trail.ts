@@ -86,8 +86,13 @@ export class AuditorTrail {
       [row.id, row.ts, action, row.auditorCode, row.actorCode, prevHash, trailRowHash(prevHash, row)],
     );
     if (row.actorCode !== by) await noteName(tx, row.actorCode, by);
+    // Every entry of the name goes: one made under an earlier key has another code. Auditor
+    // names have no ':', so no actor's entry (`os:root`) is ever one of them.
     if (action === "remove")
-      await tx.query("DELETE FROM hub_auditor_trail_names WHERE code = $1", [row.auditorCode]);
+      await tx.query("DELETE FROM hub_auditor_trail_names WHERE code = $1 OR name = $2", [
+        row.auditorCode,
+        auditor,
+      ]);
     else await noteName(tx, row.auditorCode, auditor);
   }
 }
