@@ -6,6 +6,25 @@ const WIEGAND_DEFAULTS = { d0_line: 23, d1_line: 24, frame_gap_ms: 25 };
 const wiegandFormat = z.enum(WIEGAND_FORMATS as [WiegandFormat, ...WiegandFormat[]]);
 
 /**
+ * The lists the default filled in, so that doctor can tell a reader left on the default from one
+ * set to the same two formats (the admin's choice). Kept beside the value rather than in the
+ * parsed type, which every reader of the setting would otherwise have to unwrap; a list copied
+ * out of the settings is no longer marked (doctor reads them as parsed).
+ */
+const defaultedFormats = new WeakSet<readonly WiegandFormat[]>();
+
+function defaultFormats(): WiegandFormat[] {
+  const formats = [...WIEGAND_FORMATS];
+  defaultedFormats.add(formats);
+  return formats;
+}
+
+/** Whether this `wiegand.formats` came from the default, not from the config. */
+export function wiegandFormatsDefaulted(formats: readonly WiegandFormat[]): boolean {
+  return defaultedFormats.has(formats);
+}
+
+/**
  * The frame formats the reader sends: a list, or one name. The default (both) keeps configs
  * written before the setting; set it to the reader's one format so that a truncated frame
  * (Wiegand has no length field) is a bad read, never another card.
@@ -18,7 +37,7 @@ const wiegandFormats = z
       .min(1)
       .transform((formats) => [...new Set(formats)]),
   )
-  .default(() => [...WIEGAND_FORMATS]);
+  .default(defaultFormats);
 
 const RDM6300_DEFAULTS = { port: "/dev/ttyUSB0", repeat_window_ms: 1500 };
 
@@ -40,7 +59,7 @@ export const badgeSchema = z
         formats: wiegandFormats,
       })
       .strict()
-      .default(() => ({ ...WIEGAND_DEFAULTS, formats: [...WIEGAND_FORMATS] })),
+      .default(() => ({ ...WIEGAND_DEFAULTS, formats: defaultFormats() })),
     rdm6300: z
       .object({
         port: z.string().min(1).default(RDM6300_DEFAULTS.port),
@@ -52,7 +71,7 @@ export const badgeSchema = z
   .strict()
   .default(() => ({
     reader: "auto" as const,
-    wiegand: { ...WIEGAND_DEFAULTS, formats: [...WIEGAND_FORMATS] },
+    wiegand: { ...WIEGAND_DEFAULTS, formats: defaultFormats() },
     rdm6300: { ...RDM6300_DEFAULTS },
   }));
 

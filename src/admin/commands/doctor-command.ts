@@ -21,6 +21,7 @@ import {
   safely,
 } from "../../doctor/checks.js";
 import { checkOsdpIdentities, checkOsdpReaders, osdpReadersOf } from "../../doctor/osdp-checks.js";
+import { checkWiegandFormats } from "../../doctor/wiegand-checks.js";
 import { type CliIo, resolveSettings } from "../cli-context.js";
 
 export const DOCTOR_USAGE =
@@ -53,6 +54,7 @@ export async function runDoctor(settings: Settings, probes: DoctorProbes): Promi
     ...(await group("fingerprint", "see hardware/WIRING.md", () =>
       checkFingerprint(b, fingerprint, probes, databasePath(settings)),
     )),
+    ...checkWiegandFormats(settings),
     ...checkOsdpReaders(settings),
     ...(await group("osdp readers", "check data_dir", () => osdpIdentityRows(settings, probes))),
     ...(await group("groups", "run `id`", () =>

@@ -144,6 +144,39 @@ describe("Tca8418Keypad", () => {
     await keypad.stop();
   });
 
+  it("in interrupt mode a key reaches onKey after one I2C transaction: the FIFO head is read first", async () => {
+    // On a Pi each register read is ~0.1 ms at 400 kHz: reading INT_STAT and the event count
+    // before the event put ~0.2 ms between the '#' and the decision. INT already says an event waits.
+    const { keypad, chip, clock, keys, keyTimes, bus } = await rig({ safetyPollMs: 60_000 }, true);
+    await keypad.start();
+    bus.latency(0x34, 1); // every transaction takes 1 ms
+    bus.transactions = [];
+    const pressedAt = clock.now();
+    chip.press("#");
+    await clock.advance(1);
+    expect(keys).toEqual(["#"]);
+    expect(keyTimes[0]).toBe(pressedAt + 1);
+    expect(bus.transactions.map((t) => [t.op, t.reg])).toEqual([["read", R.REG_KEY_EVENT_A]]);
+    // The rest of the datasheet sequence follows: the release is popped, K_INT cleared, INT released.
+    await clock.advance(20);
+    expect(keys).toEqual(["#"]);
+    expect(chip.queuedEvents).toBe(0);
+    expect(bus.writesTo(0x34)).toEqual([[R.REG_INT_STAT, R.INT_K_INT]]);
+    await keypad.stop();
+  });
+
+  it("in interrupt mode reads keys in order when several wait, and reports an overflow after them", async () => {
+    const { keypad, chip, clock, keys, overflows } = await rig({ safetyPollMs: 60_000 }, true);
+    await keypad.start();
+    // Eleven events while Node is busy (no microtasks run between): the FIFO keeps the oldest ten.
+    for (const k of "123456") chip.press(k as never);
+    await clock.advance(0);
+    expect(keys).toEqual(["1", "2", "3", "4", "5"]);
+    expect(overflows).toEqual([5]);
+    expect(chip.queuedEvents).toBe(0);
+    await keypad.stop();
+  });
+
   it("in interrupt mode catches keys that arrive mid-drain (INT_CFG pulse / re-read)", async () => {
     const { keypad, chip, clock, keys, bus } = await rig({ safetyPollMs: 60_000 }, true);
     await keypad.start();
