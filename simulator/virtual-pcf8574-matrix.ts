@@ -117,8 +117,9 @@ export class VirtualPcf8574Matrix implements I2cTarget {
   }
 
   /**
-   * Types like a person: each key held holdMs, then gapMs before the next; text typed while
-   * earlier text is still being typed follows it. Resolves once the last key is released.
+   * Types like a person: each key held holdMs and until the host has read it (letGo), then gapMs
+   * from its release before the next; text typed while earlier text is still being typed follows
+   * it. Resolves once the last key is released.
    */
   type(keys: string, holdMs = 80, gapMs = 80): Promise<void> {
     const presses = [...keys] as KeypadKey[];
