@@ -7,6 +7,7 @@ import { benchDuress } from "./duress.js";
 import { benchFingerprint } from "./fingerprint.js";
 import { benchFingerprintToRelay } from "./fingerprint-to-relay.js";
 import { benchHubCrash } from "./hub-crash.js";
+import { benchHubHeads } from "./hub-heads.js";
 import { benchHub } from "./hub-ingest.js";
 import { benchHubPage } from "./hub-page.js";
 import { benchHubVerify } from "./hub-verify.js";
@@ -42,6 +43,10 @@ const benches: Array<[string, () => Promise<Record<string, number | string>>]> =
         for (const [k, v] of Object.entries(r)) if (k !== "backend") out[`${r.backend}.${k}`] = v;
       return out;
     },
+  ],
+  [
+    "hub heads: signed heads checked against the stored rows, heads/s and round trips per head, PostgreSQL and PGlite",
+    benchHubHeads,
   ],
   ["hub: events lost and duplicate rows across a hub kill -9 and a PostgreSQL restart", benchHubCrash],
   ["hub verify: rows/s over 10,000,000 stored events of 1,000 doors (seeded once, cached)", benchHubVerify],

@@ -1,7 +1,7 @@
 import type { Clock } from "../devices/types.js";
 
-/** One step of a timed sequence (a wire edge, a key going down or up). */
-export interface OrderedStep {
+/** When a step of a timed sequence runs. */
+interface StepTiming {
   /** Time after the previous step was due (or after now, for a step added to an idle sequence). */
   afterMs: number;
   /**
@@ -10,13 +10,19 @@ export interface OrderedStep {
    * Without it, steps that fell due during a stall run at once, in order.
    */
   keepGapAfterStall?: boolean;
-  run: () => void;
 }
 
-interface QueuedStep extends OrderedStep {
+/**
+ * One step of a timed sequence (a wire edge, a key going down or up). A step given as
+ * runUntilSettled lasts until its promise settles (a finger held until the keypad has taken the
+ * key): the steps after it wait, and their times count from when it settled.
+ */
+export type OrderedStep = StepTiming & ({ run: () => void } | { runUntilSettled: () => Promise<void> });
+
+type QueuedStep = OrderedStep & {
   /** Clock time when it was added: a step is never due before it was asked for. */
   addedAtMs: number;
-}
+};
 
 /**
  * A sequence of timed steps driven by a single timer, never a timer per step: after an event-loop
@@ -31,6 +37,10 @@ export class OrderedSteps {
   private lastDueMs = Number.NEGATIVE_INFINITY;
   private lastRunAtMs = Number.NEGATIVE_INFINITY;
   private cancelTimer: (() => void) | null = null;
+  /** A step that has run but not yet settled holds the sequence. */
+  private waiting = false;
+  /** Bumped by clear(), so a step of the old sequence settling later moves nothing. */
+  private generation = 0;
 
   constructor(private readonly clock: Clock) {}
 
@@ -46,6 +56,8 @@ export class OrderedSteps {
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.steps = [];
+    this.waiting = false;
+    this.generation++;
     this.lastDueMs = Number.NEGATIVE_INFINITY;
     this.lastRunAtMs = Number.NEGATIVE_INFINITY;
   }
@@ -62,7 +74,7 @@ export class OrderedSteps {
 
   private armTimer(): void {
     const next = this.steps[0];
-    if (this.cancelTimer || !next) return;
+    if (this.cancelTimer || this.waiting || !next) return;
     this.cancelTimer = this.clock.setTimeout(
       () => this.runDueSteps(),
       Math.max(0, this.dueMs(next) - this.clock.now()),
@@ -79,11 +91,27 @@ export class OrderedSteps {
         this.steps.shift();
         this.lastDueMs = dueMs;
         this.lastRunAtMs = now;
-        step.run();
+        if ("run" in step) step.run();
+        else {
+          this.waitFor(step.runUntilSettled());
+          return;
+        }
       }
     } finally {
       // A step that throws (a listener on the wire) is lost, not every step queued behind it.
       this.armTimer();
     }
+  }
+
+  private waitFor(running: Promise<void>): void {
+    this.waiting = true;
+    const generation = this.generation;
+    const settled = () => {
+      if (generation !== this.generation) return;
+      this.waiting = false;
+      this.lastDueMs = this.lastRunAtMs = this.clock.now();
+      this.armTimer();
+    };
+    running.then(settled, settled);
   }
 }

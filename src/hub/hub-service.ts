@@ -4,7 +4,7 @@ import type { Logger } from "../logger.js";
 import { resendTopic } from "../mqtt/resend-responder.js";
 import type { HubAlert, ResendRequest } from "./alerts.js";
 import { type ParsedEvent, parseEventPayload } from "./event-payload.js";
-import { checkHead } from "./head-check.js";
+import { checkHeads } from "./head-check.js";
 import { type IncomingEvent, IngestCache, ingestBatch, storeAlerts } from "./ingest.js";
 import { hubClientOptions, hubSubscriptions } from "./mqtt-options.js";
 import type { HubStore } from "./store/hub-store.js";
@@ -237,12 +237,14 @@ export class HubService {
         eventTsMs: events.map((e) => e.event.tsMs),
       };
       await storeAlerts(tx, malformed);
-      for (const h of heads) {
-        const checked = await checkHead(tx, splitTopic(h.topic)[0], h.payload, now);
-        report.alerts.push(...checked.alerts);
-        report.resends.push(...checked.resends);
-        await storeAlerts(tx, checked.alerts);
-      }
+      // Every head of the batch in two round trips, checked in arrival order (after the batch's events).
+      const checked = await checkHeads(
+        tx,
+        heads.map((h) => ({ prefix: splitTopic(h.topic)[0], raw: h.payload })),
+        now,
+      );
+      report.alerts.push(...checked.alerts);
+      report.resends.push(...checked.resends);
       for (const a of availability)
         await tx.query("UPDATE hub_doors SET online = $2 WHERE prefix = $1", [a.doorPrefix, a.online]);
       return report;

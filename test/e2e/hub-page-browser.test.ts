@@ -119,6 +119,7 @@ describe.skipIf(!haveChromium)("the auditors' page on the hub in Chromium", { ti
       `os:${userInfo().username}`,
     ]);
     expect(await page.locator("#trail-chain").textContent()).toBe("Hash chain intact (1 row).");
+    expect(await page.locator("#trail-key").textContent()).toBe("Names confirmed by the trail's key.");
   });
 
   it("searches events, pages, exports CSV, and draws entries and denials per hour", async () => {

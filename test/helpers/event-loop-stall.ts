@@ -48,3 +48,22 @@ export class LateWakingClock implements Clock {
     for (let i = 0; i < ms; i++) await this.wakeAfter(1);
   }
 }
+
+/**
+ * One component's view of a shared clock on a loaded host: its timers fire lateByMs after they
+ * were due (a scan timer that keeps waking late), while everything else keeps time. lateByMs may
+ * be changed at any moment; it applies to timers set afterwards.
+ */
+export class LateTimersClock implements Clock {
+  lateByMs = 0;
+
+  constructor(private readonly inner: Clock) {}
+
+  now(): number {
+    return this.inner.now();
+  }
+
+  setTimeout(fn: () => void, ms: number): () => void {
+    return this.inner.setTimeout(fn, ms + this.lateByMs);
+  }
+}

@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -66,12 +65,26 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
 
   it("shows the auditor trail: who added which auditor, and that its chain is intact", async () => {
     expect((await client.login()).status).toBe(200);
-    const { entries, chain } = (await json("/api/auditor-trail")) as {
+    const { entries, chain, key } = (await json("/api/auditor-trail")) as {
       entries: Array<Record<string, unknown>>;
       chain: unknown;
+      key: unknown;
     };
     expect(entries.map((e) => [e.action, e.auditor, e.by])).toEqual([["add", "ada", "os:test"]]);
     expect(chain).toEqual({ ok: true, checked: 1 });
+    expect(key).toEqual({ state: "ok", rows: 1 });
+    // The key file gone: the page says so, and reading the trail does not make a new one.
+    const keyFile = join(h.dataDir, "auditor-trail.key");
+    rmSync(keyFile);
+    const without = (await json("/api/auditor-trail")) as {
+      entries: unknown[];
+      chain: unknown;
+      key: unknown;
+    };
+    expect(without.entries).toHaveLength(1);
+    expect(without.chain).toEqual({ ok: true, checked: 1 });
+    expect(without.key).toEqual({ state: "missing", rows: 1 });
+    expect(existsSync(keyFile)).toBe(false);
   });
 
   it("lists the doors with their chain state and the fork alert with its first rewritten seq", async () => {
@@ -236,9 +249,11 @@ describe.each(hubStoreFactories())("the auditors' page API on $name", (factory) 
       const dir = tempDir();
       const config = join(dir, "config.yaml");
       writeFileSync(config, `hub:\n  database_url: "${u}"\n  data_dir: ${dir}\n`);
+      // A host changing auditors of a shared database has the trail's key file (docs/hub.md).
+      writeFileSync(join(dir, "auditor-trail.key"), h.trailKey, { mode: 0o600 });
       return (await cli(["hub", "auditor", ...args, "--config", config], { stdin })).code;
     }
-    const trail = new AuditorTrail(randomBytes(32));
+    const trail = new AuditorTrail(h.trailKey);
     return auditorCommand(h.store, args[0] as string, args[1] ?? null, cliIo(stdin).io, {
       httpPort: 8444,
       trail,

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { LightDoor } from "../../simulator/light-door.js";
 import { hashPassword } from "../../src/admin/http/password-hasher.js";
 import { hubSchema } from "../../src/config/hub-schema.js";
@@ -44,19 +46,25 @@ export interface PageHarness {
   store: HubStore;
   /** The page's clock: tests move it to expire sessions. */
   clock: { now: number };
+  /** The auditor trail's key `ada` was added under: a CLI changing auditors is given the same. */
+  trailKey: Buffer;
+  /** The hub's data dir, where that key is (`auditor-trail.key`). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
 /** The page over a store, with auditor `ada` / `correct horse`, on a free port. */
 export async function startPage(store: HubStore, http: Record<string, unknown> = {}): Promise<PageHarness> {
   await migrateAuditorTables(store);
-  await new AuditorAccounts(store, new AuditorTrail(randomBytes(32))).add(
+  const trailKey = randomBytes(32);
+  await new AuditorAccounts(store, new AuditorTrail(trailKey)).add(
     "ada",
     await hashPassword("correct horse", { n: 2 ** 12 }),
     "os:test",
   );
   const clock = { now: T0 + 4 * 3_600_000 };
   const settings = hubSchema.parse({ data_dir: tempDir(), http: { port: 0, ...http } });
+  writeFileSync(join(settings.data_dir, "auditor-trail.key"), trailKey, { mode: 0o600 });
   const server = new HubHttpServer({
     settings,
     store,
@@ -70,6 +78,8 @@ export async function startPage(store: HubStore, http: Record<string, unknown> =
     base: url.replace(/\/$/, ""),
     store,
     clock,
+    trailKey,
+    dataDir: settings.data_dir,
     async stop() {
       await server.stop();
       await store.close();

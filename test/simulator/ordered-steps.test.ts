@@ -57,4 +57,46 @@ describe("OrderedSteps", () => {
     expect(ran).toEqual(["first", "fresh"]);
     expect(clock.pendingTimers()).toBe(0);
   });
+
+  it("a step run until settled holds the steps behind it; their gap counts from when it settled", async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const ran: string[] = [];
+    let settle: () => void = () => {};
+    const steps = new OrderedSteps(clock);
+    steps.add(
+      { afterMs: 0, runUntilSettled: () => new Promise<void>((resolve) => (settle = resolve)) },
+      { afterMs: 10, run: () => ran.push(`after@${clock.now() - start}`) },
+    );
+    await clock.advance(100);
+    expect(ran).toEqual([]); // 10 ms passed long ago; the first step has not ended
+    settle();
+    await clock.advance(9);
+    expect(ran).toEqual([]);
+    await clock.advance(1);
+    expect(ran).toEqual(["after@110"]);
+  });
+
+  it("clear while a step is still settling: its settling later does not end the new sequence's step", async () => {
+    const clock = new FakeClock();
+    const ran: string[] = [];
+    const settlers: (() => void)[] = [];
+    const untilSettled = () => new Promise<void>((resolve) => settlers.push(resolve));
+    const steps = new OrderedSteps(clock);
+    steps.add({ afterMs: 0, runUntilSettled: untilSettled }, { afterMs: 0, run: () => ran.push("dropped") });
+    await clock.advance(5);
+    steps.clear();
+    steps.add(
+      { afterMs: 0, runUntilSettled: untilSettled },
+      { afterMs: 0, run: () => ran.push("after new") },
+    );
+    await clock.advance(0);
+    settlers[0]?.(); // the old sequence's step ends
+    await clock.advance(50);
+    expect(ran).toEqual([]);
+    settlers[1]?.();
+    await clock.advance(0);
+    expect(ran).toEqual(["after new"]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });

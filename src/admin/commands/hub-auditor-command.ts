@@ -1,8 +1,17 @@
+import { existsSync } from "node:fs";
 import { hashPassword } from "../../admin/http/password-hasher.js";
 import type { HubSettings } from "../../config/hub-schema.js";
 import { AUDITOR_NAME_PATTERN, AuditorAccounts, AuditorError } from "../../hub/http/auditor-accounts.js";
 import { migrateAuditorTables } from "../../hub/http/auditor-schema.js";
-import { AuditorTrail, readTrail } from "../../hub/http/auditor-trail.js";
+import type { AuditorTrail } from "../../hub/http/auditor-trail.js";
+import { readTrail } from "../../hub/http/auditor-trail.js";
+import {
+  checkTrailKey,
+  readTrailKey,
+  trailForChange,
+  trailKeyFinding,
+  trailKeyPath,
+} from "../../hub/http/auditor-trail-key.js";
 import type { HubStore } from "../../hub/store/hub-store.js";
 import { openHubStore } from "../../hub/store/open-hub-store.js";
 import { currentActor } from "../admin-service.js";
@@ -14,7 +23,8 @@ export const HUB_AUDITOR_USAGE = `doorward hub auditor add NAME      (an account
 doorward hub auditor passwd NAME
 doorward hub auditor remove NAME
 doorward hub auditor list
-doorward hub auditor history       (every add, passwd and remove: when, whom, by whom)`;
+doorward hub auditor history       (every add, passwd and remove: when, whom, by whom)
+  add, passwd, remove: --new-trail-key when auditor-trail.key is lost (starts a new one)`;
 
 const MIN_PASSWORD = 10;
 const SUBS = ["add", "passwd", "remove", "list", "history"];
@@ -54,8 +64,10 @@ export async function auditorCommand(
   sub: string,
   name: string | null,
   io: CliIo,
-  ctx: { httpPort: number; trail: AuditorTrail },
+  ctx: { httpPort: number; trail: AuditorTrail | null },
 ): Promise<number> {
+  // Accounts without a trail would change unrecorded: only the reads may go without one.
+  if (!ctx.trail && !TAKES_NO_NAME.includes(sub)) throw new Error(`hub auditor ${sub}: no auditor trail`);
   await migrateAuditorTables(store);
   const accounts = new AuditorAccounts(store, ctx.trail);
   const by = currentActor();
@@ -95,12 +107,42 @@ export async function auditorCommand(
   }
 }
 
-/** Opens the hub's database from the settings, runs the command, closes it. */
-export async function runAuditorCommand(hub: HubSettings, positionals: string[], io: CliIo): Promise<number> {
+/**
+ * Opens the hub's database from the settings, runs the command, closes it. The reads (`list`,
+ * `history`) only load the trail's key, to check it: they never make the file.
+ */
+export async function runAuditorCommand(
+  hub: HubSettings,
+  positionals: string[],
+  io: CliIo,
+  opts: { newTrailKey: boolean } = { newTrailKey: false },
+): Promise<number> {
   const { sub, name } = parseAuditorArgs(positionals);
+  const reads = TAKES_NO_NAME.includes(sub);
+  const keyPath = trailKeyPath(hub.data_dir);
+  if (opts.newTrailKey && reads)
+    throw new UsageError(`--new-trail-key: only with add, passwd or remove, not ${sub}`, HUB_AUDITOR_USAGE);
+  if (opts.newTrailKey && existsSync(keyPath))
+    throw new UsageError(
+      `--new-trail-key: ${keyPath} exists; the option is only for a lost key. Nothing changed`,
+      HUB_AUDITOR_USAGE,
+    );
   const store = await openHubStore({ databaseUrl: hub.database_url, dataDir: hub.data_dir });
   try {
-    const trail = AuditorTrail.forDataDir(hub.data_dir);
+    if (reads) {
+      const code = await auditorCommand(store, sub, null, io, { httpPort: hub.http.port, trail: null });
+      if (sub === "history") {
+        const verdict = await checkTrailKey(store, readTrailKey(hub.data_dir));
+        const finding = trailKeyFinding(verdict, keyPath);
+        if (finding && verdict.state !== "ok") io.stderr.write(`${finding}\n`);
+      }
+      return code;
+    }
+    await migrateAuditorTables(store);
+    const trail = await trailForChange(store, hub.data_dir, {
+      newKey: opts.newTrailKey,
+      warn: (line) => io.stderr.write(`${line}\n`),
+    });
     return await auditorCommand(store, sub, name, io, { httpPort: hub.http.port, trail });
   } finally {
     await store.close();

@@ -2,6 +2,12 @@ import { parseArgs } from "node:util";
 import type { HubSettings } from "../../config/hub-schema.js";
 import { exportHeader, exportLine } from "../../hub/event-export.js";
 import { type TrailVerdict, verifyAuditorTrail } from "../../hub/http/auditor-trail.js";
+import {
+  checkTrailKey,
+  readTrailKey,
+  trailKeyFinding,
+  trailKeyPath,
+} from "../../hub/http/auditor-trail-key.js";
 import { startHub } from "../../hub/hub-main.js";
 import {
   approveDoor,
@@ -47,12 +53,16 @@ export async function hubCommand(args: string[], io: CliIo): Promise<number> {
       format: { type: "string" },
       key: { type: "string" },
       prefix: { type: "string" },
+      "new-trail-key": { type: "boolean" },
     },
   });
+  const newTrailKey = values["new-trail-key"] === true;
   if (sub === "auditor") {
     parseAuditorArgs(positionals); // wrong words exit 2 before the config or database is read
-    return runAuditorCommand(resolveSettings(values.config, io.env).hub, positionals, io);
+    return runAuditorCommand(resolveSettings(values.config, io.env).hub, positionals, io, { newTrailKey });
   }
+  if (newTrailKey)
+    throw new UsageError("--new-trail-key: only with hub auditor add, passwd or remove", HUB_USAGE);
   const takesDoor = sub === "enrol" || sub === "approve";
   if (takesDoor && positionals.length !== 1) throw new UsageError(`hub ${sub}: expected one DOOR`, HUB_USAGE);
   if (!takesDoor && positionals.length)
@@ -147,6 +157,13 @@ export async function hubCommand(args: string[], io: CliIo): Promise<number> {
         // Without --door, the whole hub: its own record of auditor changes too.
         const trail = await verifyAuditorTrail(store);
         write(trailVerdictLine(trail));
+        // Whose names the trail shows: a finding when its key is gone or another, but the hashed
+        // rows do not depend on the key, so only a broken chain fails the check.
+        const keyFinding = trailKeyFinding(
+          await checkTrailKey(store, readTrailKey(hub.data_dir)),
+          trailKeyPath(hub.data_dir),
+        );
+        if (keyFinding) write(keyFinding);
         return verdicts.every((v) => v.ok) && trail.ok ? 0 : 1;
       }
       case "enrol": {

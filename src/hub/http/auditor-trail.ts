@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { ActorCodes } from "../../audit/actor-codes.js";
 import type { Sql } from "../store/hub-store.js";
-import { loadOrCreateKeyFile } from "./hub-key-file.js";
 
 export type TrailAction = "add" | "passwd" | "remove";
 
@@ -49,7 +48,8 @@ export function trailRowHash(prevHash: string, r: Omit<TrailRow, "prevHash" | "h
  * together or not at all. Like the door's admin codes (AdminCodeBook), rows name people by a
  * code, an HMAC under a key in the hub's data dir (`auditor-trail.key`); the code→name table
  * lets the hub show names, and an auditor's entry goes when they are removed, so their name is
- * then in no table while the trail keeps their code.
+ * then in no table while the trail keeps their code. The key is loaded or made by
+ * auditor-trail-key.ts (trailForChange); reading the trail needs none.
  */
 export class AuditorTrail {
   private readonly codes: ActorCodes;
@@ -59,14 +59,6 @@ export class AuditorTrail {
     private readonly now: () => number = Date.now,
   ) {
     this.codes = new ActorCodes(key);
-  }
-
-  /**
-   * Hubs sharing one PostgreSQL should be given the same file, or a person changing auditors
-   * from two hosts appears under two codes.
-   */
-  static forDataDir(dataDir: string): AuditorTrail {
-    return new AuditorTrail(loadOrCreateKeyFile(dataDir, "auditor-trail.key"));
   }
 
   /** An auditor is a web account of the hub's page: `web:a-7K3M9Q`. */
@@ -94,8 +86,13 @@ export class AuditorTrail {
       [row.id, row.ts, action, row.auditorCode, row.actorCode, prevHash, trailRowHash(prevHash, row)],
     );
     if (row.actorCode !== by) await noteName(tx, row.actorCode, by);
+    // Every entry of the name goes: one made under an earlier key has another code. Auditor
+    // names have no ':', so no actor's entry (`os:root`) is ever one of them.
     if (action === "remove")
-      await tx.query("DELETE FROM hub_auditor_trail_names WHERE code = $1", [row.auditorCode]);
+      await tx.query("DELETE FROM hub_auditor_trail_names WHERE code = $1 OR name = $2", [
+        row.auditorCode,
+        auditor,
+      ]);
     else await noteName(tx, row.auditorCode, auditor);
   }
 }

@@ -87,7 +87,7 @@ export class HubHttpServer {
         loggedOut: (name) => log.info({ auditor: name }, "auditor logged out"),
       },
     });
-    addHubPageRoutes(this.router, { store, accounts: this.accounts, now });
+    addHubPageRoutes(this.router, { store, accounts: this.accounts, now, dataDir: settings.data_dir });
     this.page = new HttpsPageServer({
       title: "audit hub page",
       settingsPath: "hub.http",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -9,7 +9,8 @@ import { join } from "node:path";
  */
 export function loadOrCreateKeyFile(dataDir: string, fileName: string): Buffer {
   const file = join(dataDir, fileName);
-  if (existsSync(file)) return readFileSync(file);
+  const existing = loadKeyFile(dataDir, fileName);
+  if (existing) return existing;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   try {
@@ -21,4 +22,14 @@ export function loadOrCreateKeyFile(dataDir: string, fileName: string): Buffer {
   }
   chmodSync(file, 0o600); // whatever the umask
   return key;
+}
+
+/** The key if `<data_dir>/<fileName>` exists, else null: for readers, which must not make one. */
+export function loadKeyFile(dataDir: string, fileName: string): Buffer | null {
+  try {
+    return readFileSync(join(dataDir, fileName));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@ import { type EventFilter, listDoors } from "../hub-queries.js";
 import type { HubStore } from "../store/hub-store.js";
 import type { AuditorAccounts } from "./auditor-accounts.js";
 import { readTrail, verifyAuditorTrail } from "./auditor-trail.js";
+import { checkTrailKey, readTrailKey } from "./auditor-trail-key.js";
 import {
   allEvents,
   decodeCursor,
@@ -65,7 +66,7 @@ function filterOf(query: URLSearchParams, nowMs: number): EventFilter {
  */
 export function addHubPageRoutes(
   router: Router,
-  deps: { store: HubStore; accounts: AuditorAccounts; now: () => number },
+  deps: { store: HubStore; accounts: AuditorAccounts; now: () => number; dataDir: string },
 ): void {
   const { store, now } = deps;
 
@@ -131,9 +132,14 @@ export function addHubPageRoutes(
     };
   });
 
-  // Who was given or lost access to this page, and whether that record is intact.
+  // Who was given or lost access to this page, whether that record is intact, and whether the
+  // names it shows are confirmed by the trail's key (only loaded: the page never makes one).
   router.add("GET", "/api/auditor-trail", async () => ({
-    json: { entries: await readTrail(store), chain: await verifyAuditorTrail(store) },
+    json: {
+      entries: await readTrail(store),
+      chain: await verifyAuditorTrail(store),
+      key: await checkTrailKey(store, readTrailKey(deps.dataDir)),
+    },
   }));
 
   router.add("GET", "/api/alerts", async ({ query }) => {

@@ -70,6 +70,9 @@ const MIGRATIONS: string[] = [
    ALTER TABLE hub_doors ADD COLUMN last_hash text;
    UPDATE hub_doors d SET doors = ARRAY[d.door],
      last_hash = (SELECT e.hash FROM hub_events e WHERE e.chain = d.door AND e.seq = d.last_seq LIMIT 1)`,
+  // Heads and availability find their chain row by topic prefix: an index instead of reading
+  // every door's row for each batch (the head check locks by prefix OR chain name).
+  `CREATE INDEX hub_doors_prefix ON hub_doors (prefix)`,
 ];
 
 export async function migrate(store: HubStore): Promise<number> {

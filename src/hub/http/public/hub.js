@@ -104,9 +104,20 @@ async function loadAlerts() {
   }
 }
 
+/** Whether the names shown are those the rows' codes stand for (`hub verify` says the same). */
+function trailKeyText(key) {
+  const rows = (n) => `${n} ${n === 1 ? "row" : "rows"}`;
+  if (key.state === "ok") return "Names confirmed by the trail's key.";
+  if (key.state === "missing")
+    return `Key file MISSING: the names shown for ${rows(key.rows)} cannot be checked, and auditor changes are refused until it is restored.`;
+  if (key.state === "other key")
+    return `${rows(key.otherKeyRows)} coded under another key (first: row ${key.firstOtherKeyRow}): their names are not confirmed.`;
+  return "";
+}
+
 async function loadTrail() {
   try {
-    const { entries, chain } = await api("GET", "/api/auditor-trail");
+    const { entries, chain, key } = await api("GET", "/api/auditor-trail");
     $("trail-rows").replaceChildren(
       ...entries.map((e) =>
         el(
@@ -122,6 +133,7 @@ async function loadTrail() {
     $("trail-chain").textContent = chain.ok
       ? `Hash chain intact (${chain.checked} ${chain.checked === 1 ? "row" : "rows"}).`
       : `Hash chain BROKEN at row ${chain.firstBad.id}: ${chain.firstBad.problem}.`;
+    $("trail-key").textContent = trailKeyText(key);
     showError("access-error", null);
   } catch (err) {
     showError("access-error", err);
