@@ -134,6 +134,7 @@ async function runOn(
   store: HubStore,
   broker: { url: string; pid: number },
   pgPid: number,
+  rssAfterOpenMb: number,
 ): Promise<Record<string, number | string>> {
   const settings = hubSchema.parse({
     prefix: `bench-${name}`,
@@ -149,11 +150,12 @@ async function runOn(
     h.onBatch(committed.listener);
     return h;
   };
-  let rssPeak = 0;
-  const rssTimer = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }, 250);
-  const out: Record<string, number | string> = { backend: name, load_average_at_start: loadAverage() };
+  const memory = memoryPeaks(store);
+  const out: Record<string, number | string> = {
+    backend: name,
+    load_average_at_start: loadAverage(),
+    hub_rss_after_open_mb: rssAfterOpenMb,
+  };
   out.bare_fsync_insert_rows_s = await bareInsert(store);
   const perDoor = 50 * SCALE;
   const total = DOORS * perDoor;
@@ -204,15 +206,44 @@ async function runOn(
   out.lag_p99_ms = round(percentile(lags, 99), 0);
   out.lag_max_ms = lags.at(-1) ?? 0;
   await hub.stop();
-  clearInterval(rssTimer);
-  out.hub_rss_peak_mb = round(rssPeak / 1e6, 0);
+  Object.assign(out, memory.stop());
   out.load_average_at_end = loadAverage();
   return out;
+}
+
+/**
+ * The hub process's memory over a run, sampled every 250 ms: where a peak comes from (V8's
+ * heap, Buffers, or PGlite's WebAssembly heap, which grows and never shrinks).
+ */
+function memoryPeaks(store: HubStore): { stop(): Record<string, number> } {
+  const peak = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
+  };
+  const timer = setInterval(sample, 250);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      const mb = (b: number) => round(b / 1e6, 0);
+      const wasm = store.wasmMemoryBytes?.();
+      return {
+        hub_rss_peak_mb: mb(peak.rss),
+        hub_heap_used_peak_mb: mb(peak.heapUsed),
+        hub_external_peak_mb: mb(peak.external),
+        hub_array_buffers_peak_mb: mb(peak.arrayBuffers),
+        ...(wasm === undefined ? {} : { hub_wasm_memory_mb: mb(wasm) }),
+      };
+    },
+  };
 }
 
 function prefixKeys(prefix: string, o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${prefix}${k}`, v]));
 }
+
+const rssMb = () => round(process.memoryUsage().rss / 1e6, 0);
 
 export async function benchHub(): Promise<Record<string, number | string>[]> {
   const broker = await benchMosquitto();
@@ -227,7 +258,7 @@ export async function benchHub(): Promise<Record<string, number | string>[]> {
       const store = openPgStore(server.url, { schema: "hub_bench", max: 4 });
       await migrate(store);
       try {
-        results.push(await runOn("postgresql", store, broker, server.pid()));
+        results.push(await runOn("postgresql", store, broker, server.pid(), rssMb()));
       } finally {
         await store.close();
         server.stop();
@@ -241,7 +272,7 @@ export async function benchHub(): Promise<Record<string, number | string>[]> {
     const lite = await openPgliteStore(join(mkdtempSync(join(tmpdir(), "hub-bench-pglite-")), "pgdata"));
     await migrate(lite);
     try {
-      results.push(await runOn("pglite", lite, broker, 0));
+      results.push(await runOn("pglite", lite, broker, 0, rssMb()));
     } finally {
       await lite.close();
     }

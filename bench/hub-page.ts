@@ -22,12 +22,18 @@ async function seed(store: HubStore): Promise<void> {
     await ensureMonthPartitions(tx, [...months]);
     const perDoor = Math.floor(ROWS / DOORS);
     await tx.query(
-      `INSERT INTO hub_events (door, seq, ts, kind, credential, outcome, reason, user_code, detail, prev_hash, hash)
-       SELECT 'door-' || d, s, $1::timestamptz + (s * ($2::float8 / $3)) * interval '1 millisecond',
+      `INSERT INTO hub_events (chain, door, seq, ts, kind, credential, outcome, reason, user_code, detail, prev_hash, hash)
+       SELECT 'door-' || d, 'door-' || d, s, $1::timestamptz + (s * ($2::float8 / $3)) * interval '1 millisecond',
               'access', 'pin', CASE WHEN s % 5 = 0 THEN 'denied' ELSE 'granted' END,
               CASE WHEN s % 5 = 0 THEN 'wrong_pin' ELSE 'granted' END, 'u-' || (s % 500), NULL, 'x', 'y'
        FROM generate_series(1, $4::int) d, generate_series(1, $3::int) s`,
       [new Date(START).toISOString(), DAYS * DAY, perDoor, DOORS],
+    );
+    // One chain per door (hub migration 2): a door filter goes through its chain row.
+    await tx.query(
+      `INSERT INTO hub_doors (door, prefix, doors)
+       SELECT 'door-' || d, 'doorward/door-' || d, ARRAY['door-' || d] FROM generate_series(1, $1::int) d`,
+      [DOORS],
     );
   });
   await store.query("ANALYZE hub_events");

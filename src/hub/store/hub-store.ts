@@ -12,6 +12,8 @@ export interface HubStore extends Sql {
   /** Several statements at once (migrations). */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the size of its WebAssembly heap, which grows and never shrinks (the bench reports it). */
+  wasmMemoryBytes?(): number;
 }
 
 /** int8 and numeric columns come back as JS numbers (seqs stay far below 2^53). */
