@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
+import { migrate } from "../src/hub/store/migrations.js";
+import { openPgStore } from "../src/hub/store/pg-store.js";
 import { freePort } from "../test/helpers/free-port.js";
 
 /** Mosquitto 2 for the bench: large queues, no inflight cap towards the hub's MQTT 5 session. */
@@ -53,4 +56,15 @@ export function benchPostgres(): { url: string; stop(): void; pid: () => number 
   } catch {
     return null;
   }
+}
+
+/** A hub store in a schema of its own, dropped and made anew, migrated: each bench starts empty. */
+export async function freshBenchSchema(url: string, schema: string, max: number) {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const store = openPgStore(url, { schema, max });
+  await migrate(store);
+  return store;
 }

@@ -6,16 +6,14 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { LightDoor } from "../simulator/light-door.js";
 import { checkHead, checkHeads } from "../src/hub/head-check.js";
 import { enrolDoor } from "../src/hub/hub-queries.js";
 import { ingestBatch } from "../src/hub/ingest.js";
 import type { HubStore, Sql } from "../src/hub/store/hub-store.js";
 import { migrate } from "../src/hub/store/migrations.js";
-import { openPgStore } from "../src/hub/store/pg-store.js";
 import { openPgliteStore } from "../src/hub/store/pglite-store.js";
-import { benchPostgres } from "./hub-env.js";
+import { benchPostgres, freshBenchSchema } from "./hub-env.js";
 import { loadAverage } from "./proc-cpu.js";
 import { round } from "./stats.js";
 
@@ -126,13 +124,8 @@ export async function benchHubHeads(): Promise<Record<string, number | string>> 
   const out: Record<string, number | string> = { doors: DOORS };
   const server = benchPostgres();
   if (server) {
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query("DROP SCHEMA IF EXISTS hub_heads_bench CASCADE; CREATE SCHEMA hub_heads_bench");
-    await admin.end();
-    const store = openPgStore(server.url, { schema: "hub_heads_bench", max: 2 });
+    const store = await freshBenchSchema(server.url, "hub_heads_bench", 2);
     try {
-      await migrate(store);
       for (const [k, v] of Object.entries(await runOn("postgresql", store))) out[`postgresql.${k}`] = v;
     } finally {
       await store.close();

@@ -5,15 +5,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { hubSchema } from "../src/config/hub-schema.js";
 import { type BatchReport, HubService } from "../src/hub/hub-service.js";
 import type { HubStore } from "../src/hub/store/hub-store.js";
 import { migrate } from "../src/hub/store/migrations.js";
-import { openPgStore } from "../src/hub/store/pg-store.js";
 import { openPgliteStore } from "../src/hub/store/pglite-store.js";
 import { createLogger } from "../src/logger.js";
-import { benchMosquitto, benchPostgres } from "./hub-env.js";
+import { benchMosquitto, benchPostgres, freshBenchSchema } from "./hub-env.js";
 import { loadAverage, processCpuSeconds, treeCpuSeconds } from "./proc-cpu.js";
 import { percentile, round } from "./stats.js";
 
@@ -251,12 +249,7 @@ export async function benchHub(): Promise<Record<string, number | string>[]> {
   try {
     const server = benchPostgres();
     if (server) {
-      const admin = new pg.Client({ connectionString: server.url });
-      await admin.connect();
-      await admin.query("DROP SCHEMA IF EXISTS hub_bench CASCADE; CREATE SCHEMA hub_bench");
-      await admin.end();
-      const store = openPgStore(server.url, { schema: "hub_bench", max: 4 });
-      await migrate(store);
+      const store = await freshBenchSchema(server.url, "hub_bench", 4);
       try {
         results.push(await runOn("postgresql", store, broker, server.pid(), rssMb()));
       } finally {

@@ -13,25 +13,8 @@ import {
   exitCodeFor,
   formatReport,
 } from "../../src/doctor/checks.js";
+import { healthyPiProbes as healthyPi } from "../helpers/doctor-probes.js";
 import { tempDir } from "../helpers/harness.js";
-
-/** A Pi where everything is in order; tests break one thing at a time. */
-function healthyPi(over: Partial<DoctorProbes> = {}): DoctorProbes {
-  return {
-    exists: async () => true,
-    readWritable: async () => true,
-    gpioBase: async () => ({ base: 512, label: "pinctrl-bcm2711" }),
-    user: async () => ({ name: "doorward", groups: ["doorward", "gpio", "i2c", "dialout"] }),
-    i2cReadRegister: async () => 0,
-    fingerprintVerifyPassword: async () => 0,
-    fingerprintThroughService: async () => ({ answered: false }),
-    writeProbeFile: async () => {},
-    databaseIntegrity: async () => "ok",
-    freeBytes: async () => 10 * 1024 ** 3,
-    clockSynchronized: async () => true,
-    ...over,
-  };
-}
 
 const piSettings = (extra: Record<string, unknown> = {}) =>
   parseSettings({ hardware: { backend: "pi" }, data_dir: "/var/lib/doorward", ...extra });
