@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../../src/hub/store/migrations.js";
 import { openPgliteStore, PGLITE_SETTINGS } from "../../src/hub/store/pglite-store.js";
@@ -57,6 +57,37 @@ describe("the embedded hub database (PGlite)", () => {
         await store.close();
       }
       expect(readdirSync(join(dir, ".."))).toEqual(["pgdata"]);
+    },
+    INITDB_MS,
+  );
+
+  it(
+    "a committed INSERT has fsync'd the host's WAL file under the data dir before it returns (fsync on, PGlite's other defaults kept)",
+    async () => {
+      const dir = join(tempDir(), "pgdata");
+      const synced: string[] = [];
+      const store = await openPgliteStore(dir, { onFsync: (hostPath) => synced.push(hostPath) });
+      try {
+        await migrate(store);
+        const show = async (name: string) =>
+          (await store.query<Record<string, string>>(`SHOW ${name}`))[0]?.[name];
+        expect(await show("fsync")).toBe("on");
+        expect(await show("synchronous_commit")).toBe("on");
+        // Emscripten's fdatasync never reaches the file system; its fsync does.
+        expect(await show("wal_sync_method")).toBe("fsync");
+        expect(await show("search_path")).toBe("public"); // PGlite's start parameters still apply
+        expect(await show("max_worker_processes")).toBe("0");
+
+        synced.length = 0;
+        await store.transaction(async (tx) => {
+          await tx.query("INSERT INTO hub_alerts (door, kind, seq, detail) VALUES ('d1', 'gap', 7, '{}')");
+          expect(synced).toEqual([]); // nothing is synced before the commit
+        });
+        const walSynced = synced.filter((path) => path.startsWith(join(dir, "pg_wal") + sep));
+        expect(walSynced.length).toBeGreaterThan(0);
+      } finally {
+        await store.close();
+      }
     },
     INITDB_MS,
   );

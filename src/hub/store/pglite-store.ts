@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { type HubStore, INT8_OID, NUMERIC_OID, type Sql } from "./hub-store.js";
+import { durableStartParams, nodefsFsync, PGLITE_DURABILITY } from "./pglite-fsync.js";
 import { ensurePgliteDataDir } from "./pglite-init.js";
 
 /**
@@ -22,18 +23,26 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
  * PostgreSQL compiled to WebAssembly, in the hub's data directory (or in memory when dir is
  * null): `doorward hub` runs on a laptop with nothing installed. One connection, so queries
  * are serialised; the hub's batching keeps that cheap. A new directory's initdb runs in a child
- * process (pglite-init.ts).
+ * process (pglite-init.ts). A commit is fsync'd before it returns (pglite-fsync.ts); `onFsync`
+ * is told each host file synced (tests).
  */
-export async function openPgliteStore(dir: string | null): Promise<HubStore> {
+export async function openPgliteStore(
+  dir: string | null,
+  opts: { onFsync?: (hostPath: string) => void } = {},
+): Promise<HubStore> {
   if (dir) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     await ensurePgliteDataDir(dir);
   }
   const db = await PGlite.create(dir ?? undefined, {
     parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
+    extensions: { nodefsFsync: nodefsFsync(opts.onFsync) },
     startParams: [
-      ...PGlite.defaultStartParams,
-      ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+      ...durableStartParams(PGlite.defaultStartParams),
+      ...Object.entries({ ...PGLITE_SETTINGS, ...PGLITE_DURABILITY }).flatMap(([name, value]) => [
+        "-c",
+        `${name}=${value}`,
+      ]),
     ],
   });
   const runner = (c: { query: PGlite["query"] }): Sql => ({
