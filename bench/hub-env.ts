@@ -4,6 +4,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import type { HubStore } from "../src/hub/store/hub-store.js";
 import { migrate } from "../src/hub/store/migrations.js";
 import { openPgStore } from "../src/hub/store/pg-store.js";
 import { freePort } from "../test/helpers/free-port.js";
@@ -67,4 +68,13 @@ export async function freshBenchSchema(url: string, schema: string, max: number)
   const store = openPgStore(url, { schema, max });
   await migrate(store);
   return store;
+}
+
+/** The same run's floor: one row per fsync'd commit, no batching. */
+export async function bareInsert(store: HubStore, rows = 300): Promise<number> {
+  await store.query("CREATE TABLE IF NOT EXISTS bench_bare (id int, payload text)");
+  const t0 = performance.now();
+  for (let i = 0; i < rows; i++)
+    await store.query("INSERT INTO bench_bare VALUES ($1, $2)", [i, "x".repeat(200)]);
+  return Math.round(rows / ((performance.now() - t0) / 1000));
 }

@@ -13,7 +13,7 @@ import { ingestBatch } from "../src/hub/ingest.js";
 import type { HubStore, Sql } from "../src/hub/store/hub-store.js";
 import { migrate } from "../src/hub/store/migrations.js";
 import { openPgliteStore } from "../src/hub/store/pglite-store.js";
-import { benchPostgres, freshBenchSchema } from "./hub-env.js";
+import { bareInsert, benchPostgres, freshBenchSchema } from "./hub-env.js";
 import { loadAverage } from "./proc-cpu.js";
 import { round } from "./stats.js";
 
@@ -89,14 +89,6 @@ async function measure(
     // BEGIN and COMMIT are a round trip each on PostgreSQL; shared by the transaction's heads.
     round_trips_per_head: round((counter.n + 2 * transactions) / heads.length, 2),
   };
-}
-
-async function bareInsert(store: HubStore, rows = 300): Promise<number> {
-  await store.query("CREATE TABLE IF NOT EXISTS bench_bare (id int, payload text)");
-  const t0 = performance.now();
-  for (let i = 0; i < rows; i++)
-    await store.query("INSERT INTO bench_bare VALUES ($1, $2)", [i, "x".repeat(200)]);
-  return round(rows / ((performance.now() - t0) / 1000), 0);
 }
 
 async function runOn(name: string, store: HubStore): Promise<Record<string, number | string>> {

@@ -11,7 +11,7 @@ import type { HubStore } from "../src/hub/store/hub-store.js";
 import { migrate } from "../src/hub/store/migrations.js";
 import { openPgliteStore } from "../src/hub/store/pglite-store.js";
 import { createLogger } from "../src/logger.js";
-import { benchMosquitto, benchPostgres, freshBenchSchema } from "./hub-env.js";
+import { bareInsert, benchMosquitto, benchPostgres, freshBenchSchema } from "./hub-env.js";
 import { loadAverage, processCpuSeconds, treeCpuSeconds } from "./proc-cpu.js";
 import { percentile, round } from "./stats.js";
 
@@ -64,15 +64,6 @@ async function fleet(url: string, prefix: string, perDoor: number, rate: number)
     ms: Math.max(...runs.map((r) => r.ms)),
     cpu_s: runs.reduce((a, r) => a + r.cpu_s, 0),
   };
-}
-
-/** The same run's floor: one row per fsync'd commit, no batching. */
-async function bareInsert(store: HubStore, rows = 300): Promise<number> {
-  await store.query("CREATE TABLE IF NOT EXISTS bench_bare (id int, payload text)");
-  const t0 = performance.now();
-  for (let i = 0; i < rows; i++)
-    await store.query("INSERT INTO bench_bare VALUES ($1, $2)", [i, "x".repeat(200)]);
-  return round(rows / ((performance.now() - t0) / 1000), 0);
 }
 
 /** Committed events and their publish → commit lag, from the hub's own batch reports. */
